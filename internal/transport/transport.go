@@ -25,6 +25,16 @@ var ErrUnreachable = errors.New("transport: peer unreachable")
 // ErrClosed is returned once the transport is closed.
 var ErrClosed = errors.New("transport: closed")
 
+// GroupMessage is one raft message addressed to one replication group on the
+// receiving node. raft's own Message has no group field, so every message
+// travels in this envelope. Group 0 is reserved for node-level traffic (the
+// node liveness heartbeats that replace per-group heartbeats of quiesced
+// groups).
+type GroupMessage struct {
+	Group   uint64
+	Message *pb.Message
+}
+
 // RemoteError carries the error a peer's handler returned from a call or a
 // snapshot; only its text crosses the wire.
 type RemoteError struct{ Message string }
@@ -36,8 +46,8 @@ func (e *RemoteError) Error() string { return "remote: " + e.Message }
 type Handler interface {
 	// HandleMessages receives a batch of raft messages from one peer, in the
 	// order they were sent (a transport may drop, delay or reorder batches;
-	// raft tolerates it).
-	HandleMessages(from NodeID, msgs []*pb.Message)
+	// raft tolerates it). The handler owns msgs and the messages.
+	HandleMessages(from NodeID, msgs []GroupMessage)
 	// HandleCall serves one request from a peer and returns the response.
 	HandleCall(ctx context.Context, from NodeID, req []byte) ([]byte, error)
 	// HandleSnapshot receives a snapshot stream: a header, then the body as
@@ -55,7 +65,8 @@ type Transport interface {
 	// Send queues raft messages to a peer and returns without waiting for the
 	// network. Messages to an unreachable peer are dropped (raft retries).
 	// The transport may batch messages for one peer into fewer deliveries.
-	Send(to NodeID, msgs []*pb.Message)
+	// The transport takes ownership of msgs; the caller must not reuse them.
+	Send(to NodeID, msgs []GroupMessage)
 	// Call sends a request and waits for the response, the context's end, or
 	// an error (ErrUnreachable, a *RemoteError from the peer's handler).
 	Call(ctx context.Context, to NodeID, req []byte) ([]byte, error)
