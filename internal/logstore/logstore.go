@@ -73,8 +73,11 @@ type LogStore interface {
 	// Compact discards the entries of a group up to and including
 	// snap.Index, recording snap as the group's compaction point. The caller
 	// guarantees that the state machine has durably applied snap.Index. Space
-	// is reclaimed once no retained entry of any group needs it.
-	Compact(group uint64, snap pb.SnapshotMetadata) error
+	// is reclaimed once no retained entry of any group needs it. snap is a
+	// pointer because protobuf messages must not be copied (go vet's
+	// copylocks check rejects passing one by value); the store keeps no
+	// reference to it.
+	Compact(group uint64, snap *pb.SnapshotMetadata) error
 	// RemoveGroup forgets a group and all its entries.
 	RemoveGroup(group uint64) error
 	// Groups lists the groups the store holds.
