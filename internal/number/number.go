@@ -95,79 +95,152 @@ const maxExponentText = 1<<31 - 1
 // is reduced: its coefficient has no trailing zeros, and zero is positive with
 // exponent 0.
 func Parse(text string) (*apd.Decimal, error) {
-	neg, digits, exp, ok := scan(text)
-	if !ok {
-		return nil, notNumeric(text)
-	}
-	if digits == "" {
-		return new(apd.Decimal), nil
-	}
-	if err := checkLimits(int64(len(digits)), exp, MsgPrecision); err != nil {
+	sh, err := check(text)
+	if err != nil {
 		return nil, err
 	}
+	if sh.zero() {
+		return new(apd.Decimal), nil
+	}
 	d := new(apd.Decimal)
-	if _, ok := d.Coeff.SetString(digits, 10); !ok {
+	if _, ok := d.Coeff.SetString(sh.digits(), 10); !ok {
 		return nil, notNumeric(text)
 	}
-	d.Exponent = int32(exp)
-	d.Negative = neg
+	d.Exponent = int32(sh.exp)
+	d.Negative = sh.neg
 	return d, nil
 }
 
-// scan splits number text into its sign, its significant digits (no leading
-// or trailing zeros; empty for zero) and the exponent that goes with those
-// digits, so that the value is ±digits × 10^exp.
-func scan(text string) (neg bool, digits string, exp int64, ok bool) {
+// shape describes valid number text without allocating: the mantissa (digits
+// and at most one point), where its significant digits start and end, and the
+// exponent of the last significant digit.
+type shape struct {
+	neg         bool
+	mant        string
+	point       int   // index of '.' in mant, or len(mant)
+	first, last int   // indices of the first and last nonzero digits; first < 0 for zero
+	exp         int64 // exponent of the digit at last
+	hasExp      bool  // the text had an exponent part
+	plus        bool  // the text had a leading '+'
+}
+
+func (sh *shape) zero() bool { return sh.first < 0 }
+
+// ndigits returns the number of significant digits.
+func (sh *shape) ndigits() int64 {
+	n := int64(sh.last - sh.first + 1)
+	if sh.first < sh.point && sh.point < sh.last {
+		n--
+	}
+	return n
+}
+
+// digits returns the significant digits.
+func (sh *shape) digits() string {
+	if sh.first < sh.point && sh.point < sh.last {
+		return sh.mant[sh.first:sh.point] + sh.mant[sh.point+1:sh.last+1]
+	}
+	return sh.mant[sh.first : sh.last+1]
+}
+
+// canonical reports whether the text is already in canonical form.
+func (sh *shape) canonical(text string) bool {
+	if sh.hasExp || sh.plus {
+		return false
+	}
+	if sh.zero() {
+		return text == "0"
+	}
+	if sh.point == len(sh.mant) {
+		return sh.first == 0
+	}
+	if sh.last != len(sh.mant)-1 {
+		return false
+	}
+	if sh.first < sh.point {
+		return sh.first == 0
+	}
+	return sh.point == 1 && sh.mant[0] == '0'
+}
+
+// scan reads number text into a shape.
+func scan(text string) (shape, bool) {
+	var sh shape
 	s := text
 	if s == "" {
-		return false, "", 0, false
+		return sh, false
 	}
 	switch s[0] {
 	case '+':
+		sh.plus = true
 		s = s[1:]
 	case '-':
-		neg = true
+		sh.neg = true
 		s = s[1:]
 	}
-	mantissa := s
-	expText := ""
+	sh.mant = s
+	var e int64
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		mantissa, expText = s[:i], s[i+1:]
-	}
-	intPart, fracPart := mantissa, ""
-	if i := strings.IndexByte(mantissa, '.'); i >= 0 {
-		intPart, fracPart = mantissa[:i], mantissa[i+1:]
-	}
-	if intPart == "" && fracPart == "" {
-		return false, "", 0, false
-	}
-	if !allDigits(intPart) || !allDigits(fracPart) {
-		return false, "", 0, false
-	}
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		e, good := parseExponent(expText)
-		if !good {
-			return false, "", 0, false
+		sh.mant = s[:i]
+		sh.hasExp = true
+		var good bool
+		if e, good = parseExponent(s[i+1:]); !good {
+			return sh, false
 		}
-		exp = e
 	}
-	// Value = (intPart fracPart) × 10^(exp - len(fracPart)). Strip zeros.
-	all := intPart + fracPart
-	exp -= int64(len(fracPart))
-	start := 0
-	for start < len(all) && all[start] == '0' {
-		start++
+	sh.point = len(sh.mant)
+	sh.first, sh.last = -1, -1
+	ndig := 0
+	for i := 0; i < len(sh.mant); i++ {
+		c := sh.mant[i]
+		switch {
+		case c == '.':
+			if sh.point != len(sh.mant) {
+				return sh, false
+			}
+			sh.point = i
+		case c >= '0' && c <= '9':
+			ndig++
+			if c != '0' {
+				if sh.first < 0 {
+					sh.first = i
+				}
+				sh.last = i
+			}
+		default:
+			return sh, false
+		}
 	}
-	end := len(all)
-	for end > start && all[end-1] == '0' {
-		end--
-		exp++
+	if ndig == 0 {
+		return sh, false
 	}
-	digits = all[start:end]
-	if digits == "" {
-		return false, "", 0, true
+	if sh.zero() {
+		sh.neg = false
+		return sh, true
 	}
-	return neg, digits, exp, true
+	// A digit left of the point at index i has place value point-i-1; right
+	// of it, point-i.
+	place := int64(sh.point - sh.last)
+	if sh.last < sh.point {
+		place--
+	}
+	sh.exp = e + place
+	return sh, true
+}
+
+// check scans text and applies DynamoDB's limits.
+func check(text string) (shape, error) {
+	sh, ok := scan(text)
+	if !ok {
+		return sh, notNumeric(text)
+	}
+	if sh.zero() {
+		return sh, nil
+	}
+	if err := checkLimits(sh.ndigits(), sh.exp, MsgPrecision); err != nil {
+		return sh, err
+	}
+	return sh, nil
 }
 
 func allDigits(s string) bool {
@@ -232,17 +305,17 @@ func notNumeric(text string) error {
 // significant integer digit, no trailing fractional zeros, and "0" for zero of
 // any sign. "1.0" → "1", "1E+2" → "100", "1.5e-3" → "0.0015", "-0.0" → "0".
 func Canonical(text string) (string, error) {
-	neg, digits, exp, ok := scan(text)
-	if !ok {
-		return "", notNumeric(text)
-	}
-	if digits == "" {
-		return "0", nil
-	}
-	if err := checkLimits(int64(len(digits)), exp, MsgPrecision); err != nil {
+	sh, err := check(text)
+	if err != nil {
 		return "", err
 	}
-	return render(neg, digits, exp), nil
+	if sh.canonical(text) {
+		return text, nil
+	}
+	if sh.zero() {
+		return "0", nil
+	}
+	return render(sh.neg, sh.digits(), sh.exp), nil
 }
 
 // Format returns the canonical text of a finite decimal (see Canonical). It
@@ -391,8 +464,8 @@ func Validate(d *apd.Decimal) error {
 // negative numbers; zero takes one byte. So 12 takes 2 bytes, 1.2 takes 3
 // (pairs "01" "20"), -12 takes 3. The Developer Guide's approximation is
 // "1 byte per two significant digits + 1 byte"; this is the exact form that
-// dynalite's item-size code uses and checks against DynamoDB's consumed
-// capacity.
+// dynalite's item-size code uses and that its tests, run against DynamoDB,
+// confirm at the 400 KB boundary.
 func ByteSize(d *apd.Decimal) int {
 	if d.Form != apd.Finite {
 		return 1
@@ -401,7 +474,10 @@ func ByteSize(d *apd.Decimal) int {
 	if digits == "" {
 		return 1
 	}
-	n := int64(len(digits))
+	return byteSize(neg, int64(len(digits)), exp)
+}
+
+func byteSize(neg bool, n, exp int64) int {
 	adjusted := exp + n - 1
 	pairs := (n + 1) / 2
 	// A leading digit at an even power of ten sits alone in its pair, which
@@ -416,12 +492,15 @@ func ByteSize(d *apd.Decimal) int {
 	return int(size)
 }
 
-// TextByteSize returns ByteSize of number text, or 0 if the text is not a
-// valid number.
+// TextByteSize returns ByteSize of number text without allocating, or 0 if
+// the text is not a valid number.
 func TextByteSize(text string) int {
-	d, err := Parse(text)
+	sh, err := check(text)
 	if err != nil {
 		return 0
 	}
-	return ByteSize(d)
+	if sh.zero() {
+		return 1
+	}
+	return byteSize(sh.neg, sh.ndigits(), sh.exp)
 }

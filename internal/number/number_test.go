@@ -280,6 +280,7 @@ func FuzzParse(f *testing.F) {
 		require.Equal(t, d.Exponent, d2.Exponent)
 		require.Equal(t, 0, d.Coeff.Cmp(&d2.Coeff))
 		require.NoError(t, Validate(d))
+		require.Equal(t, ByteSize(d), TextByteSize(text))
 		require.False(t, strings.ContainsAny(canon, "eE+"), "canonical text has no exponent or plus: %q", canon)
 		if canon != "0" {
 			require.False(t, strings.HasPrefix(canon, "-0") && !strings.HasPrefix(canon, "-0."))
