@@ -1,9 +1,6 @@
 package keyenc
 
-import (
-	"fmt"
-	"strconv"
-)
+import "fmt"
 
 // Number body classes: the first byte of an N component's body. Their order is
 // the order of the classes.
@@ -218,31 +215,26 @@ func decodeNumber(b []byte) (string, int, error) {
 	return formatNumber(decimal{neg: flip != 0, digits: digits, exp: exp}), i, nil
 }
 
-// formatNumber renders d as canonical text: plain notation ("-12.5", "0.001",
-// "1000") when the decimal exponent of its first digit lies in [-7, 38), and
-// otherwise one digit before the point with an exponent ("1.5E+40", "2E-9").
+// formatNumber renders d as canonical text, the form DynamoDB returns and
+// internal/number's Canonical produces: plain notation without exponent, no
+// leading zeros before the first integer digit, no trailing fractional
+// zeros, "0" for zero ("-12.5", "0.001", "1000").
 func formatNumber(d decimal) string {
 	if len(d.digits) == 0 {
 		return "0"
 	}
-	out := make([]byte, 0, len(d.digits)+16)
+	n := len(d.digits)
+	size := n + 2
+	if d.exp > n {
+		size = d.exp + 1
+	} else if d.exp < 0 {
+		size = n - d.exp + 3
+	}
+	out := make([]byte, 0, size)
 	if d.neg {
 		out = append(out, '-')
 	}
-	adjusted := d.exp - 1 // exponent of the first digit: d1.d2... × 10^adjusted
-	n := len(d.digits)
 	switch {
-	case adjusted < -7 || adjusted >= 38:
-		out = append(out, d.digits[0])
-		if n > 1 {
-			out = append(out, '.')
-			out = append(out, d.digits[1:]...)
-		}
-		out = append(out, 'E')
-		if adjusted >= 0 {
-			out = append(out, '+')
-		}
-		out = strconv.AppendInt(out, int64(adjusted), 10)
 	case d.exp <= 0:
 		out = append(out, '0', '.')
 		for range -d.exp {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/number"
 )
 
 func TestEncodingOrderMatchesValueOrder(t *testing.T) {
@@ -108,5 +109,19 @@ func TestValueRoundTrip(t *testing.T) {
 			require.True(t, sameValue(t, v, back), "%v decoded as %v", v, back)
 			require.Equal(t, enc, mustEncode(t, back), "decoded value re-encodes identically")
 		}
+	}
+}
+
+// TestDecodedNumbersAreCanonical checks that decoding yields the text
+// internal/number's Canonical gives, the form items are stored in.
+func TestDecodedNumbersAreCanonical(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	for range 10000 {
+		text := randomNumberText(r)
+		want, err := number.Canonical(text)
+		require.NoError(t, err, text)
+		v, _, err := DecodeValue(mustEncode(t, attr.N(text)))
+		require.NoError(t, err)
+		require.Equal(t, want, v.N(), "decoded %q", text)
 	}
 }
