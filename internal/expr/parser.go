@@ -75,11 +75,20 @@ type parser struct {
 	toks     []token
 	pos      int
 	furthest int
-	update   bool // SET REMOVE ADD DELETE are keywords, not names
+	mode     parseMode
 }
 
-func newParser(src string, update bool) *parser {
-	return &parser{src: src, toks: lex(src), update: update}
+// parseMode selects which identifiers are grammar keywords.
+type parseMode uint8
+
+const (
+	modeCondition  parseMode = iota // AND OR NOT BETWEEN IN are keywords
+	modeUpdate                      // SET REMOVE ADD DELETE are keywords
+	modeProjection                  // no keywords
+)
+
+func newParser(src string, mode parseMode) *parser {
+	return &parser{src: src, toks: lex(src), mode: mode}
 }
 
 func (p *parser) peek() token { return p.toks[p.pos] }
@@ -124,9 +133,9 @@ func (p *parser) atEOF() bool {
 func (p *parser) isKeyword(t token) bool {
 	switch strings.ToUpper(t.text) {
 	case "AND", "OR", "NOT", "BETWEEN", "IN":
-		return !p.update
+		return p.mode == modeCondition
 	case "SET", "REMOVE", "ADD", "DELETE":
-		return p.update
+		return p.mode == modeUpdate
 	}
 	return false
 }
@@ -452,18 +461,22 @@ func (p *parser) action(kind ActionKind) (rawAction, bool) {
 	return a, true
 }
 
-// setValue parses '(' arith ')' | arith, where arith is
+// setValue parses arith | '(' arith ')', where arith is
 // operand [('+' | '-') operand].
 func (p *parser) setValue() (*rawOperand, bool) {
 	save := p.pos
+	if v, ok := p.arith(); ok {
+		return v, true
+	}
+	p.pos = save
 	if p.punct("(") {
 		if v, ok := p.arith(); ok && p.punct(")") {
 			v.parens++
 			return v, true
 		}
-		p.pos = save
 	}
-	return p.arith()
+	p.pos = save
+	return nil, false
 }
 
 func (p *parser) arith() (*rawOperand, bool) {
