@@ -3,6 +3,7 @@ package dynamo
 import (
 	"github.com/embeddynamo/dynamo/internal/logstore"
 	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
+	"github.com/embeddynamo/dynamo/internal/wal"
 )
 
 // LogStore persists the raft logs and hard states of every replication group
@@ -24,4 +25,25 @@ type LogGroupState = logstore.GroupState
 // the write-ahead log but no durability: for tests and fixtures.
 func NewMemoryLogStore() LogStore {
 	return memlog.New()
+}
+
+// WALOptions configure OpenWAL; the zero value (or nil) means the defaults:
+// 64 MiB segment files and a 32 MiB cache of recently saved entries.
+type WALOptions = wal.Options
+
+// ErrWALCorrupt is matched (errors.Is) by the error OpenWAL returns for a log
+// damaged somewhere other than a torn tail (which is repaired): the error
+// names the segment file and byte offset.
+var ErrWALCorrupt = wal.ErrCorrupt
+
+// OpenWAL opens, or creates, the write-ahead log in dir: the default LogStore,
+// segment files shared by every group of the node, one write and one
+// fdatasync per Save however many groups it carries. Opening replays the log
+// and repairs a tail torn by a crash. Only one process may open dir at a time.
+func OpenWAL(dir string, opts *WALOptions) (LogStore, error) {
+	w, err := wal.Open(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }

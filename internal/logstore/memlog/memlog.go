@@ -252,7 +252,7 @@ func (s *Store) group(id uint64) (*group, error) {
 
 func cloneConf(cs *pb.ConfState) *pb.ConfState {
 	if cs == nil {
-		return nil
+		return &pb.ConfState{}
 	}
 	return proto.CloneOf(cs)
 }
