@@ -10,23 +10,23 @@ import (
 
 // evalItem is the item the evaluation cases read.
 var evalItem = attr.Item{
-	"pk":    attr.S("p1"),
-	"s":     attr.S("hello world"),
-	"emoji": attr.S("é𝄞"),
-	"n":     attr.N("10"),
-	"neg":   attr.N("-2.5"),
-	"big":   attr.N("12345678901234567890123456789012345678"),
-	"b":     attr.B([]byte{1, 2, 3}),
-	"t":     attr.Bool(true),
-	"f":     attr.Bool(false),
-	"nul":  attr.Null(),
-	"ss":    attr.SS("x", "y", "z"),
-	"ns":    attr.NS("1", "2.5", "100"),
-	"bs":    attr.BS([]byte{1}, []byte{2, 3}),
-	"l":     attr.L(attr.S("a"), attr.N("1"), attr.L(attr.S("deep"))),
-	"m":     attr.M(map[string]attr.Value{"k": attr.S("v"), "n": attr.N("3"), "in2": attr.M(map[string]attr.Value{"z": attr.Bool(true)})}),
+	"pk":     attr.S("p1"),
+	"s":      attr.S("hello world"),
+	"emoji":  attr.S("é𝄞"),
+	"n":      attr.N("10"),
+	"neg":    attr.N("-2.5"),
+	"big":    attr.N("12345678901234567890123456789012345678"),
+	"b":      attr.B([]byte{1, 2, 3}),
+	"t":      attr.Bool(true),
+	"f":      attr.Bool(false),
+	"nul":    attr.Null(),
+	"ss":     attr.SS("x", "y", "z"),
+	"ns":     attr.NS("1", "2.5", "100"),
+	"bs":     attr.BS([]byte{1}, []byte{2, 3}),
+	"l":      attr.L(attr.S("a"), attr.N("1"), attr.L(attr.S("deep"))),
+	"m":      attr.M(map[string]attr.Value{"k": attr.S("v"), "n": attr.N("3"), "in2": attr.M(map[string]attr.Value{"z": attr.Bool(true)})}),
 	"emptyl": attr.L(),
-	"same":  attr.S("hello world"),
+	"same":   attr.S("hello world"),
 }
 
 var evalValues = Values{
@@ -39,7 +39,7 @@ var evalValues = Values{
 	":b23": attr.B([]byte{2, 3}), ":t": attr.Bool(true), ":f": attr.Bool(false), ":null": attr.Null(),
 	":ss": attr.SS("z", "y", "x"), ":ss2": attr.SS("x", "y"), ":ns": attr.NS("100", "1", "2.5"),
 	":l": attr.L(attr.S("a"), attr.N("1"), attr.L(attr.S("deep"))), ":ldeep": attr.L(attr.S("deep")),
-	":m": attr.M(map[string]attr.Value{"k": attr.S("v"), "n": attr.N("3"), "in2": attr.M(map[string]attr.Value{"z": attr.Bool(true)})}),
+	":m":  attr.M(map[string]attr.Value{"k": attr.S("v"), "n": attr.N("3"), "in2": attr.M(map[string]attr.Value{"z": attr.Bool(true)})}),
 	":tS": attr.S("S"), ":tN": attr.S("N"), ":tB": attr.S("B"), ":tBOOL": attr.S("BOOL"), ":tNULL": attr.S("NULL"),
 	":tSS": attr.S("SS"), ":tNS": attr.S("NS"), ":tBS": attr.S("BS"), ":tL": attr.S("L"), ":tM": attr.S("M"),
 }
