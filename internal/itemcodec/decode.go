@@ -20,8 +20,8 @@ const (
 // Decode decodes an item encoded by Encode. Every error wraps ErrCorrupt and
 // names the offset and the problem.
 func Decode(b []byte) (attr.Item, error) {
-	d, err := newDecoder(b)
-	if err != nil {
+	var d decoder
+	if err := d.init(b); err != nil {
 		return nil, err
 	}
 	m, err := d.entries(1)
@@ -36,8 +36,8 @@ func Decode(b []byte) (attr.Item, error) {
 
 // DecodeValue decodes a value encoded by EncodeValue.
 func DecodeValue(b []byte) (attr.Value, error) {
-	d, err := newDecoder(b)
-	if err != nil {
+	var d decoder
+	if err := d.init(b); err != nil {
 		return attr.Value{}, err
 	}
 	v, err := d.value(1)
@@ -58,14 +58,16 @@ type decoder struct {
 	pos int
 }
 
-func newDecoder(b []byte) (*decoder, error) {
+// init checks the version byte and readies d to read what follows it.
+func (d *decoder) init(b []byte) error {
 	if len(b) == 0 {
-		return nil, fmt.Errorf("%w: %w: empty input", ErrCorrupt, ErrTruncated)
+		return fmt.Errorf("%w: %w: empty input", ErrCorrupt, ErrTruncated)
 	}
 	if b[0] != Version {
-		return nil, fmt.Errorf("%w: %w: 0x%02x", ErrCorrupt, ErrVersion, b[0])
+		return fmt.Errorf("%w: %w: 0x%02x", ErrCorrupt, ErrVersion, b[0])
 	}
-	return &decoder{b: b, s: string(b), pos: 1}, nil
+	*d = decoder{b: b, s: string(b), pos: 1}
+	return nil
 }
 
 func (d *decoder) fail(err error, format string, args ...any) error {

@@ -49,8 +49,11 @@ var nibbleOf = func() [256]byte {
 	return t
 }()
 
-// stackNames is how many map names the encoder sorts without allocating.
-const stackNames = 32
+// How many map names and set members the encoder sorts without allocating.
+const (
+	stackNames   = 32
+	stackMembers = 16
+)
 
 // Encode appends the encoding of item to dst and returns the extended slice.
 // It fails only for an item that validation would reject: a value with no
@@ -133,7 +136,8 @@ func appendValue(dst []byte, v attr.Value, level int) ([]byte, error) {
 	case attr.TypeSS, attr.TypeNS, attr.TypeBS:
 		members := v.SetMembers()
 		if !slices.IsSorted(members) {
-			members = slices.Clone(members)
+			var stack [stackMembers]string
+			members = append(stack[:0], members...)
 			slices.Sort(members)
 		}
 		tag := tagSS

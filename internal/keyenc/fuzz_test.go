@@ -14,8 +14,9 @@ import (
 )
 
 // fuzzNumberText turns fuzz bytes into number text that is often not
-// canonical: data[0] picks the sign and notation, data[1] the exponent, and
-// the rest (mod 10) the digits, leading and trailing zeros included.
+// canonical: data[0] picks the sign and notation and, with data[1], the
+// exponent; the rest (mod 10) are the digits, leading and trailing zeros
+// included.
 func fuzzNumberText(data []byte) string {
 	if len(data) < 2 {
 		return "0"
@@ -34,7 +35,7 @@ func fuzzNumberText(data []byte) string {
 	if len(digits) == 0 {
 		digits = append(digits, '0')
 	}
-	exp := int(data[1]) - 140
+	exp := int(data[1]) - 140 + int(data[0]>>2) // -140..178: past both ends of the range
 	if data[0]&2 != 0 {
 		sb.WriteString("0.")
 		sb.Write(digits)
