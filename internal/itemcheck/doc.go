@@ -41,5 +41,8 @@
 // number set  may not be empty", "limit of2048 bytes", "]of type BS"). They
 // come from dynalite (validations/index.js, db/index.js and its tests, which
 // ran against DynamoDB), agree with DynamoDB Local's ErrorFactory where that
-// has them, and with error texts users report from the service.
+// has them, and with error texts users report from the service. They are the
+// bare texts: depending on the operation DynamoDB may wrap some of them in
+// its "1 validation error detected: " envelope (PutItem does so for the
+// nesting message), which the API layer adds.
 package itemcheck

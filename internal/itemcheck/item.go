@@ -27,8 +27,15 @@ const (
 
 	// MsgItemTooLarge is the message for an item over MaxItemSize.
 	MsgItemTooLarge = "Item size has exceeded the maximum allowed size"
-	// MsgNesting is the message for a value nested deeper than MaxDepth.
-	MsgNesting = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+	// MsgNesting is the message for an item (PutItem, BatchWriteItem and
+	// TransactWriteItems puts) or an expression attribute value nested deeper
+	// than MaxDepth. DynamoDB's PutItem and UpdateItem wrap it in their "1
+	// validation error detected: " envelope; that is the API layer's job.
+	MsgNesting = MsgNestingUpdate + ": Attributes in the item have nested levels beyond supported limit"
+	// MsgNestingUpdate is the shorter message DynamoDB gives when an update
+	// expression would leave a value nested deeper than MaxDepth (and as the
+	// cancellation reason of such a transactional update).
+	MsgNestingUpdate = "Nesting Levels have exceeded supported limits"
 	// MsgEmptyValue is the message for a value without a type.
 	MsgEmptyValue = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 	// MsgEmptyStringSet, MsgEmptyNumberSet and MsgEmptyBinarySet are the

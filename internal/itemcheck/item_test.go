@@ -54,6 +54,7 @@ func TestItemRejects(t *testing.T) {
 		{"duplicate strings", attr.Item{"a": attr.SS("a", "a")}, "One or more parameter values were invalid: Input collection [a, a] contains duplicates."},
 		{"duplicate strings listed in order given", attr.Item{"a": attr.SS("x", "a", "b", "a")}, "One or more parameter values were invalid: Input collection [x, a, b, a] contains duplicates."},
 		{"duplicate binaries in base64", attr.Item{"a": attr.BS([]byte("b"), []byte("b"))}, "One or more parameter values were invalid: Input collection [Yg==, Yg==]of type BS contains duplicates."},
+		{"duplicate empty binaries", attr.Item{"a": attr.BS([]byte{}, nil)}, "One or more parameter values were invalid: Input collection [, ]of type BS contains duplicates."},
 		{"duplicate numbers", attr.Item{"a": attr.NS("1", "1")}, "Input collection contains duplicates"},
 		{"numerically equal numbers", attr.Item{"a": attr.NS("1", "1.0")}, "Input collection contains duplicates"},
 		{"numerically equal numbers in exponent form", attr.Item{"a": attr.NS("100", "2", "1E2")}, "Input collection contains duplicates"},
