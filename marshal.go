@@ -114,7 +114,8 @@ func (e *UnmarshalError) Unwrap() error { return e.Err }
 // type follows the element type: string kinds → SS, number kinds → NS,
 // []byte → BS; a map[T]bool contributes its keys whose value is true, a
 // map[T]struct{} all its keys. DynamoDB has no empty set, so an empty set
-// field is stored as NULL, or left out with omitempty. Fields of embedded
+// field is stored as NULL, or left out with omitempty. Members are not
+// deduplicated: DynamoDB rejects a set with duplicates when it is written. Fields of embedded
 // structs without a tag name are promoted as in encoding/json: the shallowest
 // field of a name wins, a tagged one breaks a tie, and remaining ties drop the
 // name.
@@ -144,12 +145,12 @@ func MarshalItem(v any) (Item, error) {
 	}
 	switch {
 	case rv.Kind() == reflect.Struct && rv.Type() != timeType && rv.Type() != avType:
-		return marshalStruct(rv)
+		return marshalStruct(rv, 0)
 	case rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String:
 		if rv.IsNil() {
 			return nil, &MarshalError{GoType: rv.Type(), Reason: "nil map"}
 		}
-		return marshalMap(rv)
+		return marshalMap(rv, 0)
 	}
 	return nil, &MarshalError{GoType: rv.Type(), Reason: "an item needs a struct or a map with string keys"}
 }
@@ -157,7 +158,7 @@ func MarshalItem(v any) (Item, error) {
 // MarshalValue encodes one Go value as an AttributeValue, following
 // MarshalItem's rules. A nil value becomes NULL.
 func MarshalValue(v any) (AttributeValue, error) {
-	return marshal(reflect.ValueOf(v), false)
+	return marshal(reflect.ValueOf(v), false, 0)
 }
 
 // UnmarshalItem decodes item into v, which must be a non-nil pointer to a
@@ -206,12 +207,21 @@ func joinPath(step, rest string) string {
 
 func indexStep(i int) string { return "[" + strconv.Itoa(i) + "]" }
 
-// marshal encodes v; set asks for a set instead of a list.
-func marshal(v reflect.Value, set bool) (attr.Value, error) {
+// maxMarshalDepth bounds how deep marshal follows pointers and containers,
+// so that a cyclic value fails instead of exhausting the stack. DynamoDB
+// itself accepts only 32 levels.
+const maxMarshalDepth = 1000
+
+// marshal encodes v, found depth levels below the value passed in; set asks
+// for a set instead of a list.
+func marshal(v reflect.Value, set bool, depth int) (attr.Value, error) {
 	if !v.IsValid() {
 		return attr.Null(), nil
 	}
 	t := v.Type()
+	if depth > maxMarshalDepth {
+		return attr.Value{}, &MarshalError{GoType: t, Reason: "value nests too deeply (is it cyclic?)"}
+	}
 	switch t {
 	case avType:
 		av := v.Interface().(attr.Value)
@@ -241,7 +251,7 @@ func marshal(v reflect.Value, set bool) (attr.Value, error) {
 		if v.IsNil() {
 			return attr.Null(), nil
 		}
-		return marshal(v.Elem(), set)
+		return marshal(v.Elem(), set, depth+1)
 	case reflect.Slice, reflect.Array:
 		if t.Kind() == reflect.Slice && v.IsNil() {
 			return attr.Null(), nil
@@ -254,7 +264,7 @@ func marshal(v reflect.Value, set bool) (attr.Value, error) {
 		}
 		elems := make([]attr.Value, v.Len())
 		for i := range elems {
-			e, err := marshal(v.Index(i), false)
+			e, err := marshal(v.Index(i), false, depth+1)
 			if err != nil {
 				return attr.Value{}, prefixPath(err, indexStep(i))
 			}
@@ -271,13 +281,13 @@ func marshal(v reflect.Value, set bool) (attr.Value, error) {
 		if t.Key().Kind() != reflect.String {
 			return attr.Value{}, &MarshalError{GoType: t, Reason: "map keys must be strings"}
 		}
-		m, err := marshalMap(v)
+		m, err := marshalMap(v, depth)
 		if err != nil {
 			return attr.Value{}, err
 		}
 		return attr.NewMapUnchecked(m), nil
 	case reflect.Struct:
-		m, err := marshalStruct(v)
+		m, err := marshalStruct(v, depth)
 		if err != nil {
 			return attr.Value{}, err
 		}
@@ -341,7 +351,7 @@ func setMember(v reflect.Value, typ attr.Type) (string, error) {
 	case attr.TypeBS:
 		return string(byteSlice(v)), nil
 	}
-	n, err := marshal(v, false)
+	n, err := marshal(v, false, 0)
 	if err != nil {
 		return "", err
 	}
@@ -399,12 +409,12 @@ func marshalSetFromMap(v reflect.Value) (attr.Value, error) {
 	return attr.NewSetUnchecked(typ, members), nil
 }
 
-func marshalMap(v reflect.Value) (map[string]attr.Value, error) {
+func marshalMap(v reflect.Value, depth int) (map[string]attr.Value, error) {
 	m := make(map[string]attr.Value, v.Len())
 	iter := v.MapRange()
 	for iter.Next() {
 		k := iter.Key().String()
-		e, err := marshal(iter.Value(), false)
+		e, err := marshal(iter.Value(), false, depth+1)
 		if err != nil {
 			return nil, prefixPath(err, k)
 		}
@@ -413,7 +423,7 @@ func marshalMap(v reflect.Value) (map[string]attr.Value, error) {
 	return m, nil
 }
 
-func marshalStruct(v reflect.Value) (map[string]attr.Value, error) {
+func marshalStruct(v reflect.Value, depth int) (map[string]attr.Value, error) {
 	info, err := structInfo(v.Type())
 	if err != nil {
 		return nil, err
@@ -428,7 +438,7 @@ func marshalStruct(v reflect.Value) (map[string]attr.Value, error) {
 		if f.omitEmpty && isEmpty(fv) {
 			continue
 		}
-		av, err := marshal(fv, f.set)
+		av, err := marshal(fv, f.set, depth+1)
 		if err != nil {
 			return nil, prefixPath(err, f.name)
 		}

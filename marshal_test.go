@@ -624,3 +624,47 @@ func BenchmarkUnmarshalItem20Fields(b *testing.B) {
 		}
 	}
 }
+
+type mtHidden struct {
+	X string
+}
+
+type mtWithHidden struct {
+	*mtHidden
+	Y string
+}
+
+func TestEmbeddedUnexportedPointer(t *testing.T) {
+	got, err := dynamo.MarshalItem(mtWithHidden{Y: "y"})
+	require.NoError(t, err)
+	require.Equal(t, `{"Y":{"S":"y"}}`, got.String())
+
+	got, err = dynamo.MarshalItem(mtWithHidden{mtHidden: &mtHidden{X: "x"}})
+	require.NoError(t, err)
+	require.Equal(t, dynamo.S("x"), got["X"])
+
+	var out mtWithHidden
+	err = dynamo.UnmarshalItem(dynamo.Item{"X": dynamo.S("x")}, &out)
+	var ue *dynamo.UnmarshalError
+	require.True(t, errors.As(err, &ue), "got %v", err)
+	require.Equal(t, "X", ue.Path)
+	require.Equal(t, "cannot allocate embedded pointer to unexported struct", ue.Reason)
+
+	out.mtHidden = &mtHidden{}
+	require.NoError(t, dynamo.UnmarshalItem(dynamo.Item{"X": dynamo.S("x")}, &out))
+	require.Equal(t, "x", out.X)
+}
+
+type mtNode struct {
+	Next *mtNode
+}
+
+func TestMarshalCycle(t *testing.T) {
+	n := &mtNode{}
+	n.Next = n
+	_, err := dynamo.MarshalItem(n)
+	var me *dynamo.MarshalError
+	require.True(t, errors.As(err, &me), "got %v", err)
+	require.Equal(t, "value nests too deeply (is it cyclic?)", me.Reason)
+	require.True(t, strings.HasPrefix(me.Path, "Next.Next.Next"))
+}
