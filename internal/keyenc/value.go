@@ -37,7 +37,10 @@ func AppendValue(dst []byte, v attr.Value) ([]byte, error) {
 		}
 		return out, nil
 	}
-	return dst, fmt.Errorf("%w: got %q", ErrBadType, v.Type().String())
+	if !v.IsValid() {
+		return dst, fmt.Errorf("%w: got no value", ErrBadType)
+	}
+	return dst, fmt.Errorf("%w: got %s", ErrBadType, v.Type())
 }
 
 // appendEscaped appends s with each zero byte escaped, then the terminator.
