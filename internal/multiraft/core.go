@@ -1,0 +1,1279 @@
+package multiraft
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
+
+	"github.com/embeddynamo/dynamo/internal/logstore"
+	"github.com/embeddynamo/dynamo/internal/transport"
+)
+
+// initialIndex and initialTerm are the log position a bootstrapped group
+// starts from: every initial replica records the same compaction point with
+// the initial membership, so no bootstrap entries are needed and a replica
+// that joins later is brought in with a snapshot.
+const (
+	initialIndex = 5
+	initialTerm  = 5
+)
+
+// GroupConfig describes a group to host on this node.
+type GroupConfig struct {
+	// Group is the group's ID; zero is reserved.
+	Group uint64
+	// Kind is the kind of this node's replica.
+	Kind ReplicaKind
+	// StateMachine applies the group's commands; required for a full
+	// replica, ignored for a log replica.
+	StateMachine StateMachine
+	// Peers are the initial voters (full replicas) when the group is new
+	// and bootstrapped here. Leave it empty when the group already has
+	// state in the LogStore (a restart) or when this replica joins an
+	// existing group (it then waits for the leader's snapshot).
+	Peers []transport.NodeID
+}
+
+// ReplicaChangeType says what a membership change does.
+type ReplicaChangeType uint8
+
+const (
+	// AddLearner adds a replica that receives the log but does not vote.
+	AddLearner ReplicaChangeType = iota
+	// PromoteLearner makes a caught-up learner a voter.
+	PromoteLearner
+	// AddLogReplica adds a log replica directly as a voter. It is admitted
+	// only when the group keeps a live quorum without it.
+	AddLogReplica
+	// RemoveReplica removes a replica.
+	RemoveReplica
+)
+
+// ReplicaChange is one membership change of a group.
+type ReplicaChange struct {
+	Type ReplicaChangeType
+	Node transport.NodeID
+	// Kind is the kind of the replica concerned (for AddLearner, the kind
+	// it will have; AddLogReplica implies LogReplica).
+	Kind ReplicaKind
+}
+
+type proposal struct {
+	done func(any, error)
+}
+
+type readRequest struct {
+	done  func(error)
+	index uint64
+	ready bool
+}
+
+type confRequest struct {
+	id   requestID
+	done func(error)
+}
+
+type transferRequest struct {
+	to       uint64
+	deadline uint64 // in node ticks
+	done     func(error)
+}
+
+type confPoint struct {
+	index uint64
+	cs    *pb.ConfState
+}
+
+// group is one hosted replica. Its fields belong to the scheduler's
+// goroutine, except smMu and smApplied, shared with snapshot installation.
+type group struct {
+	id        uint64
+	kind      ReplicaKind
+	replicaID uint64
+	rn        *raft.RawNode
+	storage   *raftStorage
+	sm        StateMachine
+
+	smMu      sync.Mutex
+	smApplied uint64 // index the state machine's state reflects
+
+	applied     uint64 // raft's applied index
+	confHistory []confPoint
+	lead        uint64
+	state       raft.StateType
+	term        uint64
+
+	proposals   map[requestID]*proposal
+	reads       map[requestID]*readRequest
+	conf        *confRequest
+	confBarrier uint64
+	transfers   []*transferRequest
+
+	dirty         bool
+	quiesced      bool
+	quiesceFrom   uint64
+	removedSelf   bool
+	destroyed     bool
+	electionTimer int
+	electionLimit int
+	snapshotsOut  map[uint64]bool
+}
+
+func (g *group) confState() *pb.ConfState { return g.confHistory[len(g.confHistory)-1].cs }
+
+// confAt returns the membership in force at index.
+func (g *group) confAt(index uint64) *pb.ConfState {
+	for i := len(g.confHistory) - 1; i > 0; i-- {
+		if g.confHistory[i].index <= index {
+			return g.confHistory[i].cs
+		}
+	}
+	return g.confHistory[0].cs
+}
+
+func (g *group) setConf(index uint64, cs *pb.ConfState) {
+	g.confHistory = append(g.confHistory, confPoint{index, cs})
+}
+
+// pruneConf drops membership history no longer needed below index.
+func (g *group) pruneConf(index uint64) {
+	keep := 0
+	for i := 1; i < len(g.confHistory); i++ {
+		if g.confHistory[i].index <= index {
+			keep = i
+		}
+	}
+	if keep > 0 {
+		g.confHistory = slices.Delete(g.confHistory, 0, keep)
+	}
+}
+
+func members(cs *pb.ConfState) []uint64 {
+	out := slices.Concat(cs.GetVoters(), cs.GetLearners(), cs.GetVotersOutgoing(), cs.GetLearnersNext())
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+type peer struct {
+	lastHeard uint64
+	dead      bool
+}
+
+type inbound struct {
+	from transport.NodeID
+	msgs []transport.GroupMessage
+	fn   func()
+}
+
+// Core is the scheduler of one node: every hosted group, driven in rounds.
+// Its methods must be called from one goroutine (the owner), except
+// HandleMessages, Enqueue and ReceiveSnapshot, which are safe from any
+// goroutine. Requests complete through callbacks run on the owner's
+// goroutine during Process or Tick.
+type Core struct {
+	cfg   Config
+	self  transport.NodeID
+	store logstore.LogStore
+	rng   *rand.Rand
+	seq   uint64
+	ticks uint64
+
+	mu     sync.RWMutex // guards groups for ReceiveSnapshot
+	groups map[uint64]*group
+
+	active map[uint64]*group
+	dirty  []*group
+	peers  map[transport.NodeID]*peer
+	outbox map[transport.NodeID][]transport.GroupMessage
+
+	inMu   sync.Mutex
+	inbox  []inbound
+	notify func()
+
+	snapJobs []*SnapshotJob
+	failed   error
+}
+
+// NewCore returns a scheduler with no groups.
+func NewCore(cfg Config) (*Core, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	return &Core{
+		cfg:    cfg,
+		self:   cfg.NodeID,
+		store:  cfg.LogStore,
+		rng:    rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.NodeID))),
+		seq:    cfg.Seed << 20,
+		groups: make(map[uint64]*group),
+		active: make(map[uint64]*group),
+		peers:  make(map[transport.NodeID]*peer),
+		outbox: make(map[transport.NodeID][]transport.GroupMessage),
+	}, nil
+}
+
+// SetNotify registers a function called (from any goroutine) whenever
+// inbound work is queued; a driver uses it to wake its loop.
+func (c *Core) SetNotify(fn func()) { c.notify = fn }
+
+// Err returns the error that stopped the core (a failed LogStore save or
+// state machine), or nil.
+func (c *Core) Err() error { return c.failed }
+
+func (c *Core) nextID() requestID {
+	c.seq++
+	return requestID{uint64(c.self), c.seq}
+}
+
+func (c *Core) fail(err error) {
+	if c.failed == nil {
+		c.failed = err
+		c.cfg.Logger.Error("multiraft: node stopped", "node", c.self, "err", err)
+	}
+}
+
+// HandleMessages queues raft messages from a peer; Process steps them. It
+// implements the message half of transport.Handler.
+func (c *Core) HandleMessages(from transport.NodeID, msgs []transport.GroupMessage) {
+	c.inMu.Lock()
+	c.inbox = append(c.inbox, inbound{from: from, msgs: msgs})
+	c.inMu.Unlock()
+	if c.notify != nil {
+		c.notify()
+	}
+}
+
+// Enqueue runs fn on the owner's goroutine at the start of the next Process.
+func (c *Core) Enqueue(fn func()) {
+	c.inMu.Lock()
+	c.inbox = append(c.inbox, inbound{fn: fn})
+	c.inMu.Unlock()
+	if c.notify != nil {
+		c.notify()
+	}
+}
+
+// AddGroup starts hosting a group: restarting it from the LogStore when it
+// has state there, bootstrapping it when Peers are given, or as an empty
+// replica that waits for the leader's snapshot.
+func (c *Core) AddGroup(gc GroupConfig) error {
+	if c.failed != nil {
+		return c.failed
+	}
+	if gc.Group == 0 {
+		return errors.New("multiraft: group 0 is reserved")
+	}
+	if _, ok := c.groups[gc.Group]; ok {
+		return fmt.Errorf("multiraft: add group %d: %w", gc.Group, ErrGroupExists)
+	}
+	if gc.Kind == FullReplica && gc.StateMachine == nil {
+		return fmt.Errorf("multiraft: add group %d: a full replica needs a StateMachine", gc.Group)
+	}
+	g := &group{
+		id:        gc.Group,
+		kind:      gc.Kind,
+		replicaID: ReplicaID(c.self, gc.Kind),
+		proposals: make(map[requestID]*proposal),
+		reads:     make(map[requestID]*readRequest),
+	}
+	if gc.Kind == FullReplica {
+		g.sm = gc.StateMachine
+	}
+	st, err := c.store.State(gc.Group)
+	switch {
+	case err == nil:
+		g.storage = newRaftStorage(g, c.store, &st)
+	case errors.Is(err, logstore.ErrUnknownGroup) && len(gc.Peers) > 0:
+		cs := &pb.ConfState{}
+		for _, p := range gc.Peers {
+			cs.Voters = append(cs.Voters, ReplicaID(p, FullReplica))
+		}
+		u := logstore.Update{
+			Group:     gc.Group,
+			Snapshot:  &pb.SnapshotMetadata{Index: new(uint64(initialIndex)), Term: new(uint64(initialTerm)), ConfState: cs},
+			HardState: &pb.HardState{Term: new(uint64(initialTerm)), Commit: new(uint64(initialIndex))},
+		}
+		if err := c.store.Save([]logstore.Update{u}); err != nil {
+			return fmt.Errorf("multiraft: bootstrap group %d: %w", gc.Group, err)
+		}
+		g.storage = newRaftStorage(g, c.store, nil)
+		g.storage.saved(&u)
+	case errors.Is(err, logstore.ErrUnknownGroup):
+		g.storage = newRaftStorage(g, c.store, nil)
+	default:
+		return fmt.Errorf("multiraft: add group %d: %w", gc.Group, err)
+	}
+	g.applied = g.storage.snap.GetIndex()
+	g.confHistory = []confPoint{{g.applied, g.storage.snap.GetConfState()}}
+	g.smApplied = g.applied
+	if g.sm != nil {
+		g.smApplied = max(g.applied, g.sm.AppliedIndex())
+	}
+	readOnly := raft.ReadOnlySafe
+	if c.cfg.ReadMode == LeaseRead {
+		readOnly = raft.ReadOnlyLeaseBased
+	}
+	rn, err := raft.NewRawNode(&raft.Config{
+		ID:                        g.replicaID,
+		ElectionTick:              c.cfg.ElectionTicks,
+		HeartbeatTick:             c.cfg.HeartbeatTicks,
+		Storage:                   g.storage,
+		Applied:                   g.applied,
+		MaxSizePerMsg:             c.cfg.MaxSizePerMsg,
+		MaxCommittedSizePerReady:  c.cfg.MaxSizePerMsg * 4,
+		MaxUncommittedEntriesSize: c.cfg.MaxUncommittedBytes,
+		MaxInflightMsgs:           c.cfg.MaxInflightMsgs,
+		CheckQuorum:               true,
+		PreVote:                   true,
+		ReadOnlyOption:            readOnly,
+		StepDownOnRemoval:         true,
+		Logger: raftLogger{log: func(msg string) {
+			c.cfg.Logger.Warn("raft", "node", c.self, "group", gc.Group, "msg", msg)
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("multiraft: start group %d: %w", gc.Group, err)
+	}
+	g.rn = rn
+	g.term = g.storage.hardState.GetTerm()
+	g.state = raft.StateFollower
+	c.resetElection(g)
+	c.mu.Lock()
+	c.groups[g.id] = g
+	c.mu.Unlock()
+	c.notePeers(g.confState())
+	c.wake(g)
+	c.markDirty(g)
+	return nil
+}
+
+// RemoveGroup stops hosting a group and deletes its log. Requests pending
+// on it fail with ErrGroupRemoved. The state machine's data is the caller's.
+func (c *Core) RemoveGroup(id uint64) error {
+	g, ok := c.groups[id]
+	if !ok {
+		return fmt.Errorf("multiraft: remove group %d: %w", id, ErrGroupNotFound)
+	}
+	return c.destroy(g)
+}
+
+func (c *Core) destroy(g *group) error {
+	if g.destroyed {
+		return nil
+	}
+	g.destroyed = true
+	c.failPending(g, ErrGroupRemoved)
+	c.mu.Lock()
+	delete(c.groups, g.id)
+	c.mu.Unlock()
+	delete(c.active, g.id)
+	if err := c.store.RemoveGroup(g.id); err != nil && !errors.Is(err, logstore.ErrUnknownGroup) {
+		return fmt.Errorf("multiraft: remove group %d: %w", g.id, err)
+	}
+	return nil
+}
+
+// Groups returns the IDs of the hosted groups in ascending order.
+func (c *Core) Groups() []uint64 {
+	out := make([]uint64, 0, len(c.groups))
+	for id := range c.groups {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (c *Core) failPending(g *group, err error) {
+	props := g.proposals
+	g.proposals = make(map[requestID]*proposal)
+	for _, id := range sortedIDs(props) {
+		props[id].done(nil, err)
+	}
+	reads := g.reads
+	g.reads = make(map[requestID]*readRequest)
+	for _, id := range sortedIDs(reads) {
+		reads[id].done(err)
+	}
+	if g.conf != nil {
+		done := g.conf.done
+		g.conf = nil
+		done(err)
+	}
+	transfers := g.transfers
+	g.transfers = nil
+	for _, t := range transfers {
+		t.done(err)
+	}
+}
+
+func sortedIDs[V any](m map[requestID]V) []requestID {
+	ids := make([]requestID, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b requestID) int {
+		if a.node != b.node {
+			return cmpU64(a.node, b.node)
+		}
+		return cmpU64(a.seq, b.seq)
+	})
+	return ids
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// FailAll fails every pending request with err (used on close).
+func (c *Core) FailAll(err error) {
+	for _, id := range c.Groups() {
+		c.failPending(c.groups[id], err)
+	}
+}
+
+func (c *Core) markDirty(g *group) {
+	if !g.dirty {
+		g.dirty = true
+		c.dirty = append(c.dirty, g)
+	}
+}
+
+func (c *Core) wake(g *group) {
+	if g.quiesced || c.active[g.id] == nil {
+		g.quiesced = false
+		c.active[g.id] = g
+	}
+}
+
+func (c *Core) resetElection(g *group) {
+	g.electionTimer = 0
+	g.electionLimit = c.cfg.ElectionTicks + c.rng.IntN(c.cfg.ElectionTicks)
+}
+
+func (c *Core) notePeers(cs *pb.ConfState) {
+	for _, id := range members(cs) {
+		node, _ := NodeOf(id)
+		if node == c.self {
+			continue
+		}
+		if _, ok := c.peers[node]; !ok {
+			c.peers[node] = &peer{lastHeard: c.ticks}
+		}
+	}
+}
+
+func (c *Core) heard(node transport.NodeID) {
+	p, ok := c.peers[node]
+	if !ok {
+		p = &peer{}
+		c.peers[node] = p
+	}
+	p.lastHeard = c.ticks
+	if p.dead {
+		p.dead = false
+		c.cfg.Logger.Info("multiraft: peer alive", "node", c.self, "peer", node)
+	}
+}
+
+// PeerDead reports whether this node has declared a peer dead.
+func (c *Core) PeerDead(node transport.NodeID) bool {
+	p, ok := c.peers[node]
+	return ok && p.dead
+}
+
+// Tick advances every active group by one tick and runs node liveness.
+func (c *Core) Tick() {
+	if c.failed != nil {
+		return
+	}
+	c.ticks++
+	c.tickLiveness()
+	ids := make([]uint64, 0, len(c.active))
+	for id := range c.active {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c.tickGroup(c.active[id])
+	}
+}
+
+func (c *Core) tickLiveness() {
+	nodes := make([]transport.NodeID, 0, len(c.peers))
+	for n := range c.peers {
+		nodes = append(nodes, n)
+	}
+	slices.Sort(nodes)
+	sendNow := c.ticks%uint64(c.cfg.HeartbeatTicks) == 0
+	for _, n := range nodes {
+		p := c.peers[n]
+		if sendNow {
+			c.outbox[n] = append(c.outbox[n], transport.GroupMessage{Group: 0, Message: &pb.Message{
+				Type: pb.MsgHeartbeat.Enum(), From: new(uint64(c.self)), To: new(uint64(n)),
+			}})
+		}
+		if !p.dead && c.ticks-p.lastHeard > uint64(c.cfg.LivenessTicks) {
+			p.dead = true
+			c.cfg.Logger.Info("multiraft: peer dead", "node", c.self, "peer", n)
+			c.onPeerDead(n)
+		}
+	}
+}
+
+// onPeerDead wakes the quiesced groups with a replica on the dead node;
+// followers whose leader was there forget it so that they can elect another
+// without waiting for a lease to run out.
+func (c *Core) onPeerDead(node transport.NodeID) {
+	for _, id := range c.Groups() {
+		g := c.groups[id]
+		onNode := false
+		for _, r := range members(g.confState()) {
+			if n, _ := NodeOf(r); n == node {
+				onNode = true
+				break
+			}
+		}
+		if !onNode {
+			continue
+		}
+		wasQuiesced := g.quiesced
+		c.wake(g)
+		if leadNode, _ := NodeOf(g.lead); g.state == raft.StateFollower && g.lead != 0 && leadNode == node {
+			_ = g.rn.ForgetLeader()
+			if wasQuiesced {
+				g.electionTimer = max(g.electionTimer, c.cfg.ElectionTicks-1)
+			}
+		}
+		c.markDirty(g)
+	}
+}
+
+func (c *Core) tickGroup(g *group) {
+	c.markDirty(g)
+	if g.state == raft.StateLeader {
+		g.rn.Tick()
+		c.expireTransfers(g)
+		c.maybeQuiesce(g)
+		return
+	}
+	// raft's own election timer is never used: its jitter comes from
+	// crypto/rand, which would make simulations unrepeatable.
+	g.rn.TickQuiesced()
+	if g.kind == LogReplica {
+		return
+	}
+	g.electionTimer++
+	if g.electionTimer >= g.electionLimit {
+		c.resetElection(g)
+		_ = g.rn.Campaign()
+	}
+}
+
+func (c *Core) expireTransfers(g *group) {
+	kept := g.transfers[:0]
+	for _, t := range g.transfers {
+		if c.ticks >= t.deadline {
+			t.done(fmt.Errorf("multiraft: group %d: leadership transfer to replica %d did not complete", g.id, t.to))
+			continue
+		}
+		kept = append(kept, t)
+	}
+	g.transfers = kept
+}
+
+// maybeQuiesce puts an idle leader and its followers to sleep.
+func (c *Core) maybeQuiesce(g *group) {
+	if len(g.proposals) > 0 || len(g.reads) > 0 || g.conf != nil || len(g.transfers) > 0 ||
+		len(g.snapshotsOut) > 0 || g.rn.HasReady() {
+		return
+	}
+	last := g.storage.last
+	if g.applied != last || g.storage.hardState.GetCommit() != last {
+		return
+	}
+	st := g.rn.Status()
+	if st.LeadTransferee != 0 || st.RaftState != raft.StateLeader {
+		return
+	}
+	voters := st.Config.Voters.IDs()
+	liveVoters := 0
+	var followers []uint64
+	for id, pr := range st.Progress {
+		if id == g.replicaID {
+			if _, ok := voters[id]; ok {
+				liveVoters++
+			}
+			continue
+		}
+		if node, _ := NodeOf(id); c.PeerDead(node) {
+			continue
+		}
+		if pr.Match != last || pr.State != tracker.StateReplicate {
+			return
+		}
+		if _, ok := voters[id]; ok {
+			liveVoters++
+		}
+		followers = append(followers, id)
+	}
+	if liveVoters < len(voters)/2+1 {
+		return
+	}
+	slices.Sort(followers)
+	for _, id := range followers {
+		node, _ := NodeOf(id)
+		c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: g.id, Message: &pb.Message{
+			Type:    pb.MsgHeartbeat.Enum(),
+			To:      new(id),
+			From:    new(g.replicaID),
+			Term:    new(st.HardState.GetTerm()),
+			Commit:  new(last),
+			Context: quiesceMarker,
+		}})
+	}
+	g.quiesced = true
+	delete(c.active, g.id)
+}
+
+// Quiesced reports whether a group is asleep.
+func (c *Core) Quiesced(group uint64) bool {
+	g, ok := c.groups[group]
+	return ok && g.quiesced
+}
+
+// ActiveGroups returns how many groups are ticking.
+func (c *Core) ActiveGroups() int { return len(c.active) }
+
+func (c *Core) drainInbox() {
+	c.inMu.Lock()
+	in := c.inbox
+	c.inbox = nil
+	c.inMu.Unlock()
+	for _, b := range in {
+		if b.fn != nil {
+			b.fn()
+			continue
+		}
+		c.step(b.from, b.msgs)
+	}
+}
+
+func (c *Core) step(from transport.NodeID, msgs []transport.GroupMessage) {
+	c.heard(from)
+	for _, gm := range msgs {
+		m := gm.Message
+		if gm.Group == 0 || m == nil {
+			continue
+		}
+		g, ok := c.groups[gm.Group]
+		if !ok || m.GetTo() != g.replicaID {
+			continue
+		}
+		if fromNode, _ := NodeOf(m.GetFrom()); fromNode != from {
+			continue
+		}
+		switch m.GetType() {
+		case pb.MsgSnap:
+			// Snapshots arrive only through ReceiveSnapshot, with their data.
+			continue
+		case pb.MsgTimeoutNow:
+			if g.kind == LogReplica {
+				continue
+			}
+		}
+		if raft.IsLocalMsg(m.GetType()) {
+			continue
+		}
+		c.stepGroup(g, m)
+	}
+}
+
+func (c *Core) stepGroup(g *group, m *pb.Message) {
+	quiesce := isQuiesceMsg(m)
+	if !quiesce {
+		c.wake(g)
+	}
+	if err := g.rn.Step(m); err != nil {
+		return
+	}
+	c.markDirty(g)
+	switch m.GetType() {
+	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
+		if g.rn.BasicStatus().Lead == m.GetFrom() {
+			g.electionTimer = 0
+		}
+	}
+	if quiesce && m.GetType() == pb.MsgHeartbeat {
+		g.quiesceFrom = m.GetFrom()
+	}
+}
+
+// Process runs one scheduler round (see the package doc) and reports
+// whether it did any work. An error means the node cannot go on.
+func (c *Core) Process() (bool, error) {
+	if c.failed != nil {
+		return false, c.failed
+	}
+	c.drainInbox()
+	type item struct {
+		g  *group
+		rd raft.Ready
+	}
+	var items []item
+	dirty := c.dirty
+	c.dirty = nil
+	for _, g := range dirty {
+		g.dirty = false
+		if g.destroyed {
+			continue
+		}
+		if g.rn.HasReady() {
+			items = append(items, item{g, g.rn.Ready()})
+		}
+	}
+	worked := len(items) > 0 || len(c.outbox) > 0
+
+	var updates []logstore.Update
+	for _, it := range items {
+		u := logstore.Update{Group: it.g.id, Entries: it.rd.Entries, HardState: it.rd.HardState}
+		if !raft.IsEmptySnap(it.rd.Snapshot) {
+			u.Snapshot = it.rd.Snapshot.GetMetadata()
+		}
+		if u.Snapshot != nil || len(u.Entries) > 0 || u.HardState != nil {
+			updates = append(updates, u)
+		}
+	}
+	if len(updates) > 0 {
+		if err := c.store.Save(updates); err != nil {
+			c.fail(fmt.Errorf("multiraft: save %d groups: %w", len(updates), err))
+			return true, c.failed
+		}
+		for i := range updates {
+			c.groups[updates[i].Group].storage.saved(&updates[i])
+		}
+	}
+
+	for _, it := range items {
+		for _, m := range it.rd.Messages {
+			if m.GetType() == pb.MsgSnap {
+				c.queueSnapshot(it.g, m)
+				continue
+			}
+			node, _ := NodeOf(m.GetTo())
+			c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: it.g.id, Message: m})
+		}
+	}
+	c.flushOutbox()
+
+	for _, it := range items {
+		if err := c.apply(it.g, &it.rd); err != nil {
+			c.fail(err)
+			return true, c.failed
+		}
+		it.g.rn.Advance(it.rd)
+		c.afterApply(it.g, &it.rd)
+	}
+	for _, it := range items {
+		g := it.g
+		if g.destroyed {
+			continue
+		}
+		if g.removedSelf {
+			if err := c.destroy(g); err != nil {
+				c.fail(err)
+				return true, c.failed
+			}
+			continue
+		}
+		if g.rn.HasReady() {
+			c.markDirty(g)
+		}
+	}
+	for _, g := range dirty {
+		if g.quiesceFrom != 0 {
+			c.maybeFollowQuiesce(g)
+		}
+	}
+	return worked || len(c.dirty) > 0, nil
+}
+
+func (c *Core) flushOutbox() {
+	if len(c.outbox) == 0 {
+		return
+	}
+	nodes := make([]transport.NodeID, 0, len(c.outbox))
+	for n := range c.outbox {
+		nodes = append(nodes, n)
+	}
+	slices.Sort(nodes)
+	for _, n := range nodes {
+		msgs := c.outbox[n]
+		delete(c.outbox, n)
+		c.cfg.Send(n, msgs)
+	}
+}
+
+func (c *Core) maybeFollowQuiesce(g *group) {
+	from := g.quiesceFrom
+	g.quiesceFrom = 0
+	if g.destroyed || g.state != raft.StateFollower || g.lead != from || g.rn.HasReady() {
+		return
+	}
+	last := g.storage.last
+	if g.applied != last || g.storage.hardState.GetCommit() != last {
+		return
+	}
+	if len(g.proposals) > 0 || len(g.reads) > 0 {
+		return
+	}
+	g.quiesced = true
+	delete(c.active, g.id)
+}
+
+// apply hands one Ready's committed entries to the state machine and to
+// raft's membership.
+func (c *Core) apply(g *group, rd *raft.Ready) error {
+	if rd.SoftState != nil {
+		c.softStateChanged(g, rd.SoftState)
+	}
+	if rd.HardState != nil {
+		g.term = rd.HardState.GetTerm()
+	}
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		meta := rd.Snapshot.GetMetadata()
+		idx := meta.GetIndex()
+		if g.sm != nil {
+			g.smMu.Lock()
+			behind := g.smApplied < idx
+			g.smMu.Unlock()
+			if behind {
+				return fmt.Errorf("multiraft: group %d: raft installed a snapshot at %d the state machine does not hold", g.id, idx)
+			}
+		}
+		if idx > g.applied {
+			g.applied = idx
+			g.setConf(idx, meta.GetConfState())
+			c.notePeers(meta.GetConfState())
+		}
+	}
+	if len(rd.CommittedEntries) == 0 {
+		return nil
+	}
+	g.smMu.Lock()
+	defer g.smMu.Unlock()
+	var cmds []Command
+	var ids []requestID
+	var framed []bool
+	flush := func() error {
+		if len(cmds) == 0 {
+			return nil
+		}
+		results, err := g.sm.Apply(cmds)
+		if err != nil {
+			return fmt.Errorf("multiraft: group %d: apply up to %d: %w", g.id, cmds[len(cmds)-1].Index, err)
+		}
+		for i := range cmds {
+			if !framed[i] {
+				continue
+			}
+			if p, ok := g.proposals[ids[i]]; ok {
+				delete(g.proposals, ids[i])
+				var res any
+				if i < len(results) {
+					res = results[i]
+				}
+				p.done(res, nil)
+			}
+		}
+		cmds, ids, framed = cmds[:0], ids[:0], framed[:0]
+		return nil
+	}
+	for _, e := range rd.CommittedEntries {
+		idx := e.GetIndex()
+		switch e.GetType() {
+		case pb.EntryNormal:
+			if len(e.GetData()) == 0 || g.sm == nil {
+				break
+			}
+			id, cmd, ok := decodeProposal(e.GetData())
+			if idx <= g.smApplied {
+				if ok {
+					if p, found := g.proposals[id]; found {
+						delete(g.proposals, id)
+						p.done(nil, ErrLeaderChanged)
+					}
+				}
+				break
+			}
+			cmds = append(cmds, Command{Index: idx, Data: cmd})
+			ids = append(ids, id)
+			framed = append(framed, ok)
+		case pb.EntryConfChange, pb.EntryConfChangeV2:
+			if err := flush(); err != nil {
+				return err
+			}
+			c.applyConfChange(g, e)
+		}
+		g.applied = idx
+		if idx > g.smApplied {
+			g.smApplied = idx
+		}
+	}
+	return flush()
+}
+
+func (c *Core) applyConfChange(g *group, e *pb.Entry) {
+	cc, id, hasID, err := confChange(e)
+	if err != nil {
+		c.cfg.Logger.Error("multiraft: skip undecodable conf change", "node", c.self, "group", g.id, "err", err)
+		return
+	}
+	cs := g.rn.ApplyConfChange(cc)
+	g.setConf(e.GetIndex(), cs)
+	c.notePeers(cs)
+	c.cfg.Logger.Info("multiraft: membership changed", "node", c.self, "group", g.id, "index", e.GetIndex(),
+		"voters", cs.GetVoters(), "learners", cs.GetLearners())
+	if hasID && g.conf != nil && g.conf.id == id {
+		done := g.conf.done
+		g.conf = nil
+		done(nil)
+	}
+	if !slices.Contains(members(cs), g.replicaID) {
+		g.removedSelf = true
+	}
+}
+
+func (c *Core) softStateChanged(g *group, ss *raft.SoftState) {
+	wasLeader := g.state == raft.StateLeader
+	prevLead := g.lead
+	g.lead, g.state = ss.Lead, ss.RaftState
+	c.resetElection(g)
+	if prevLead != g.lead {
+		leadNode, _ := NodeOf(g.lead)
+		c.cfg.Logger.Info("multiraft: leader changed", "node", c.self, "group", g.id, "leader", leadNode)
+	}
+	if wasLeader && g.state != raft.StateLeader {
+		transfers := g.transfers
+		g.transfers = nil
+		for _, t := range transfers {
+			if t.to == g.lead {
+				t.done(nil)
+			} else {
+				t.done(ErrLeaderChanged)
+			}
+		}
+		props := g.proposals
+		g.proposals = make(map[requestID]*proposal)
+		for _, id := range sortedIDs(props) {
+			props[id].done(nil, ErrLeaderChanged)
+		}
+		reads := g.reads
+		g.reads = make(map[requestID]*readRequest)
+		for _, id := range sortedIDs(reads) {
+			reads[id].done(ErrLeaderChanged)
+		}
+		if g.conf != nil {
+			done := g.conf.done
+			g.conf = nil
+			done(ErrLeaderChanged)
+		}
+	}
+	if !wasLeader && g.state == raft.StateLeader {
+		// raft refuses (silently, by replacing it) a conf change proposed
+		// before the leader applied every conf change of earlier terms.
+		g.confBarrier = g.storage.last
+	}
+}
+
+func (c *Core) afterApply(g *group, rd *raft.Ready) {
+	for _, rs := range rd.ReadStates {
+		id, ok := readRequestID(rs.RequestCtx)
+		if !ok {
+			continue
+		}
+		if r, found := g.reads[id]; found {
+			r.index, r.ready = rs.Index, true
+		}
+	}
+	if len(g.reads) > 0 {
+		for _, id := range sortedIDs(g.reads) {
+			r := g.reads[id]
+			if r.ready && r.index <= g.applied {
+				delete(g.reads, id)
+				r.done(nil)
+			}
+		}
+	}
+	c.maybeCompact(g)
+}
+
+// maybeCompact discards log entries the state machine holds durably, keeping
+// LogRetainEntries for followers that lag a little.
+func (c *Core) maybeCompact(g *group) {
+	retain := c.cfg.LogRetainEntries
+	snapIndex := g.storage.snap.GetIndex()
+	if g.applied < snapIndex+2*retain {
+		return
+	}
+	durable := g.applied
+	if g.sm != nil {
+		g.smMu.Lock()
+		durable = min(durable, g.sm.AppliedIndex())
+		g.smMu.Unlock()
+	}
+	if durable < retain {
+		return
+	}
+	target := durable - retain
+	if target <= snapIndex || target > g.storage.last {
+		return
+	}
+	term, err := g.storage.Term(target)
+	if err != nil {
+		return
+	}
+	meta := &pb.SnapshotMetadata{Index: new(target), Term: new(term), ConfState: g.confAt(target)}
+	if err := c.store.Compact(g.id, meta); err != nil {
+		c.cfg.Logger.Warn("multiraft: compaction failed", "node", c.self, "group", g.id, "err", err)
+		return
+	}
+	g.storage.compacted(meta)
+	g.pruneConf(target)
+}
+
+// Propose proposes cmd to a group whose leader is this replica; done gets
+// the state machine's result once the command is applied here.
+func (c *Core) Propose(group uint64, cmd []byte, done func(any, error)) {
+	g, err := c.leaderGroup(group)
+	if err != nil {
+		done(nil, err)
+		return
+	}
+	id := c.nextID()
+	if err := g.rn.Propose(encodeProposal(id, cmd)); err != nil {
+		done(nil, fmt.Errorf("multiraft: group %d: %w: %v", group, ErrProposalDropped, err))
+		return
+	}
+	g.proposals[id] = &proposal{done: done}
+	c.markDirty(g)
+}
+
+func (c *Core) leaderGroup(group uint64) (*group, error) {
+	if c.failed != nil {
+		return nil, c.failed
+	}
+	g, ok := c.groups[group]
+	if !ok {
+		return nil, fmt.Errorf("multiraft: group %d: %w", group, ErrGroupNotFound)
+	}
+	c.wake(g)
+	if g.state != raft.StateLeader {
+		lead, _ := NodeOf(g.lead)
+		return nil, &NotLeaderError{Group: group, Leader: lead}
+	}
+	return g, nil
+}
+
+// Read completes done once this replica, as leader, may serve a
+// linearizable read: leadership was confirmed (ReadIndex) or is held under
+// lease (LeaseRead) and the state machine has applied everything committed
+// before the read began.
+func (c *Core) Read(group uint64, done func(error)) {
+	g, err := c.leaderGroup(group)
+	if err != nil {
+		done(err)
+		return
+	}
+	id := c.nextID()
+	ctx := make([]byte, requestIDLen)
+	id.put(ctx)
+	g.reads[id] = &readRequest{done: done}
+	g.rn.ReadIndex(ctx)
+	c.markDirty(g)
+}
+
+// ChangeReplicas proposes one membership change; done gets nil once it is
+// applied on this (leader) replica. See the package doc for the safety rule.
+func (c *Core) ChangeReplicas(group uint64, ch ReplicaChange, done func(error)) {
+	g, err := c.leaderGroup(group)
+	if err != nil {
+		done(err)
+		return
+	}
+	if g.conf != nil || g.applied < g.confBarrier {
+		done(fmt.Errorf("multiraft: group %d: %w", group, ErrConfChangeInProgress))
+		return
+	}
+	cc, err := c.checkChange(g, ch)
+	if err != nil {
+		done(fmt.Errorf("multiraft: group %d: %w", group, err))
+		return
+	}
+	id := c.nextID()
+	cc.Context = make([]byte, requestIDLen)
+	id.put(cc.Context)
+	if err := g.rn.ProposeConfChange(cc); err != nil {
+		done(fmt.Errorf("multiraft: group %d: %w: %v", group, ErrProposalDropped, err))
+		return
+	}
+	g.conf = &confRequest{id: id, done: done}
+	c.markDirty(g)
+}
+
+func (c *Core) checkChange(g *group, ch ReplicaChange) (*pb.ConfChangeV2, error) {
+	st := g.rn.Status()
+	cs := g.confState()
+	if len(cs.GetVotersOutgoing()) > 0 {
+		return nil, ErrConfChangeInProgress
+	}
+	kind := ch.Kind
+	if ch.Type == AddLogReplica {
+		kind = LogReplica
+	}
+	rid := ReplicaID(ch.Node, kind)
+	isVoter := slices.Contains(cs.GetVoters(), rid)
+	isLearner := slices.Contains(cs.GetLearners(), rid)
+	onNode := false
+	for _, m := range members(cs) {
+		if n, _ := NodeOf(m); n == ch.Node {
+			onNode = true
+		}
+	}
+	newVoters := slices.Clone(cs.GetVoters())
+	var typ pb.ConfChangeType
+	switch ch.Type {
+	case AddLearner:
+		if onNode {
+			return nil, fmt.Errorf("%w: node %d already holds a replica", ErrInvalidConfChange, ch.Node)
+		}
+		typ = pb.ConfChangeAddLearnerNode
+	case AddLogReplica:
+		if onNode {
+			return nil, fmt.Errorf("%w: node %d already holds a replica", ErrInvalidConfChange, ch.Node)
+		}
+		typ = pb.ConfChangeAddNode
+		newVoters = append(newVoters, rid)
+	case PromoteLearner:
+		if !isLearner {
+			return nil, fmt.Errorf("%w: replica %d is not a learner", ErrInvalidConfChange, rid)
+		}
+		last := g.storage.last
+		if pr, ok := st.Progress[rid]; !ok || pr.Match+c.cfg.CatchUpSlack < last {
+			return nil, fmt.Errorf("%w: replica %d is at %d, leader at %d", ErrNotCaughtUp, rid, st.Progress[rid].Match, last)
+		}
+		typ = pb.ConfChangeAddNode
+		newVoters = append(newVoters, rid)
+	case RemoveReplica:
+		if !isVoter && !isLearner {
+			return nil, fmt.Errorf("%w: replica %d is not a member", ErrInvalidConfChange, rid)
+		}
+		if rid == g.replicaID {
+			return nil, fmt.Errorf("%w: the leader cannot remove itself; transfer leadership first", ErrInvalidConfChange)
+		}
+		typ = pb.ConfChangeRemoveNode
+		newVoters = slices.DeleteFunc(newVoters, func(v uint64) bool { return v == rid })
+	default:
+		return nil, fmt.Errorf("%w: unknown change type %d", ErrInvalidConfChange, ch.Type)
+	}
+	if len(newVoters) == 0 {
+		return nil, fmt.Errorf("%w: no voter would remain", ErrUnsafeConfChange)
+	}
+	live := 0
+	last := g.storage.last
+	for _, v := range newVoters {
+		if v == g.replicaID {
+			live++
+			continue
+		}
+		pr, ok := st.Progress[v]
+		node, _ := NodeOf(v)
+		if ok && pr.RecentActive && !c.PeerDead(node) && pr.Match+c.cfg.CatchUpSlack >= last {
+			live++
+		}
+	}
+	if ch.Type == AddLogReplica {
+		live++ // the new log replica is empty but catches up with a snapshot of no data
+		if live-1 < len(newVoters)/2+1 {
+			return nil, fmt.Errorf("%w: %d of %d voters live and caught up without the new log replica", ErrUnsafeConfChange, live-1, len(newVoters))
+		}
+	}
+	if live < len(newVoters)/2+1 {
+		return nil, fmt.Errorf("%w: %d of %d voters would be live and caught up", ErrUnsafeConfChange, live, len(newVoters))
+	}
+	return &pb.ConfChangeV2{Changes: []*pb.ConfChangeSingle{{Type: typ.Enum(), NodeId: new(rid)}}}, nil
+}
+
+// TransferLeadership asks the leader (this replica) to hand leadership to
+// the full voter on node to; done gets nil once this replica sees the new
+// leader, or an error after two election timeouts.
+func (c *Core) TransferLeadership(group uint64, to transport.NodeID, done func(error)) {
+	g, err := c.leaderGroup(group)
+	if err != nil {
+		done(err)
+		return
+	}
+	rid := ReplicaID(to, FullReplica)
+	if !slices.Contains(g.confState().GetVoters(), rid) {
+		done(fmt.Errorf("multiraft: group %d: %w: node %d holds no full voter (log replicas never lead)", group, ErrInvalidConfChange, to))
+		return
+	}
+	if rid == g.replicaID {
+		done(nil)
+		return
+	}
+	g.transfers = append(g.transfers, &transferRequest{to: rid, deadline: c.ticks + 2*uint64(c.cfg.ElectionTicks), done: done})
+	g.rn.TransferLeader(rid)
+	c.markDirty(g)
+}
+
+// Status describes a hosted group.
+func (c *Core) Status(group uint64) (GroupStatus, error) {
+	g, ok := c.groups[group]
+	if !ok {
+		return GroupStatus{}, fmt.Errorf("multiraft: group %d: %w", group, ErrGroupNotFound)
+	}
+	st := g.rn.Status()
+	lead, _ := NodeOf(st.Lead)
+	out := GroupStatus{
+		Group:     group,
+		Kind:      g.kind,
+		Leader:    lead,
+		IsLeader:  st.RaftState == raft.StateLeader,
+		Term:      st.HardState.GetTerm(),
+		Commit:    st.HardState.GetCommit(),
+		Applied:   g.applied,
+		LastIndex: g.storage.last,
+		Quiesced:  g.quiesced,
+	}
+	cs := g.confState()
+	for _, v := range cs.GetVoters() {
+		node, kind := NodeOf(v)
+		if kind == LogReplica {
+			out.LogReplicas = append(out.LogReplicas, node)
+		}
+		out.Voters = append(out.Voters, node)
+	}
+	for _, l := range cs.GetLearners() {
+		node, _ := NodeOf(l)
+		out.Learners = append(out.Learners, node)
+	}
+	if out.IsLeader {
+		out.Match = make(map[uint64]uint64, len(st.Progress))
+		for id, pr := range st.Progress {
+			out.Match[id] = pr.Match
+		}
+	}
+	return out, nil
+}

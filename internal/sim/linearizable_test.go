@@ -1,0 +1,92 @@
+package sim_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/sim"
+)
+
+var (
+	seedFlag  = flag.Uint64("seed", 0, "run only this simulation seed")
+	seedsFlag = flag.Int("sim.seeds", 200, "number of simulation seeds to run")
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func seeds() []uint64 {
+	if *seedFlag != 0 {
+		return []uint64{*seedFlag}
+	}
+	out := make([]uint64, *seedsFlag)
+	for i := range out {
+		out[i] = uint64(i + 1)
+	}
+	return out
+}
+
+func replay(name string, seed uint64) string {
+	return fmt.Sprintf("replay: go test ./internal/sim -run '^%s$' -seed=%d -v", name, seed)
+}
+
+func checkLinearizable(t *testing.T, name string, seed uint64, mode multiraft.ReadMode) *sim.ChaosResult {
+	t.Helper()
+	res, err := sim.RunChaos(sim.ChaosOptions{Seed: seed, ReadMode: mode})
+	require.NoError(t, err, replay(name, seed))
+	result, info := porcupine.CheckOperationsVerbose(sim.KVModel, res.History, 10*time.Second)
+	if result != porcupine.Ok {
+		path := fmt.Sprintf("%s/porcupine-%s-%d.html", os.TempDir(), name, seed)
+		if f, err := os.Create(path); err == nil {
+			_ = porcupine.Visualize(sim.KVModel, info, f)
+			_ = f.Close()
+		}
+		t.Fatalf("seed %d: history not linearizable (%v, %d ops; visualization %s)\n%s\ntrace tail:\n%s",
+			seed, result, len(res.History), path, replay(name, seed), tail(res.Trace, 40))
+	}
+	return res
+}
+
+func tail(lines []string, n int) string {
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func TestLinearizable(t *testing.T) {
+	completed, faults := 0, 0
+	for _, seed := range seeds() {
+		res := checkLinearizable(t, "TestLinearizable", seed, multiraft.ReadIndex)
+		completed += res.Completed
+		faults += res.Faults
+	}
+	t.Logf("%d seeds, %d operations completed, %d faults injected", len(seeds()), completed, faults)
+	require.Positive(t, completed)
+	require.Positive(t, faults)
+}
+
+func TestSimulationIsDeterministic(t *testing.T) {
+	for _, seed := range []uint64{7, 42} {
+		a, err := sim.RunChaos(sim.ChaosOptions{Seed: seed})
+		require.NoError(t, err, replay("TestSimulationIsDeterministic", seed))
+		b, err := sim.RunChaos(sim.ChaosOptions{Seed: seed})
+		require.NoError(t, err, replay("TestSimulationIsDeterministic", seed))
+		require.NotEmpty(t, a.Trace)
+		require.Equal(t, a.Trace, b.Trace, "seed %d: two runs diverged", seed)
+		require.Equal(t, a.Digest, b.Digest)
+	}
+	a, err := sim.RunChaos(sim.ChaosOptions{Seed: 1})
+	require.NoError(t, err)
+	b, err := sim.RunChaos(sim.ChaosOptions{Seed: 2})
+	require.NoError(t, err)
+	require.NotEqual(t, a.Trace, b.Trace, "different seeds must explore different schedules")
+}
