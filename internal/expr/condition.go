@@ -3,6 +3,7 @@ package expr
 import (
 	"bytes"
 	"encoding/base64"
+	"strconv"
 	"strings"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
@@ -71,13 +72,18 @@ func (c *Condition) Root() *Cond { return c.root }
 func (c *Condition) Usage() Usage { return c.usage }
 
 // Eval evaluates the condition against item; a nil item is a missing item,
-// in which every attribute is absent. It never fails on a valid tree; the
-// error is kept for trees built by hand with malformed operands.
+// in which every attribute is absent. Evaluation of a condition cannot fail
+// in DynamoDB (operands of the wrong type make a test false), so the error
+// is always nil today; it is part of the signature so that limits checked
+// during evaluation can be added without changing callers.
 func (c *Condition) Eval(item attr.Item) (bool, error) {
 	return evalCond(c.root, item), nil
 }
 
 func evalCond(c *Cond, item attr.Item) bool {
+	if c == nil {
+		return true // no condition
+	}
 	switch c.Kind {
 	case CondAnd:
 		for _, s := range c.Subs {
@@ -205,21 +211,7 @@ func sizeOf(v attr.Value) (attr.Value, bool) {
 	default:
 		return attr.Value{}, false
 	}
-	return attr.N(itoa(n)), true
-}
-
-func itoa(n int) string {
-	var buf [20]byte
-	i := len(buf)
-	if n == 0 {
-		return "0"
-	}
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(buf[i:])
+	return attr.N(strconv.Itoa(n)), true
 }
 
 // lookup walks path p in item.

@@ -76,6 +76,14 @@ type parser struct {
 	pos      int
 	furthest int
 	mode     parseMode
+	memo     map[int]memoOperand
+}
+
+// memoOperand is the outcome of parsing a parenthesised operand at one
+// position: node is nil when it failed.
+type memoOperand struct {
+	node *rawOperand
+	end  int
 }
 
 // parseMode selects which identifiers are grammar keywords.
@@ -192,15 +200,30 @@ func (p *parser) path() ([]rawElem, bool) {
 }
 
 // operand parses '(' operand ')' | function | :value | path.
+//
+// A parenthesised operand is memoised by position: a condition tries each
+// parenthesis first as a condition and then as an operand, and without the
+// memo deep nesting would be parsed again at every level.
 func (p *parser) operand() (*rawOperand, bool) {
 	save := p.pos
 	if p.punct("(") {
-		if o, ok := p.operand(); ok && p.punct(")") {
-			o.parens++
-			return o, true
+		if m, ok := p.memo[save]; ok {
+			p.pos = m.end
+			return m.node, m.node != nil
 		}
-		p.pos = save
-		return nil, false
+		var result *rawOperand
+		if o, ok := p.operand(); ok && p.punct(")") {
+			wrapped := *o // memoised nodes are shared, so never modified
+			wrapped.parens++
+			result = &wrapped
+		} else {
+			p.pos = save
+		}
+		if p.memo == nil {
+			p.memo = make(map[int]memoOperand)
+		}
+		p.memo[save] = memoOperand{node: result, end: p.pos}
+		return result, result != nil
 	}
 	t := p.peek()
 	switch {
@@ -471,8 +494,9 @@ func (p *parser) setValue() (*rawOperand, bool) {
 	p.pos = save
 	if p.punct("(") {
 		if v, ok := p.arith(); ok && p.punct(")") {
-			v.parens++
-			return v, true
+			wrapped := *v
+			wrapped.parens++
+			return &wrapped, true
 		}
 	}
 	p.pos = save

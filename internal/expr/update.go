@@ -95,7 +95,7 @@ func (u *Update) Paths() []Path {
 func (u *Update) CheckKeyAttributes(keys ...string) error {
 	for _, k := range keys {
 		for _, a := range u.actions {
-			if a.Path[0].Name == k {
+			if len(a.Path) > 0 && a.Path[0].Name == k {
 				return validation("One or more parameter values were invalid: Cannot update attribute " + k + ". This attribute is part of the key")
 			}
 		}
@@ -133,7 +133,8 @@ func nestedUse(a Action, k string) bool {
 // ReturnValues returns the attributes UpdateItem returns for mode (NONE,
 // ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATED_NEW) given the item before and after
 // Apply. UPDATED_* project the paths the update touched. It returns nil for
-// NONE and for an empty result.
+// NONE and for an empty result. old must be nil when no item was stored
+// (even if Apply was given the key).
 func (u *Update) ReturnValues(mode string, old, updated attr.Item) attr.Item {
 	var out attr.Item
 	switch mode {
