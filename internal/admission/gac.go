@@ -83,6 +83,23 @@ type clientState struct {
 	want        float64
 	outstanding float64
 	lastSeen    time.Time
+	// credit is the client's accrued, unclaimed fair share: it grows at
+	// shareRate and the pool keeps that many tokens for the client.
+	credit    float64
+	creditAt  time.Time
+	shareRate float64
+}
+
+// accrue brings the client's credit up to now at its last share rate,
+// capped at one share interval of it.
+func (c *clientState) accrue(now time.Time, shareInterval time.Duration) {
+	if elapsed := now.Sub(c.creditAt).Seconds(); elapsed > 0 {
+		c.credit += c.shareRate * elapsed
+	}
+	c.creditAt = now
+	if limit := c.shareRate * shareInterval.Seconds(); c.credit > limit {
+		c.credit = limit
+	}
 }
 
 // Service is the global admission control service of one table: it holds
@@ -251,7 +268,7 @@ func (s *Service) Acquire(ctx context.Context, req GrantRequest) (Grant, error) 
 
 	st := s.clients[req.Client]
 	if st == nil {
-		st = &clientState{}
+		st = &clientState{creditAt: now}
 		s.clients[req.Client] = st
 	}
 	// Settle the previous grant: what comes back can be no more than what
@@ -265,25 +282,39 @@ func (s *Service) Acquire(ctx context.Context, req GrantRequest) (Grant, error) 
 	st.want = math.Max(req.Want, req.Need)
 	st.lastSeen = now
 
-	share, others := s.sharesLocked(now, st)
+	reserved := s.sharesLocked(now, st)
 	available := toUnits(s.pool.TokensAt(now)) + s.returned
-	grant := math.Min(st.want, available)
-	grant = math.Min(grant, math.Max(math.Max(share, available-others), req.Need))
+	// The client may take its own credit, and anything the pool holds
+	// beyond what is kept for the other clients' credit. A request larger
+	// than the client's whole share would never fit in its credit; it may
+	// take what the pool has.
+	limit := math.Max(st.credit, available-reserved)
+	if req.Need > st.shareRate*s.shareInterval.Seconds() {
+		limit = math.Max(limit, req.Need)
+	}
+	grant := math.Min(math.Min(st.want, available), limit)
 	grant = s.takeLocked(now, grant)
+	st.credit = math.Max(0, st.credit-grant)
 	st.outstanding = grant
 	s.stats.Granted += grant
 
 	g := Grant{Units: grant, TTL: s.ttl}
 	if grant < req.Need {
-		g.RetryAfter = delayFor(s.pool, now, float64(toTokens(req.Need-s.returned)))
+		wait := delayFor(s.pool, now, float64(toTokens(req.Need-s.returned)))
+		if st.credit < req.Need && st.shareRate > 0 {
+			wait = max(wait, time.Duration((req.Need-st.credit)/st.shareRate*float64(time.Second)))
+		}
+		g.RetryAfter = wait
 	}
 	return g, nil
 }
 
-// sharesLocked returns st's max-min fair share of one share interval of
-// capacity among the active clients, and the sum of the others' shares. It
-// also forgets clients silent for ten active windows.
-func (s *Service) sharesLocked(now time.Time, st *clientState) (share, others float64) {
+// sharesLocked recomputes every active client's fair share of the table's
+// capacity: the max-min division of one share interval of capacity among
+// their wants, as a rate. It brings every client's credit up to now and
+// returns the credit kept for the clients other than st. Clients silent for
+// ten active windows are forgotten.
+func (s *Service) sharesLocked(now time.Time, st *clientState) (reservedForOthers float64) {
 	s.wants = s.wants[:0]
 	for id, c := range s.clients {
 		age := now.Sub(c.lastSeen)
@@ -291,20 +322,42 @@ func (s *Service) sharesLocked(now time.Time, st *clientState) (share, others fl
 			delete(s.clients, id)
 			continue
 		}
-		if c != st && age <= s.activeWindow {
+		c.accrue(now, s.shareInterval)
+		if c == st || age <= s.activeWindow {
 			s.wants = append(s.wants, c.want)
 		}
 	}
-	s.stats.ActiveClients = len(s.wants) + 1
-	s.wants = append(s.wants, st.want)
+	s.stats.ActiveClients = len(s.wants)
 	sort.Float64s(s.wants) // map order is random; sums must not be
-	level := waterLevel(s.rate*s.shareInterval.Seconds(), s.wants)
-	share = math.Min(st.want, level)
-	for _, w := range s.wants {
-		others += math.Min(w, level)
+	interval := s.shareInterval.Seconds()
+	capacity := s.rate * interval
+	level := waterLevel(capacity, s.wants)
+	// When the wants do not fill the capacity, the rest is split evenly on
+	// top of them, so the shares always add up to the table's rate.
+	var spare float64
+	if math.IsInf(level, 1) {
+		spare = capacity
+		for _, w := range s.wants {
+			spare -= w
+		}
+		spare /= float64(len(s.wants))
 	}
-	others -= share
-	return share, math.Max(0, others)
+	var reserved []float64
+	for _, c := range s.clients {
+		if c != st && now.Sub(c.lastSeen) > s.activeWindow {
+			c.shareRate, c.credit = 0, 0
+			continue
+		}
+		c.shareRate = (math.Min(c.want, level) + spare) / interval
+		if c != st {
+			reserved = append(reserved, c.credit)
+		}
+	}
+	sort.Float64s(reserved)
+	for _, r := range reserved {
+		reservedForOthers += r
+	}
+	return reservedForOthers
 }
 
 // waterLevel is the max-min fair level for dividing capacity among wants
@@ -357,7 +410,7 @@ type ClientOptions struct {
 	// recent rate times RefillInterval. Zero means one second.
 	RefillInterval time.Duration
 	// MinAskInterval is how long the client waits before asking again after
-	// a grant too small for the request at hand. Zero means 10 ms.
+	// a grant too small for the request at hand. Zero means 100 ms.
 	MinAskInterval time.Duration
 }
 
@@ -403,7 +456,7 @@ func NewClient(svc GrantService, opts ClientOptions) (*Client, error) {
 		opts.RefillInterval = time.Second
 	}
 	if opts.MinAskInterval == 0 {
-		opts.MinAskInterval = 10 * time.Millisecond
+		opts.MinAskInterval = 100 * time.Millisecond
 	}
 	return &Client{
 		svc:            svc,
@@ -481,6 +534,12 @@ func (c *Client) Admit(ctx context.Context, now time.Time, units float64) error 
 	}
 	c.local = grant.Units
 	c.expires = now.Add(grant.TTL)
+	if grant.Units < req.Want {
+		// Contended: the table cannot give this router all it wants. Ask
+		// again no sooner than MinAskInterval, so that grants come in
+		// batches rather than one per request.
+		c.nextAsk = now.Add(c.minAsk)
+	}
 	if c.local >= units {
 		c.local -= units
 		c.used += units

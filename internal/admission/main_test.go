@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -50,3 +51,6 @@ type idleTimer struct{}
 
 func (idleTimer) C() <-chan time.Time { return nil }
 func (idleTimer) Stop() bool          { return true }
+
+func inf() float64 { return math.Inf(1) }
+func nan() float64 { return math.NaN() }
