@@ -1,0 +1,17 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/embeddynamo/dynamo/internal/storage"
+	"github.com/embeddynamo/dynamo/internal/storage/memstore"
+	"github.com/embeddynamo/dynamo/internal/storage/storagetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Engine { return memstore.New() }, storagetest.Options{})
+}
