@@ -12,17 +12,20 @@
 // The facts behind the rules (all checked against the real service by the
 // sources' authors):
 //
-//   - Accepted syntax: optional sign, digits with an optional decimal point
-//     (".123" and "1." included), optional exponent ("1e+5", "-17.4E37").
+//   - Accepted syntax: optional sign ("+3" too), digits with an optional
+//     decimal point (".123" too), optional exponent ("1e+5", "-17.4E37").
 //     "0e1000" is a valid zero. "NaN", "Infinity", and text with spaces
 //     (" 1", "1 ") are rejected (ScyllaDB's test/alternator/test_number.py,
-//     run against DynamoDB).
+//     run against DynamoDB). "1." is accepted by inference: it is valid in
+//     Java's BigDecimal grammar, which every other case matches.
 //   - Messages and the order of the checks, overflow then underflow then
 //     precision (dynalite validations/index.js checkNum and its tests; the
 //     same texts in DynamoDB Local's ErrorFactory).
 //   - Read-back form: "00042" → "42", "-0" → "0", "1.5E2" → "150",
 //     "1.0" → "1" (ExtendDB pull request 7, "verified against real
-//     DynamoDB"); "1e100" and "1.00000000000000007629769841092E+50" come back
+//     DynamoDB"); "-0015.789e6" → "-15789000" and "0001.000e-130" →
+//     "0.000…0001" with 129 zeros after the point (dynalite's putItem tests);
+//     "1e100" and "1.00000000000000007629769841092E+50" come back
 //     as plain digit strings with no exponent (boto3 issues 2500 and 4636).
 //   - Arithmetic (SET a = b + c, ADD): a result outside the range fails with
 //     the overflow or underflow message (ExtendDB issue 94); a result that
