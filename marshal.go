@@ -31,6 +31,7 @@ type MarshalError struct {
 	Err error
 }
 
+// Error describes the failure with its path and Go type.
 func (e *MarshalError) Error() string {
 	var sb strings.Builder
 	sb.WriteString("dynamo: cannot marshal ")
@@ -66,6 +67,7 @@ type UnmarshalError struct {
 	Err error
 }
 
+// Error describes the failure with its path, attribute type and Go type.
 func (e *UnmarshalError) Error() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "dynamo: cannot unmarshal %v into ", e.Type)
