@@ -19,6 +19,7 @@ const (
 	catUnknownFunction
 	catMisusedFunction
 	catReserved
+	catClause // the first simple condition, in text order, with an error
 	catSection
 	catName
 	catValue
@@ -44,6 +45,30 @@ type checker struct {
 	// nameValueTogether files undefined names and values under one category,
 	// as condition expressions do (updates report names before values).
 	nameValueTogether bool
+	// inClause is set while one simple condition (a comparison, BETWEEN, IN
+	// or function) is checked: DynamoDB reports the problems of the first
+	// such condition in the text that has any, so they are gathered apart.
+	inClause   bool
+	clauseErrs [numCategories]string
+}
+
+// clauseCategory reports whether errors of cat belong to one simple
+// condition rather than to the whole expression.
+func clauseCategory(cat errCategory) bool { return cat > catClause }
+
+func (c *checker) beginClause() {
+	c.inClause = true
+	c.clauseErrs = [numCategories]string{}
+}
+
+func (c *checker) endClause() {
+	c.inClause = false
+	for _, msg := range c.clauseErrs {
+		if msg != "" {
+			c.report(catClause, msg)
+			return
+		}
+	}
 }
 
 func newChecker(kind string, names Names, values Values) *checker {
@@ -51,6 +76,12 @@ func newChecker(kind string, names Names, values Values) *checker {
 }
 
 func (c *checker) report(cat errCategory, msg string) {
+	if c.inClause && clauseCategory(cat) {
+		if c.clauseErrs[cat] == "" {
+			c.clauseErrs[cat] = msg
+		}
+		return
+	}
 	if c.errs[cat] == "" {
 		c.errs[cat] = msg
 	}
@@ -271,7 +302,10 @@ func (c *checker) cond(r *rawCond) *Cond {
 		return Or(subs...)
 	case rcNot:
 		return Not(c.cond(r.subs[0]))
-	case rcFunc:
+	}
+	c.beginClause()
+	defer c.endClause()
+	if r.kind == rcFunc {
 		return c.functionCond(r.operands[0])
 	}
 	ops := make([]*Operand, len(r.operands))
@@ -283,8 +317,12 @@ func (c *checker) cond(r *rawCond) *Cond {
 	case rcCompare:
 		op := map[string]Comparator{"=": EQ, "<>": NE, "<": LT, "<=": LE, ">": GT, ">=": GE}[r.op]
 		c.checkDistinct(r.op, ops[0], ops[1])
+		if op != EQ && op != NE {
+			c.checkOrdered(r.op, ops)
+		}
 		return Compare(op, ops[0], ops[1])
 	case rcBetween:
+		c.checkOrdered("BETWEEN", ops)
 		c.checkBetween(ops[1], ops[2])
 		return Between(ops[0], ops[1], ops[2])
 	default: // rcIn
@@ -308,6 +346,17 @@ func (c *checker) checkNotFunction(o *rawOperand) {
 func (c *checker) checkDistinct(op string, a, b *Operand) {
 	if a != nil && b != nil && a.Kind == OperandPath && b.Kind == OperandPath && a.Path.Equal(b.Path) {
 		c.report(catDistinct, "The first operand must be distinct from the remaining operands for this operator or function; operator: "+op+", first operand: "+a.Path.String())
+	}
+}
+
+// checkOrdered rejects constant operands of an ordering operator (< <= > >=
+// BETWEEN) that have no order: only S, N and B do.
+func (c *checker) checkOrdered(op string, ops []*Operand) {
+	for _, o := range ops {
+		if t := staticType(o); t != attr.TypeInvalid && !t.IsScalar() {
+			c.report(catFunction, operandTypeError(op, t))
+			return
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
@@ -121,10 +122,14 @@ func ParseKeyCondition(src string, names Names, values Values, schema KeySchemaI
 	}
 	var parts []keyPart
 	if msg := collectKeyParts(pc.root, &parts); msg != "" {
-		return nil, validation(msg)
+		return nil, kindError("KeyConditionExpression", msg)
 	}
-	if len(parts) > 2 {
-		return nil, validation("Conditions can be of length 1 or 2 only")
+	keys := 1
+	if schema.SortKey != "" {
+		keys = 2
+	}
+	if len(parts) > keys {
+		return nil, validation("The number of query conditions (" + strconv.Itoa(len(parts)) + ") exceeds the number of key attributes defined in the schema (" + strconv.Itoa(keys) + ")")
 	}
 	kc := &KeyCondition{schema: schema, usage: pc.usage}
 	var part, sort *keyPart
@@ -158,9 +163,6 @@ func ParseKeyCondition(src string, names Names, values Values, schema KeySchemaI
 			if v.Type() != schema.SortType {
 				return nil, validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
 			}
-		}
-		if sort.op == KeyBeginsWith && schema.SortType == attr.TypeN {
-			return nil, kindError("KeyConditionExpression", operandTypeError("begins_with", attr.TypeN))
 		}
 		kc.SortOp, kc.SortValues = sort.op, sort.values
 	}
