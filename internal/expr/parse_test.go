@@ -122,6 +122,8 @@ var parseCases = []parseCase{
 	{"redundant parentheses around condition", "cond", "((a = :s))", ce + "The expression has redundant parentheses;"},
 	{"redundant parentheses around operand", "cond", "((a)) = :s", ce + "The expression has redundant parentheses;"},
 	{"redundant parentheses win over reserved word", "cond", "((status = :s))", ce + "The expression has redundant parentheses;"},
+	{"triple parentheses around a function", "cond", "((attribute_not_exists(pk)))", ce + "The expression has redundant parentheses;"},
+	{"contains of one placeholder twice", "cond", "contains(#s, #s)", ce + "The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [status]"},
 	{"reserved word", "cond", "status = :s", ce + "Attribute name is a reserved keyword; reserved keyword: status"},
 	{"reserved word keeps its case", "cond", "StAtUs = :s", ce + "Attribute name is a reserved keyword; reserved keyword: StAtUs"},
 	{"reserved word in nested step", "cond", "a.size = :s", ce + "Attribute name is a reserved keyword; reserved keyword: size"},
