@@ -28,6 +28,10 @@ const DefaultBurstSeconds = 300.0
 // adaptive rates are fractional, so a token is a thousandth of a unit.
 const tokensPerUnit = 1000
 
+// maxTokens bounds token counts at half of what an int holds, so sums of
+// them cannot overflow.
+const maxTokens = math.MaxInt >> 1
+
 // toTokens converts units to tokens, rounding up so that a bucket never
 // admits more than it was asked to.
 func toTokens(units float64) int {
@@ -35,8 +39,8 @@ func toTokens(units float64) int {
 		return 0
 	}
 	t := math.Ceil(units*tokensPerUnit - 1e-6)
-	if t > math.MaxInt32 {
-		return math.MaxInt32
+	if t > maxTokens {
+		return maxTokens
 	}
 	return int(t)
 }
@@ -53,8 +57,8 @@ func burstTokens(unitsPerSecond, seconds float64) int {
 	if b < 1 {
 		return 1
 	}
-	if b > math.MaxInt32 {
-		return math.MaxInt32
+	if b > maxTokens {
+		return maxTokens
 	}
 	return int(b)
 }
