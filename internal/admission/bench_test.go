@@ -80,7 +80,7 @@ func BenchmarkAdmitPartitionNodeParallel(b *testing.B) {
 // A router's admission with tokens already granted: no call to the service.
 func BenchmarkGACClientLocalTokens(b *testing.B) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 1e9, GrantTTL: time.Hour, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 1e9, GrantTTL: time.Hour, Now: clk.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func BenchmarkGACClientLocalTokens(b *testing.B) {
 // A grant request served by the service, four clients active.
 func BenchmarkGACServiceAcquire(b *testing.B) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 1e6, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 1e6, Now: clk.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/dberr"
 )
 
@@ -75,8 +74,9 @@ type ServiceOptions struct {
 	// ActiveWindow is how long a client counts in the fair shares after its
 	// last request. Zero means twice GrantTTL.
 	ActiveWindow time.Duration
-	// Clock tells the service's time. Nil means the wall clock.
-	Clock clock.Clock
+	// Now tells the service's time: a clock.Clock's Now method, or a
+	// simulated time. Nil means time.Now.
+	Now func() time.Time
 }
 
 type clientState struct {
@@ -120,7 +120,7 @@ func (c *clientState) accrue(now time.Time, shareInterval time.Duration) {
 type Service struct {
 	mu            sync.Mutex
 	table         string
-	clock         clock.Clock
+	now           func() time.Time
 	ttl           time.Duration
 	shareInterval time.Duration
 	activeWindow  time.Duration
@@ -173,13 +173,13 @@ func NewService(opts ServiceOptions) (*Service, error) {
 	if opts.ActiveWindow == 0 {
 		opts.ActiveWindow = 2 * opts.GrantTTL
 	}
-	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
-	now := opts.Clock.Now()
+	now := opts.Now()
 	s := &Service{
 		table:         opts.Table,
-		clock:         opts.Clock,
+		now:           opts.Now,
 		ttl:           opts.GrantTTL,
 		shareInterval: opts.ShareInterval,
 		activeWindow:  opts.ActiveWindow,
@@ -200,7 +200,7 @@ func NewService(opts ServiceOptions) (*Service, error) {
 func (s *Service) SetRate(unitsPerSecond float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := monotonic(&s.last, s.clock.Now())
+	now := monotonic(&s.last, s.now())
 	if !(unitsPerSecond > 0) || math.IsInf(unitsPerSecond, 0) {
 		unitsPerSecond = 0
 	}
@@ -222,7 +222,7 @@ func (s *Service) Rate() float64 {
 func (s *Service) Available() float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := monotonic(&s.last, s.clock.Now())
+	now := monotonic(&s.last, s.now())
 	return toUnits(s.pool.TokensAt(now)) + s.returned
 }
 
@@ -262,7 +262,7 @@ func (s *Service) Acquire(ctx context.Context, req GrantRequest) (Grant, error) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := monotonic(&s.last, s.clock.Now())
+	now := monotonic(&s.last, s.now())
 	s.stats.Requests++
 	s.stats.Used += req.Used
 

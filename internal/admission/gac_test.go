@@ -29,7 +29,7 @@ type gacSim struct {
 func newGACSim(t *testing.T, tableRate float64, routers int) *gacSim {
 	t.Helper()
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "orders", Rate: tableRate, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "orders", Rate: tableRate, Now: clk.Now})
 	require.NoError(t, err)
 	s := &gacSim{t: t, clk: clk, svc: svc}
 	for i := 0; i < routers; i++ {
@@ -131,7 +131,7 @@ func TestGACUnusedCapacityFlowsToTheHungryRouter(t *testing.T) {
 
 func TestGACReturnsUnusedTokens(t *testing.T) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 100, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 100, Now: clk.Now})
 	require.NoError(t, err)
 	c, err := NewClient(svc, ClientOptions{ID: "r1", Table: "t"})
 	require.NoError(t, err)
@@ -158,7 +158,7 @@ func TestGACReturnsUnusedTokens(t *testing.T) {
 
 func TestGACServiceCreditsNoMoreThanItGranted(t *testing.T) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 100, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 100, Now: clk.Now})
 	require.NoError(t, err)
 	ctx := context.Background()
 	g, err := svc.Acquire(ctx, GrantRequest{Client: "a", Want: 30, Need: 30})
@@ -176,7 +176,7 @@ func TestGACServiceCreditsNoMoreThanItGranted(t *testing.T) {
 
 func TestGACPoolIsCappedAtItsBurst(t *testing.T) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 10, BurstSeconds: 5, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 10, BurstSeconds: 5, Now: clk.Now})
 	require.NoError(t, err)
 	ctx := context.Background()
 	g, err := svc.Acquire(ctx, GrantRequest{Client: "a", Want: 10, Need: 10})
@@ -191,7 +191,7 @@ func TestGACPoolIsCappedAtItsBurst(t *testing.T) {
 
 func TestGACExpiredGrantIsNotSpent(t *testing.T) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 1000, GrantTTL: time.Second, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 1000, GrantTTL: time.Second, Now: clk.Now})
 	require.NoError(t, err)
 	c, err := NewClient(svc, ClientOptions{ID: "r", Table: "t"})
 	require.NoError(t, err)
@@ -207,7 +207,7 @@ func TestGACExpiredGrantIsNotSpent(t *testing.T) {
 
 func TestGACThrottleCarriesRetryHint(t *testing.T) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "orders", Rate: 10, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "orders", Rate: 10, Now: clk.Now})
 	require.NoError(t, err)
 	c, err := NewClient(svc, ClientOptions{ID: "r", Table: "orders"})
 	require.NoError(t, err)
@@ -240,7 +240,7 @@ func (f failingService) Acquire(context.Context, GrantRequest) (Grant, error) {
 
 func TestGACErrors(t *testing.T) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 10, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 10, Now: clk.Now})
 	require.NoError(t, err)
 	ctx := context.Background()
 
@@ -292,7 +292,7 @@ func TestGACErrors(t *testing.T) {
 
 func TestGACSetRate(t *testing.T) {
 	clk := newManualClock()
-	svc, err := NewService(ServiceOptions{Table: "t", Rate: 100, Clock: clk})
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 100, Now: clk.Now})
 	require.NoError(t, err)
 	clk.Set(epoch.Add(10 * time.Second))
 	require.Equal(t, 1100.0, svc.Available())

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
-
-	"github.com/embeddynamo/dynamo/internal/clock"
 )
 
 func TestMain(m *testing.M) {
@@ -18,7 +16,7 @@ func TestMain(m *testing.M) {
 // epoch is the simulated time every test starts at.
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// manualClock is a clock.Clock that moves only when told to.
+// manualClock is a simulated clock that moves only when told to.
 type manualClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -37,20 +35,6 @@ func (c *manualClock) Set(t time.Time) {
 	defer c.mu.Unlock()
 	c.now = t
 }
-
-func (c *manualClock) NewTicker(time.Duration) clock.Ticker { return idleTicker{} }
-func (c *manualClock) NewTimer(time.Duration) clock.Timer   { return idleTimer{} }
-
-// idleTicker and idleTimer never fire; the admission code uses no timers.
-type idleTicker struct{}
-
-func (idleTicker) C() <-chan time.Time { return nil }
-func (idleTicker) Stop()               {}
-
-type idleTimer struct{}
-
-func (idleTimer) C() <-chan time.Time { return nil }
-func (idleTimer) Stop() bool          { return true }
 
 func inf() float64 { return math.Inf(1) }
 func nan() float64 { return math.NaN() }
