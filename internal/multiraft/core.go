@@ -457,9 +457,23 @@ func (c *Core) wake(g *group) {
 	}
 }
 
+// resetElection restarts a replica's election timer. The timeout is the
+// election timeout plus a stagger by the replica's rank among the voters
+// (rotated by term) plus one tick of jitter: the followers of a dead leader
+// campaign one after the other, two ticks apart, instead of splitting the
+// vote, so a new leader is usually elected within 1.5 election timeouts.
 func (c *Core) resetElection(g *group) {
 	g.electionTimer = 0
-	g.electionLimit = c.cfg.ElectionTicks + c.rng.IntN(c.cfg.ElectionTicks)
+	e := c.cfg.ElectionTicks
+	offset := 0
+	if voters := g.confState().GetVoters(); len(voters) > 0 {
+		sorted := slices.Clone(voters)
+		slices.Sort(sorted)
+		if rank := slices.Index(sorted, g.replicaID); rank >= 0 {
+			offset = (2 * ((rank + int(g.term%uint64(len(sorted)))) % len(sorted))) % e
+		}
+	}
+	g.electionLimit = e + 1 + offset + c.rng.IntN(2)
 }
 
 func (c *Core) notePeers(cs *pb.ConfState) {
@@ -553,6 +567,8 @@ func (c *Core) onPeerDead(node transport.NodeID) {
 		if leadNode, _ := NodeOf(g.lead); g.state == raft.StateFollower && g.lead != 0 && leadNode == node {
 			_ = g.rn.ForgetLeader()
 			if wasQuiesced {
+				// Liveness already waited out an election timeout:
+				// campaign soon, staggered as resetElection staggers.
 				g.electionTimer = max(g.electionTimer, c.cfg.ElectionTicks-1)
 			}
 		}
@@ -563,9 +579,11 @@ func (c *Core) onPeerDead(node transport.NodeID) {
 func (c *Core) tickGroup(g *group) {
 	c.markDirty(g)
 	if g.state == raft.StateLeader {
-		g.rn.Tick()
 		c.expireTransfers(g)
-		c.maybeQuiesce(g)
+		if c.maybeQuiesce(g) {
+			return
+		}
+		g.rn.Tick()
 		return
 	}
 	// raft's own election timer is never used: its jitter comes from
@@ -593,19 +611,20 @@ func (c *Core) expireTransfers(g *group) {
 	g.transfers = kept
 }
 
-// maybeQuiesce puts an idle leader and its followers to sleep.
-func (c *Core) maybeQuiesce(g *group) {
+// maybeQuiesce puts an idle leader and its followers to sleep and reports
+// whether it did.
+func (c *Core) maybeQuiesce(g *group) bool {
 	if len(g.proposals) > 0 || len(g.reads) > 0 || g.conf != nil || len(g.transfers) > 0 ||
 		len(g.snapshotsOut) > 0 || g.rn.HasReady() {
-		return
+		return false
 	}
 	last := g.storage.last
 	if g.applied != last || g.storage.hardState.GetCommit() != last {
-		return
+		return false
 	}
 	st := g.rn.Status()
 	if st.LeadTransferee != 0 || st.RaftState != raft.StateLeader {
-		return
+		return false
 	}
 	voters := st.Config.Voters.IDs()
 	liveVoters := 0
@@ -621,7 +640,7 @@ func (c *Core) maybeQuiesce(g *group) {
 			continue
 		}
 		if pr.Match != last || pr.State != tracker.StateReplicate {
-			return
+			return false
 		}
 		if _, ok := voters[id]; ok {
 			liveVoters++
@@ -629,7 +648,7 @@ func (c *Core) maybeQuiesce(g *group) {
 		followers = append(followers, id)
 	}
 	if liveVoters < len(voters)/2+1 {
-		return
+		return false
 	}
 	slices.Sort(followers)
 	for _, id := range followers {
@@ -645,6 +664,7 @@ func (c *Core) maybeQuiesce(g *group) {
 	}
 	g.quiesced = true
 	delete(c.active, g.id)
+	return true
 }
 
 // Quiesced reports whether a group is asleep.
@@ -693,7 +713,7 @@ func (c *Core) step(from transport.NodeID, msgs []transport.GroupMessage) {
 				continue
 			}
 		}
-		if raft.IsLocalMsg(m.GetType()) {
+		if raft.IsLocalMsg(m.GetType()) || !wellFormed(m) {
 			continue
 		}
 		c.stepGroup(g, m)
@@ -767,9 +787,16 @@ func (c *Core) Process() (bool, error) {
 
 	for _, it := range items {
 		for _, m := range it.rd.Messages {
-			if m.GetType() == pb.MsgSnap {
+			switch m.GetType() {
+			case pb.MsgSnap:
 				c.queueSnapshot(it.g, m)
 				continue
+			case pb.MsgVoteResp:
+				if !m.GetReject() {
+					// raft restarts its election timer when it grants a
+					// vote; so does ours.
+					c.resetElection(it.g)
+				}
 			}
 			node, _ := NodeOf(m.GetTo())
 			c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: it.g.id, Message: m})
@@ -849,7 +876,10 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 		c.softStateChanged(g, rd.SoftState)
 	}
 	if rd.HardState != nil {
-		g.term = rd.HardState.GetTerm()
+		if term := rd.HardState.GetTerm(); term != g.term {
+			g.term = term
+			c.resetElection(g)
+		}
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		meta := rd.Snapshot.GetMetadata()
@@ -957,9 +987,13 @@ func (c *Core) applyConfChange(g *group, e *pb.Entry) {
 
 func (c *Core) softStateChanged(g *group, ss *raft.SoftState) {
 	wasLeader := g.state == raft.StateLeader
-	prevLead := g.lead
+	prevLead, prevState := g.lead, g.state
 	g.lead, g.state = ss.Lead, ss.RaftState
-	c.resetElection(g)
+	if g.state != prevState || g.lead != 0 {
+		// Not when a follower merely forgot its dead leader: its timer
+		// keeps running.
+		c.resetElection(g)
+	}
 	if prevLead != g.lead {
 		leadNode, _ := NodeOf(g.lead)
 		c.cfg.Logger.Info("multiraft: leader changed", "node", c.self, "group", g.id, "leader", leadNode)

@@ -103,13 +103,26 @@ func decodeSnapshotHeader(b []byte) (uint64, *pb.Message, error) {
 }
 
 // quiesceMarker is the context of the heartbeat a leader sends to put a
-// follower to sleep; raft echoes it in the response.
-var quiesceMarker = []byte("quiesce")
+// follower to sleep; raft echoes it in the response. raft reads a heartbeat
+// context as a little-endian read position that starts at one, so eight
+// zero bytes are never raft's own and acknowledge no read.
+var quiesceMarker = make([]byte, 8)
 
 func isQuiesceMsg(m *pb.Message) bool {
 	t := m.GetType()
 	return (t == pb.MessageType_MsgHeartbeat || t == pb.MessageType_MsgHeartbeatResp) &&
 		string(m.GetContext()) == string(quiesceMarker)
+}
+
+// wellFormed rejects what raft would panic on: a heartbeat context that is
+// not an eight-byte read position.
+func wellFormed(m *pb.Message) bool {
+	switch m.GetType() {
+	case pb.MessageType_MsgHeartbeat, pb.MessageType_MsgHeartbeatResp:
+		n := len(m.GetContext())
+		return n == 0 || n == 8
+	}
+	return true
 }
 
 // raftLogger adapts raft's logger to slog, dropping its chatter below warning.

@@ -167,7 +167,8 @@ type Config struct {
 	// (a Node sets it to its Transport's Send).
 	Send func(to transport.NodeID, msgs []transport.GroupMessage)
 	// ElectionTicks is the number of ticks a follower waits without hearing
-	// from a leader before campaigning (randomized in [n, 2n)). Default 10.
+	// from a leader before campaigning (plus a stagger, see resetElection).
+	// Default 10.
 	ElectionTicks int
 	// HeartbeatTicks is the leader's heartbeat interval in ticks. Default 1.
 	HeartbeatTicks int

@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -33,9 +34,11 @@ type Options struct {
 	Seed uint64
 	// Nodes is the number of nodes (IDs 1..Nodes); default 3.
 	Nodes int
-	// Groups is the number of groups, each with a full replica on every
-	// node; default 1.
+	// Groups is the number of groups; default 1.
 	Groups int
+	// Replicas is how many nodes (1..Replicas) host a full replica of every
+	// group at the start; default all of them.
+	Replicas int
 	// Faults applies to every link of the network.
 	Faults memnet.Faults
 	// Tick is the simulated duration of one raft tick; default 10ms.
@@ -92,6 +95,9 @@ func NewCluster(opts Options) (*Cluster, error) {
 	if opts.Groups <= 0 {
 		opts.Groups = 1
 	}
+	if opts.Replicas <= 0 || opts.Replicas > opts.Nodes {
+		opts.Replicas = opts.Nodes
+	}
 	if opts.Tick <= 0 {
 		opts.Tick = 10 * time.Millisecond
 	}
@@ -116,10 +122,11 @@ func NewCluster(opts Options) (*Cluster, error) {
 		cut:   make(map[[2]transport.NodeID]bool),
 	}
 	var peers []transport.NodeID
-	for i := 1; i <= opts.Nodes; i++ {
+	for i := 1; i <= opts.Replicas; i++ {
 		peers = append(peers, transport.NodeID(i))
 	}
-	for _, id := range peers {
+	for i := 1; i <= opts.Nodes; i++ {
+		id := transport.NodeID(i)
 		n := &Node{ID: id, Store: memlog.New(), kinds: map[uint64]multiraft.ReplicaKind{},
 			sms: map[uint64]*KV{}, disks: map[uint64]*KVDisk{}}
 		tr, err := net.Join(id)
@@ -130,7 +137,7 @@ func NewCluster(opts Options) (*Cluster, error) {
 		if err := c.start(n, tr); err != nil {
 			return nil, err
 		}
-		for g := 1; g <= opts.Groups; g++ {
+		for g := 1; g <= opts.Groups && i <= opts.Replicas; g++ {
 			if err := c.AddReplica(id, uint64(g), multiraft.FullReplica, peers); err != nil {
 				return nil, err
 			}
@@ -188,6 +195,7 @@ func (c *Cluster) start(n *Node, tr *memnet.Transport) error {
 		LogRetainEntries: c.Opts.LogRetainEntries,
 		ReadMode:         c.Opts.ReadMode,
 		Seed:             c.Opts.Seed*1000 + uint64(n.ID)*100 + uint64(n.incarnation),
+		Logger:           slog.New(traceHandler{c: c}),
 	})
 	if err != nil {
 		return err
