@@ -334,13 +334,18 @@ func (s *Service) sharesLocked(now time.Time, st *clientState) (reservedForOther
 	level := waterLevel(capacity, s.wants)
 	// When the wants do not fill the capacity, the rest is split evenly on
 	// top of them, so the shares always add up to the table's rate.
+	// Clients that want nothing (one that released its tokens) get none.
 	var spare float64
 	if math.IsInf(level, 1) {
 		spare = capacity
+		wanting := 0
 		for _, w := range s.wants {
 			spare -= w
+			if w > 0 {
+				wanting++
+			}
 		}
-		spare /= float64(len(s.wants))
+		spare /= float64(max(wanting, 1))
 	}
 	var reserved []float64
 	for _, c := range s.clients {
@@ -348,7 +353,10 @@ func (s *Service) sharesLocked(now time.Time, st *clientState) (reservedForOther
 			c.shareRate, c.credit = 0, 0
 			continue
 		}
-		c.shareRate = (math.Min(c.want, level) + spare) / interval
+		c.shareRate = math.Min(c.want, level) / interval
+		if c.want > 0 {
+			c.shareRate += spare / interval
+		}
 		if c != st {
 			reserved = append(reserved, c.credit)
 		}

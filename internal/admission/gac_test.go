@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand"
 	"testing"
 	"time"
 
@@ -308,4 +309,56 @@ func TestWaterLevel(t *testing.T) {
 	require.Equal(t, 999.0, waterLevel(1000, []float64{1, 2000}))
 	require.Equal(t, 250.0, waterLevel(1000, []float64{500, 500, 500, 500}))
 	require.True(t, waterLevel(1000, []float64{100, 200}) > 1e300, "everyone satisfied")
+}
+
+// Randomized runs (seeded): whatever the clients do (bursts, releases,
+// silences) and however the table's capacity changes, the routers together
+// never admit more than the pool generated: its first second plus the
+// integral of its rate.
+func TestGACNeverAdmitsMoreThanThePoolGenerates(t *testing.T) {
+	for seed := int64(1); seed <= 30; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(seed))
+			clk := newManualClock()
+			tableRate := float64(1 + rng.Intn(2000))
+			svc, err := NewService(ServiceOptions{Table: "t", Rate: tableRate, Now: clk.Now})
+			require.NoError(t, err)
+			ctx := context.Background()
+			clients := make([]*Client, 1+rng.Intn(6))
+			offers := make([]float64, len(clients))
+			for i := range clients {
+				clients[i], err = NewClient(svc, ClientOptions{ID: fmt.Sprint("r", i), Table: "t"})
+				require.NoError(t, err)
+			}
+			generated := tableRate // the first second
+			var admitted float64
+			now := epoch
+			for step := 0; step < 3000; step++ {
+				dt := time.Duration(1+rng.Intn(20)) * time.Millisecond
+				generated += svc.Rate() * dt.Seconds()
+				now = now.Add(dt)
+				clk.Set(now)
+				if rng.Intn(500) == 0 {
+					svc.SetRate(float64(rng.Intn(3000)))
+				}
+				for i, c := range clients {
+					if rng.Intn(100) == 0 {
+						offers[i] = float64(rng.Intn(4000)) // units per second
+					}
+					switch {
+					case rng.Intn(300) == 0:
+						require.NoError(t, c.Release(ctx, now))
+					case offers[i] > 0:
+						size := offers[i] * dt.Seconds() * (0.5 + rng.Float64())
+						if c.Admit(ctx, now, size) == nil {
+							admitted += size
+						}
+					}
+				}
+			}
+			st := svc.Stats()
+			require.LessOrEqual(t, admitted, generated+1e-6)
+			require.LessOrEqual(t, admitted, st.Granted-st.Returned+1e-6, "every admitted unit came out of a grant")
+		})
+	}
 }
