@@ -140,9 +140,18 @@ func (s *streamReader) readByte() (byte, error) {
 
 func (s *streamReader) readUvarint() (uint64, error) {
 	s.readErr = nil
-	v, err := binary.ReadUvarint(byteReaderFunc(s.readByte))
+	n := 0
+	v, err := binary.ReadUvarint(byteReaderFunc(func() (byte, error) {
+		n++
+		return s.readByte()
+	}))
 	if err != nil && s.readErr == nil {
 		return 0, corrupt("malformed varint: %v", err)
+	}
+	// Only the shortest encoding is valid, so that a stream has exactly
+	// one form.
+	if err == nil && n != len(binary.AppendUvarint(nil, v)) {
+		return 0, corrupt("non-minimal varint encoding of %d", v)
 	}
 	return v, err
 }

@@ -1,8 +1,13 @@
 package boltstore_test
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -30,6 +35,115 @@ func TestConformance(t *testing.T) {
 			storagetest.Run(t,
 				func(t *testing.T) storage.Engine { return openIn(t, t.TempDir(), tc.opts) },
 				storagetest.Options{OpenDir: func(t *testing.T, dir string) storage.Engine { return openIn(t, dir, tc.opts) }})
+		})
+	}
+}
+
+// TestGrowPastInitialMmap writes far past a small InitialMmapSize, so that
+// commits must remap, with snapshots opened and closed between commits: the
+// remap path works, and a snapshot taken before growth still reads its data.
+func TestGrowPastInitialMmap(t *testing.T) {
+	e := openIn(t, t.TempDir(), &boltstore.Options{InitialMmapSize: 64 << 10})
+	defer e.Close()
+	value := make([]byte, 8<<10)
+	for i := range 40 {
+		b := e.NewBatch()
+		for j := range 64 {
+			value[0] = byte(i)
+			b.Set(fmt.Appendf(nil, "k%03d-%03d", i, j), value)
+		}
+		require.NoError(t, e.Commit(b, false))
+		snap, err := e.NewSnapshot()
+		require.NoError(t, err)
+		got, err := snap.Get(fmt.Appendf(nil, "k%03d-%03d", i, 0))
+		require.NoError(t, err)
+		require.Equal(t, byte(i), got[0])
+		require.NoError(t, snap.Close())
+	}
+	size, err := e.ApproximateSize(nil, nil)
+	require.NoError(t, err)
+	require.Greater(t, size, int64(40*64*8<<10))
+}
+
+// TestCloseEndsOpenSnapshots closes an engine with a snapshot still open:
+// Close must not hang on the snapshot's read transaction, and the snapshot
+// refuses further reads.
+func TestCloseEndsOpenSnapshots(t *testing.T) {
+	e := openIn(t, t.TempDir(), nil)
+	b := e.NewBatch()
+	b.Set([]byte("a"), []byte("1"))
+	require.NoError(t, e.Commit(b, true))
+	snap, err := e.NewSnapshot()
+	require.NoError(t, err)
+	it, err := snap.NewIter(storage.IterOptions{})
+	require.NoError(t, err)
+	require.NoError(t, e.Close())
+	_, err = snap.Get([]byte("a"))
+	require.ErrorIs(t, err, storage.ErrClosed)
+	require.False(t, it.Next())
+	require.ErrorIs(t, it.Close(), storage.ErrClosed)
+	require.ErrorIs(t, snap.Close(), storage.ErrClosed)
+}
+
+// TestOpenErrors covers files bbolt cannot open: a path in a missing
+// directory, a file that is not a bolt database, and a file locked by
+// another open engine (bounded by LockTimeout).
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.db")
+	require.NoError(t, os.WriteFile(garbage, bytes.Repeat([]byte("not a database "), 1000), 0o600))
+	held := openIn(t, dir, nil)
+	defer held.Close()
+	tests := []struct {
+		name string
+		path string
+		opts *boltstore.Options
+	}{
+		{"missing directory", filepath.Join(dir, "missing", "data.db"), nil},
+		{"not a bolt file", garbage, nil},
+		{"locked by another engine", held.Path(), &boltstore.Options{LockTimeout: 50 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := boltstore.Open(tt.path, tt.opts)
+			require.Error(t, err)
+			require.Nil(t, e)
+			require.Contains(t, err.Error(), tt.path)
+		})
+	}
+}
+
+// TestOpenFileSeam checks that Options.OpenFile is the file system seam:
+// its error reaches the caller.
+func TestOpenFileSeam(t *testing.T) {
+	injected := errors.New("injected open failure")
+	var opened []string
+	_, err := boltstore.Open(filepath.Join(t.TempDir(), "x.db"), &boltstore.Options{
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			opened = append(opened, name)
+			return nil, injected
+		},
+	})
+	require.ErrorIs(t, err, injected)
+	require.Len(t, opened, 1)
+}
+
+// TestFileMode checks the permission bits of a new file.
+func TestFileMode(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode os.FileMode
+		want os.FileMode
+	}{
+		{"zero means 0600", 0, 0o600},
+		{"explicit 0640", 0o640, 0o640},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := openIn(t, t.TempDir(), &boltstore.Options{FileMode: tc.mode})
+			defer e.Close()
+			info, err := os.Stat(e.Path())
+			require.NoError(t, err)
+			require.Equal(t, tc.want, info.Mode().Perm(), "umask 022 or narrower assumed")
 		})
 	}
 }
