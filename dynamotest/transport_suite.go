@@ -120,7 +120,7 @@ type (
 	suiteSnapFunc func(ctx context.Context, from transport.NodeID, header []byte, body io.Reader) error
 )
 
-func (h *suiteHandler) onCall(f suiteCallFunc) { h.call.Store(&f) }
+func (h *suiteHandler) onCall(f suiteCallFunc)     { h.call.Store(&f) }
 func (h *suiteHandler) onSnapshot(f suiteSnapFunc) { h.snap.Store(&f) }
 
 func newSuiteHandler() *suiteHandler {

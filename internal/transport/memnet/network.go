@@ -105,17 +105,16 @@ const (
 
 // envelope is one unit of traffic in flight.
 type envelope struct {
-	kind        envelopeKind
-	from, to    transport.NodeID
-	toIncarn    uint64
-	seq         uint64
-	at          time.Time // due time in async mode
-	reordered   bool
-	msgs        []wireMessage
-	call        *callOp
-	snap        *snapOp
-	heapIndex   int
-	queuedInbox bool
+	kind      envelopeKind
+	from, to  transport.NodeID
+	toIncarn  uint64
+	seq       uint64
+	at        time.Time // due time in async mode
+	reordered bool
+	msgs      []wireMessage
+	call      *callOp
+	snap      *snapOp
+	heapIndex int
 }
 
 // Network is an in-process network of nodes with seeded fault injection.
@@ -642,16 +641,22 @@ func (n *Network) runScheduler() {
 		for len(n.timed) > 0 && !n.timed[0].at.After(now) {
 			n.dispatchLocked(heap.Pop(&n.timed).(*envelope))
 		}
-		wait := time.Duration(-1)
+		var next time.Time
 		if len(n.timed) > 0 {
-			wait = n.timed[0].at.Sub(now)
+			next = n.timed[0].at
 		}
 		n.mu.Unlock()
 		var timer clock.Timer
 		var fired <-chan time.Time
-		if wait >= 0 {
-			timer = n.clk.NewTimer(wait)
+		if !next.IsZero() {
+			timer = n.clk.NewTimer(next.Sub(now))
 			fired = timer.C()
+			// The clock may have moved since now was read (a simulated clock
+			// advanced by a test); then the timer is late, so look again.
+			if !n.clk.Now().Before(next) {
+				timer.Stop()
+				continue
+			}
 		}
 		select {
 		case <-n.done:
