@@ -11,7 +11,8 @@ import (
 )
 
 // Latency histograms record microseconds from 1 µs to one minute with two
-// significant digits: about 1% error at any latency, a few KB per histogram.
+// significant digits: about 1% error at any latency, about 20 KB per
+// histogram, made on the first latency recorded for a table or partition.
 const (
 	latencyLowest  = 1
 	latencyHighest = int64(time.Minute / time.Microsecond)
@@ -33,14 +34,20 @@ type counters struct {
 	consumedWrite float64
 	requests      int64
 	throttled     map[dberr.ThrottleReason]int64
-	latency       *hdrhistogram.Histogram
+	latency       *hdrhistogram.Histogram // nil until a latency is recorded
 }
 
 func newCounters() *counters {
-	return &counters{
-		throttled: make(map[dberr.ThrottleReason]int64),
-		latency:   hdrhistogram.New(latencyLowest, latencyHighest, latencyDigits),
+	return &counters{throttled: make(map[dberr.ThrottleReason]int64)}
+}
+
+func (c *counters) recordLatency(us int64) {
+	if c.latency == nil {
+		c.latency = hdrhistogram.New(latencyLowest, latencyHighest, latencyDigits)
 	}
+	// Values are clamped into the histogram's range, so recording cannot
+	// fail.
+	_ = c.latency.RecordValue(us)
 }
 
 type tableMetrics struct {
@@ -118,11 +125,9 @@ func (m *Metrics) RecordLatency(table, partition string, d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, p := m.entries(table, partition)
-	// Values are clamped into the histogram's range, so recording cannot
-	// fail.
-	_ = t.latency.RecordValue(us)
+	t.recordLatency(us)
 	if p != nil {
-		_ = p.latency.RecordValue(us)
+		p.recordLatency(us)
 	}
 }
 
@@ -175,8 +180,8 @@ func (c *counters) snapshot() Counts {
 	for r, n := range c.throttled {
 		out.Throttled[r] = n
 	}
-	h := c.latency
-	if n := h.TotalCount(); n > 0 {
+	if h := c.latency; h != nil && h.TotalCount() > 0 {
+		n := h.TotalCount()
 		us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
 		out.Latency = LatencySummary{
 			Count: n,

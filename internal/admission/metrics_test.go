@@ -3,6 +3,7 @@ package admission
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,6 +54,7 @@ func TestMetricsStats(t *testing.T) {
 	require.True(t, ok)
 	require.Empty(t, users.Partitions)
 	require.Equal(t, 2.0, users.ConsumedRead)
+	require.Zero(t, users.Latency.Count, "no histogram until a latency is recorded")
 	_, ok = s.Table("nope")
 	require.False(t, ok)
 
@@ -104,4 +106,26 @@ func TestThrottleError(t *testing.T) {
 	}
 	_, ok := ThrottleReasonOf(errors.New("other"))
 	require.False(t, ok)
+}
+
+func TestMetricsConcurrentRecording(t *testing.T) {
+	var m Metrics
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 1000; i++ {
+				m.RecordConsumed("t", fmt.Sprint("p", i%3), Write, 1)
+				m.RecordLatency("t", "p0", time.Millisecond)
+				if i%10 == 0 {
+					_ = m.Stats()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	s := m.Stats()
+	require.Equal(t, 4000.0, s.Tables[0].ConsumedWrite)
+	require.Equal(t, int64(4000), s.Tables[0].Latency.Count)
 }
