@@ -326,3 +326,134 @@ func TestRestartReappliesMembershipAfterTheCompactionPoint(t *testing.T) {
 		})
 	}
 }
+
+func TestIdleGroupsQuiesceAndWakeUp(t *testing.T) {
+	const groups = 50
+	c := newCluster(t, sim.Options{Seed: 7, Groups: groups})
+	for g := uint64(1); g <= groups; g++ {
+		mustPut(t, c, g, "k", "v")
+	}
+	allQuiet := func() bool {
+		for _, n := range c.Nodes {
+			if n.Up && n.Core.ActiveGroups() > 0 {
+				return false
+			}
+		}
+		return true
+	}
+	ok, err := c.RunUntil(5*time.Second, allQuiet)
+	require.NoError(t, err)
+	require.True(t, ok, "groups did not quiesce")
+	require.NoError(t, c.RunFor(electionTimeout)) // answers to the last quiesce heartbeats
+
+	before := map[transport.NodeID]multiraft.Stats{}
+	for _, n := range c.Nodes {
+		before[n.ID] = n.Core.Stats()
+	}
+	require.NoError(t, c.RunFor(50*electionTimeout))
+	for _, n := range c.Nodes {
+		after := n.Core.Stats()
+		require.Equal(t, before[n.ID].RaftMessages, after.RaftMessages, "node %d: quiesced groups sent raft messages", n.ID)
+		require.Equal(t, before[n.ID].Saves, after.Saves, "node %d: quiesced groups wrote to the log", n.ID)
+		require.Greater(t, after.LivenessMessages, before[n.ID].LivenessMessages, "node %d: liveness stopped", n.ID)
+		require.Zero(t, after.Active)
+	}
+
+	t.Run("a proposal wakes only its group", func(t *testing.T) {
+		mustPut(t, c, 7, "k", "w")
+		for _, n := range c.Nodes {
+			require.LessOrEqual(t, n.Core.ActiveGroups(), 1)
+		}
+		ok, err := c.RunUntil(5*time.Second, allQuiet)
+		require.NoError(t, err)
+		require.True(t, ok, "the woken group did not quiesce again")
+	})
+	t.Run("a dead leader's quiesced groups elect new leaders", func(t *testing.T) {
+		victim := c.Leader(1)
+		var led []uint64
+		for g := uint64(1); g <= groups; g++ {
+			if c.Leader(g) == victim {
+				led = append(led, g)
+			}
+		}
+		require.NotEmpty(t, led)
+		c.Crash(victim)
+		start := c.Clock.Now()
+		ok, err := c.RunUntil(5*time.Second, func() bool {
+			for _, g := range led {
+				if l := c.Leader(g); l == 0 || l == victim {
+					return false
+				}
+			}
+			return true
+		})
+		require.NoError(t, err)
+		require.True(t, ok)
+		t.Logf("%d groups re-elected in %v", len(led), c.Clock.Now().Sub(start))
+		require.LessOrEqual(t, c.Clock.Now().Sub(start), 2*electionTimeout)
+		for _, g := range led {
+			lead, _, err := c.ProposeToLeader(g, put("k", "after crash"), 5*time.Second)
+			require.NoError(t, err)
+			require.NotEqual(t, victim, lead)
+		}
+	})
+}
+
+func TestLogReplicaRestoresThreeDurableCopiesWhileAFullReplicaIsRebuilt(t *testing.T) {
+	c := newCluster(t, sim.Options{Seed: 8, Nodes: 5, Replicas: 3, LogRetainEntries: 10})
+	for i := range 30 {
+		mustPut(t, c, 1, fmt.Sprint("k", i%6), fmt.Sprint("v", i))
+	}
+	lead := c.Leader(1)
+	dead := otherThan(c, lead, 4, 5)
+	survivor := otherThan(c, lead, dead, 4, 5)
+	c.Crash(dead) // for good: only two copies of the log remain
+
+	// 1. A log replica on node 4 joins with an index-and-term snapshot,
+	// is promoted, and the dead replica is removed: three durable copies.
+	require.NoError(t, c.AddReplica(4, 1, multiraft.LogReplica, nil))
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	ok, err := c.RunUntil(2*time.Second, func() bool {
+		st, err := c.Status(c.Leader(1), 1)
+		return err == nil && st.Match[multiraft.ReplicaID(4, multiraft.LogReplica)] == st.LastIndex
+	})
+	require.NoError(t, err)
+	require.True(t, ok, "the log replica did not catch up")
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: dead}, time.Second))
+	st, err := c.Status(lead, 1)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []transport.NodeID{lead, survivor, 4}, st.Voters)
+	require.Equal(t, []transport.NodeID{4}, st.LogReplicas)
+	require.Nil(t, c.Node(4).KV(1), "a log replica holds no state machine")
+
+	// The log replica is a real durable copy: with the other full replica
+	// cut off, the leader still commits with it.
+	c.Isolate(survivor)
+	got, _, err := c.ProposeToLeader(1, put("quorum", "with log replica"), time.Second)
+	require.NoError(t, err)
+	require.Equal(t, lead, got)
+	c.Heal()
+
+	// A log replica never leads.
+	require.ErrorIs(t, c.TransferLeadership(1, 4, time.Second), multiraft.ErrInvalidConfChange)
+
+	// 2. Meanwhile a full replica is rebuilt on node 5 from a data
+	// snapshot, with writes going on, then promoted; the log replica leaves.
+	require.NoError(t, c.AddReplica(5, 1, multiraft.FullReplica, nil))
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 5}, time.Second))
+	for i := range 10 {
+		mustPut(t, c, 1, fmt.Sprint("k", i%6), fmt.Sprint("rebuild", i))
+	}
+	waitCaughtUp(t, c, 1, 5)
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 5}, time.Second))
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	st, err = c.Status(c.Leader(1), 1)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []transport.NodeID{lead, survivor, 5}, st.Voters)
+	require.Empty(t, st.LogReplicas)
+	mustPut(t, c, 1, "done", "yes")
+	waitSame(t, c, 1, lead, survivor, 5)
+	require.Equal(t, "yes", c.Node(5).KV(1).Get("done"))
+	require.Equal(t, c.Node(lead).KV(1).Digest(), c.Node(5).KV(1).Digest())
+}

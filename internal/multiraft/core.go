@@ -198,6 +198,29 @@ type Core struct {
 
 	snapJobs []*SnapshotJob
 	failed   error
+	stats    Stats
+}
+
+// Stats counts a Core's work since it started.
+type Stats struct {
+	// Rounds counts Process calls that found work.
+	Rounds uint64
+	// Saves counts LogStore.Save calls (one sync each) and SavedGroups the
+	// group updates they carried.
+	Saves, SavedGroups uint64
+	// Sends counts Transport.Send calls (one per destination per round);
+	// RaftMessages the raft messages they carried, LivenessMessages the
+	// node heartbeats.
+	Sends, RaftMessages, LivenessMessages uint64
+	// Groups is the number of hosted groups, Active those not quiesced.
+	Groups, Active int
+}
+
+// Stats returns the work counters.
+func (c *Core) Stats() Stats {
+	s := c.stats
+	s.Groups, s.Active = len(c.groups), len(c.active)
+	return s
 }
 
 // NewCore returns a scheduler with no groups.
@@ -459,7 +482,8 @@ func (c *Core) wake(g *group) {
 
 // resetElection restarts a replica's election timer. The timeout is the
 // election timeout plus a stagger by the replica's rank among the voters
-// (rotated by term) plus one tick of jitter: the followers of a dead leader
+// (rotated by term and group, which also spreads a new cluster's leaders)
+// plus one tick of jitter: the followers of a dead leader
 // campaign one after the other, two ticks apart, instead of splitting the
 // vote, so a new leader is usually elected within 1.5 election timeouts.
 func (c *Core) resetElection(g *group) {
@@ -470,7 +494,7 @@ func (c *Core) resetElection(g *group) {
 		sorted := slices.Clone(voters)
 		slices.Sort(sorted)
 		if rank := slices.Index(sorted, g.replicaID); rank >= 0 {
-			offset = (2 * ((rank + int(g.term%uint64(len(sorted)))) % len(sorted))) % e
+			offset = (2 * int((uint64(rank)+g.term+g.id)%uint64(len(sorted)))) % e
 		}
 	}
 	g.electionLimit = e + 1 + offset + c.rng.IntN(2)
@@ -764,6 +788,9 @@ func (c *Core) Process() (bool, error) {
 		}
 	}
 	worked := len(items) > 0 || len(c.outbox) > 0
+	if worked {
+		c.stats.Rounds++
+	}
 
 	var updates []logstore.Update
 	for _, it := range items {
@@ -776,6 +803,8 @@ func (c *Core) Process() (bool, error) {
 		}
 	}
 	if len(updates) > 0 {
+		c.stats.Saves++
+		c.stats.SavedGroups += uint64(len(updates))
 		if err := c.store.Save(updates); err != nil {
 			c.fail(fmt.Errorf("multiraft: save %d groups: %w", len(updates), err))
 			return true, c.failed
@@ -848,6 +877,14 @@ func (c *Core) flushOutbox() {
 	for _, n := range nodes {
 		msgs := c.outbox[n]
 		delete(c.outbox, n)
+		for _, m := range msgs {
+			if m.Group == 0 {
+				c.stats.LivenessMessages++
+			} else {
+				c.stats.RaftMessages++
+			}
+		}
+		c.stats.Sends++
 		c.cfg.Send(n, msgs)
 	}
 }
