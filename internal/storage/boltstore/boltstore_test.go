@@ -147,3 +147,23 @@ func TestFileMode(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkEngine(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		opts *boltstore.Options
+	}{
+		{"default", nil},
+		{"relaxed sync", &boltstore.Options{RelaxedSync: true}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			storagetest.Bench(b, func(b *testing.B) storage.Engine {
+				e, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), tc.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return e
+			})
+		})
+	}
+}

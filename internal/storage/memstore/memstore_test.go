@@ -15,3 +15,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Engine { return memstore.New() }, storagetest.Options{})
 }
+
+func BenchmarkEngine(b *testing.B) {
+	storagetest.Bench(b, func(b *testing.B) storage.Engine { return memstore.New() })
+}
