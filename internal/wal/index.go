@@ -99,6 +99,7 @@ func (w *WAL) getGroup(id uint64) *group {
 // only possible at replay, for records that contradict the log.
 func (w *WAL) apply(o *op, seg uint32) error {
 	if o.kind == recRemove {
+		delete(w.replayGaps, o.group)
 		if g := w.groups[o.group]; g != nil {
 			w.removeFromIndex(g)
 		}
@@ -114,6 +115,7 @@ func (w *WAL) apply(o *op, seg uint32) error {
 		g.hs = o.hs
 		w.setHSSeg(g, seg)
 	case recSnapshot:
+		delete(w.replayGaps, g.id)
 		before := g.firstEntrySeg()
 		g.locs, g.terms = nil, nil
 		w.dropCache(g)
@@ -124,6 +126,17 @@ func (w *WAL) apply(o *op, seg uint32) error {
 		if o.kind == recGroupState {
 			g.hs = o.hs
 			w.setHSSeg(g, seg)
+		}
+		if gap, ok := w.replayGaps[g.id]; ok {
+			if o.index < gap.index {
+				// Below entries already replayed whose predecessors were
+				// compacted and deleted: the group's compaction point was
+				// this at the time, the gap is still open.
+				gap.snapIndex, gap.snapTerm, gap.conf = o.index, o.term, o.conf
+				w.replayGaps[g.id] = gap
+				return nil
+			}
+			delete(w.replayGaps, g.id)
 		}
 		if o.index < g.snapIndex {
 			return fmt.Errorf("compaction point %d of group %d is below %d", o.index, g.id, g.snapIndex)
@@ -145,6 +158,11 @@ func (w *WAL) appendIndex(g *group, o *op) error {
 		return nil
 	}
 	first := o.index
+	if w.replayGaps != nil {
+		if _, inGap := w.replayGaps[g.id]; first > g.last()+1 || (inGap && first < g.first()) {
+			w.replayGap(g, first)
+		}
+	}
 	if first < g.first() { // below the compaction point: only at replay
 		skip := g.first() - first
 		if skip >= uint64(len(o.locs)) {
@@ -176,6 +194,40 @@ func (w *WAL) appendIndex(g *group, o *op) error {
 		w.dropCache(g)
 	}
 	return nil
+}
+
+// replayGap handles, at replay, entries whose predecessors are not in the
+// log: they were in a deleted segment, so they were compacted, and either the
+// last compaction point replayed for the group is first-1, or a later one (or
+// a snapshot or group state) at or past first-1 covers the gap: recovery
+// checks that one did. Until then the group holds only what is known, the
+// entries from first on; so also when, still uncovered, entries rewrite the
+// log from below first.
+func (w *WAL) replayGap(g *group, first uint64) {
+	gap, open := w.replayGaps[g.id]
+	if !open {
+		gap = replayGap{snapIndex: g.snapIndex, snapTerm: g.snapTerm, conf: g.conf}
+	}
+	before := g.firstEntrySeg()
+	g.locs, g.terms = nil, nil
+	w.moveEntryPin(before, 0)
+	if first-1 == gap.snapIndex { // nothing is missing after all
+		g.snapIndex, g.snapTerm, g.conf = gap.snapIndex, gap.snapTerm, gap.conf
+		delete(w.replayGaps, g.id)
+		return
+	}
+	g.snapIndex, g.snapTerm = first-1, 0
+	gap.index = first - 1
+	w.replayGaps[g.id] = gap
+}
+
+// replayGap is an open gap in a group's replayed log: index is the index
+// before the first entry known; snapIndex, snapTerm and conf the last
+// compaction point replayed.
+type replayGap struct {
+	index               uint64
+	snapIndex, snapTerm uint64
+	conf                *pb.ConfState
 }
 
 // compactIndex drops the entries up to and including index.

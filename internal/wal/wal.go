@@ -40,6 +40,9 @@ type WAL struct {
 	segments []*segment // oldest first; the last is active
 	groups   map[uint64]*group
 	enc      encoder
+	// replayGaps, during recovery only, holds the groups whose replayed
+	// entries started after a gap, with the index before the gap.
+	replayGaps map[uint64]replayGap
 
 	cacheBytes       int64
 	lruHead, lruTail *group
@@ -116,6 +119,8 @@ func (w *WAL) recover() error {
 	if len(seqs) == 0 {
 		return w.createSegment(1)
 	}
+	w.replayGaps = make(map[uint64]replayGap)
+	defer func() { w.replayGaps = nil }()
 	var data []byte
 	for i, seq := range seqs {
 		path := filepath.Join(w.dir, segmentName(seq))
@@ -154,6 +159,10 @@ func (w *WAL) recover() error {
 		if err := w.repairTail(s, good); err != nil {
 			return err
 		}
+	}
+	for id, gap := range w.replayGaps {
+		return &CorruptError{Segment: w.dir, Reason: fmt.Sprintf(
+			"group %d has entries after %d but no record of those up to it", id, gap.index)}
 	}
 	return nil
 }
