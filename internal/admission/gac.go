@@ -110,11 +110,15 @@ func (c *clientState) accrue(now time.Time, shareInterval time.Duration) {
 // all routers over any span stays within the table's capacity for that span
 // plus its burst.
 //
-// Grants follow demand: each request carries the client's Want, and a
-// client gets at least its max-min fair share of one ShareInterval of
-// capacity among the clients active in the last ActiveWindow, plus whatever
-// the pool holds beyond the other clients' shares. A router that goes idle
-// drops out of the shares, so its capacity flows to the routers that need it.
+// Grants follow demand: each request carries the client's Want, from which
+// the service computes every active client's max-min fair share of the
+// table's rate (clients that asked within ActiveWindow count). A client
+// accrues credit at its share, up to one ShareInterval of it, and the pool
+// keeps tokens back for every client's credit: a client may take its own
+// credit plus whatever the pool holds beyond the others' credit. So routers
+// that all want more than the table has get equal parts, and a router that
+// goes idle drops out of the shares, its capacity flowing to the routers
+// that need it.
 //
 // A Service is safe for concurrent use.
 type Service struct {
