@@ -49,7 +49,11 @@ func blocks(size, block int) int {
 	if size <= 0 {
 		return 1
 	}
-	return (size + block - 1) / block
+	n := size / block
+	if size%block != 0 {
+		n++
+	}
+	return n
 }
 
 func readPrice(mode ReadMode) float64 {
