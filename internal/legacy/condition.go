@@ -76,8 +76,8 @@ func checkOperands(op string, values []attr.Value) ([]attr.Value, error) {
 	if !countOK(op, len(canon)) {
 		return nil, validation(invalidPrefix + "Invalid number of argument(s) for the " + op + " ComparisonOperator")
 	}
-	for _, v := range canon[1:] {
-		if v.Type() != canon[0].Type() {
+	for i := 1; i < len(canon); i++ {
+		if canon[i].Type() != canon[0].Type() {
 			return nil, validation(invalidPrefix + "AttributeValues inside AttributeValueList must be of same type")
 		}
 	}
