@@ -146,6 +146,8 @@ type Bucket struct {
 	rate         float64
 	bank         *rate.Limiter
 	alloc        *rate.Limiter
+	bankBurst    int // bank.Burst() and alloc.Burst(), kept here to spare
+	allocBurst   int // the limiters' locks on the admit path
 	last         time.Time
 	usage        Usage
 }
@@ -177,10 +179,12 @@ func NewBucket(opts BucketOptions, now time.Time) (*Bucket, error) {
 		last:         now,
 	}
 	b.rate = b.capped(opts.Rate)
-	b.bank = rate.NewLimiter(rate.Limit(b.rate*tokensPerUnit), burstTokens(b.rate, b.burstSeconds))
-	b.alloc = rate.NewLimiter(rate.Limit(b.rate*tokensPerUnit), burstTokens(b.rate, 1))
+	b.bankBurst = burstTokens(b.rate, b.burstSeconds)
+	b.allocBurst = burstTokens(b.rate, 1)
+	b.bank = rate.NewLimiter(rate.Limit(b.rate*tokensPerUnit), b.bankBurst)
+	b.alloc = rate.NewLimiter(rate.Limit(b.rate*tokensPerUnit), b.allocBurst)
 	// A new limiter is full; leave one second in the bank.
-	if extra := b.bank.Burst() - burstTokens(b.rate, 1); extra > 0 {
+	if extra := b.bankBurst - b.allocBurst; extra > 0 {
 		b.bank.AllowN(now, extra)
 	}
 	b.alloc.AllowN(now, 0)
@@ -214,7 +218,7 @@ func (b *Bucket) Rate() float64 {
 func (b *Bucket) Burst() float64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return toUnits(float64(b.bank.Burst()))
+	return toUnits(float64(b.bankBurst))
 }
 
 // Available returns the units banked at now.
@@ -236,10 +240,12 @@ func (b *Bucket) SetRate(now time.Time, unitsPerSecond float64) {
 	now = monotonic(&b.last, now)
 	r := b.capped(unitsPerSecond)
 	b.rate = r
+	b.bankBurst = burstTokens(r, b.burstSeconds)
+	b.allocBurst = burstTokens(r, 1)
 	b.bank.SetLimitAt(now, rate.Limit(r*tokensPerUnit))
-	b.bank.SetBurstAt(now, burstTokens(r, b.burstSeconds))
+	b.bank.SetBurstAt(now, b.bankBurst)
 	b.alloc.SetLimitAt(now, rate.Limit(r*tokensPerUnit))
-	b.alloc.SetBurstAt(now, burstTokens(r, 1))
+	b.alloc.SetBurstAt(now, b.allocBurst)
 }
 
 // TakeUsage returns the units admitted and refused since the previous call
@@ -286,6 +292,7 @@ type NodeBucket struct {
 	mu       sync.Mutex
 	resource string
 	lim      *rate.Limiter
+	burst    int // lim.Burst(), kept here to spare the limiter's lock
 	reserve  float64
 	seconds  float64
 	last     time.Time
@@ -314,7 +321,8 @@ func NewNodeBucket(opts NodeOptions, now time.Time) (*NodeBucket, error) {
 		seconds:  opts.BurstSeconds,
 		last:     now,
 	}
-	n.lim = rate.NewLimiter(rate.Limit(opts.Rate*tokensPerUnit), burstTokens(opts.Rate, opts.BurstSeconds))
+	n.burst = burstTokens(opts.Rate, opts.BurstSeconds)
+	n.lim = rate.NewLimiter(rate.Limit(opts.Rate*tokensPerUnit), n.burst)
 	n.lim.AllowN(now, 0)
 	return n, nil
 }
@@ -337,8 +345,9 @@ func (n *NodeBucket) SetRate(now time.Time, unitsPerSecond float64) {
 	if !(unitsPerSecond > 0) {
 		unitsPerSecond = 0
 	}
+	n.burst = burstTokens(unitsPerSecond, n.seconds)
 	n.lim.SetLimitAt(now, rate.Limit(unitsPerSecond*tokensPerUnit))
-	n.lim.SetBurstAt(now, burstTokens(unitsPerSecond, n.seconds))
+	n.lim.SetBurstAt(now, n.burst)
 }
 
 // Available returns the units the node bucket holds at now.
@@ -354,10 +363,10 @@ func (n *NodeBucket) take(now time.Time, tokens int, burst bool) (bool, time.Dur
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now = monotonic(&n.last, now)
-	tokens = min(tokens, n.lim.Burst())
+	tokens = min(tokens, n.burst)
 	need := float64(tokens)
 	if burst {
-		need += n.reserve * float64(n.lim.Burst())
+		need += n.reserve * float64(n.burst)
 	}
 	if n.lim.TokensAt(now) < need {
 		return false, delayFor(n.lim, now, need)
@@ -382,19 +391,19 @@ func Admit(now time.Time, units float64, p *Bucket, n *NodeBucket) error {
 	defer p.mu.Unlock()
 	now = monotonic(&p.last, now)
 
-	if tokens > 0 && p.bank.Burst() == 0 {
+	if tokens > 0 && p.bankBurst == 0 {
 		// A bucket with no rate admits nothing.
 		p.usage.Throttled += units
 		return ThrottleError(p.onDemand, p.reason, p.resource, maxRetryAfter)
 	}
-	res := p.bank.ReserveN(now, min(tokens, p.bank.Burst()))
+	res := p.bank.ReserveN(now, min(tokens, p.bankBurst))
 	if wait := res.DelayFrom(now); wait > 0 {
 		res.CancelAt(now)
 		p.usage.Throttled += units
 		return ThrottleError(p.onDemand, p.reason, p.resource, wait)
 	}
 
-	allocTokens := min(tokens, p.alloc.Burst())
+	allocTokens := min(tokens, p.allocBurst)
 	withinAllocation := p.alloc.TokensAt(now) >= float64(allocTokens)
 	if n != nil {
 		if ok, wait := n.take(now, tokens, !withinAllocation); !ok {
