@@ -196,9 +196,10 @@ type Core struct {
 	inbox  []inbound
 	notify func()
 
-	snapJobs []*SnapshotJob
-	failed   error
-	stats    Stats
+	snapJobs   []*SnapshotJob
+	bootstraps []logstore.Update
+	failed     error
+	stats      Stats
 }
 
 // Stats counts a Core's work since it started.
@@ -322,9 +323,10 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 			Snapshot:  &pb.SnapshotMetadata{Index: new(uint64(initialIndex)), Term: new(uint64(initialTerm)), ConfState: cs},
 			HardState: &pb.HardState{Term: new(uint64(initialTerm)), Commit: new(uint64(initialIndex))},
 		}
-		if err := c.store.Save([]logstore.Update{u}); err != nil {
-			return fmt.Errorf("multiraft: bootstrap group %d: %w", gc.Group, err)
-		}
+		// Persisted with the next round's Save, ahead of the group's own
+		// updates: bootstrapping many groups costs one sync, not one each.
+		// Nothing of the group leaves the node before that Save.
+		c.bootstraps = append(c.bootstraps, u)
 		g.storage = newRaftStorage(g, c.store, nil)
 		g.storage.saved(&u)
 	case errors.Is(err, logstore.ErrUnknownGroup):
@@ -391,6 +393,7 @@ func (c *Core) destroy(g *group) error {
 		return nil
 	}
 	g.destroyed = true
+	c.bootstraps = slices.DeleteFunc(c.bootstraps, func(u logstore.Update) bool { return u.Group == g.id })
 	c.failPending(g, ErrGroupRemoved)
 	c.mu.Lock()
 	delete(c.groups, g.id)
@@ -787,12 +790,14 @@ func (c *Core) Process() (bool, error) {
 			items = append(items, item{g, g.rn.Ready()})
 		}
 	}
-	worked := len(items) > 0 || len(c.outbox) > 0
+	worked := len(items) > 0 || len(c.outbox) > 0 || len(c.bootstraps) > 0
 	if worked {
 		c.stats.Rounds++
 	}
 
-	var updates []logstore.Update
+	updates := c.bootstraps
+	bootstrapped := len(updates)
+	c.bootstraps = nil
 	for _, it := range items {
 		u := logstore.Update{Group: it.g.id, Entries: it.rd.Entries, HardState: it.rd.HardState}
 		if !raft.IsEmptySnap(it.rd.Snapshot) {
@@ -810,7 +815,9 @@ func (c *Core) Process() (bool, error) {
 			return true, c.failed
 		}
 		for i := range updates {
-			c.groups[updates[i].Group].storage.saved(&updates[i])
+			if g, ok := c.groups[updates[i].Group]; ok && i >= bootstrapped {
+				g.storage.saved(&updates[i])
+			}
 		}
 	}
 
