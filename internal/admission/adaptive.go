@@ -95,6 +95,26 @@ func (a *Adaptive) SetTableRate(now time.Time, unitsPerSecond float64) {
 	a.resetLocked(now)
 }
 
+// SetPartitions replaces the table's partitions (after a split or a merge):
+// every partition goes to its even share of the table's capacity, and any
+// boost must be earned again.
+func (a *Adaptive) SetPartitions(now time.Time, partitions []*Bucket) error {
+	if len(partitions) == 0 {
+		return fmt.Errorf("admission: adaptive capacity: no partitions")
+	}
+	for i, p := range partitions {
+		if p == nil {
+			return fmt.Errorf("admission: adaptive capacity: partition %d is nil", i)
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.parts = append(a.parts[:0:0], partitions...)
+	a.last = now
+	a.resetLocked(now)
+	return nil
+}
+
 // Rates returns each partition's current rate, in the order given to
 // NewAdaptive.
 func (a *Adaptive) Rates() []float64 {

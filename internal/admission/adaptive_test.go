@@ -101,6 +101,19 @@ func TestAdaptiveCapacity(t *testing.T) {
 		a.ctl.SetTableRate(a.now, 8000)
 		require.Equal(t, []float64{1000, 1000, 1000, 1000}, a.ctl.Rates(), "capped at the partition maximum")
 	})
+	t.Run("a split spreads the table over more partitions", func(t *testing.T) {
+		a := newAdaptiveTable(t, 2000)
+		a.offers[0] = 2000
+		a.run(5)
+		more := append([]*Bucket(nil), a.parts...)
+		for i := 0; i < 4; i++ {
+			more = append(more, newTestBucket(t, BucketOptions{MaxRate: PartitionMaxWrite}, a.now))
+		}
+		require.NoError(t, a.ctl.SetPartitions(a.now, more))
+		require.Equal(t, []float64{250, 250, 250, 250, 250, 250, 250, 250}, a.ctl.Rates())
+		require.Error(t, a.ctl.SetPartitions(a.now, nil))
+		require.Error(t, a.ctl.SetPartitions(a.now, []*Bucket{nil}))
+	})
 	t.Run("a step with no elapsed time changes nothing", func(t *testing.T) {
 		a := newAdaptiveTable(t, 2000)
 		a.offers[0] = 2000

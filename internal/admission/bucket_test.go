@@ -338,3 +338,19 @@ func TestBucketsNeverAdmitMoreThanTheyGenerate(t *testing.T) {
 		})
 	}
 }
+
+func TestNodeBucketSetRate(t *testing.T) {
+	n := newTestNode(t, NodeOptions{Resource: "node-7", Rate: 1000}, epoch)
+	require.Equal(t, "node-7", n.Resource())
+	require.Equal(t, 1000.0, n.Rate())
+	require.Equal(t, 1000.0, n.Available(epoch))
+	n.SetRate(epoch, 100)
+	require.Equal(t, 100.0, n.Rate())
+	require.Equal(t, 100.0, n.Available(epoch), "the node's one-second bucket shrinks with it")
+	n.SetRate(epoch, -1)
+	require.Equal(t, 0.0, n.Rate())
+	p := newTestBucket(t, BucketOptions{Resource: "p", Rate: 10, MaxRate: 20}, epoch)
+	require.Equal(t, "p", p.Resource())
+	require.Equal(t, 20.0, p.MaxRate())
+	require.Error(t, Admit(epoch, 1, p, n), "a node with no capacity admits nothing")
+}

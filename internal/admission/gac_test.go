@@ -273,6 +273,14 @@ func TestGACErrors(t *testing.T) {
 		var pte *dberr.ProvisionedThroughputExceededException
 		require.ErrorAs(t, c.Admit(ctx, epoch.Add(time.Millisecond), 1), &pte, "no second call within MinAskInterval")
 	})
+	t.Run("a failed release is wrapped", func(t *testing.T) {
+		boom := errors.New("transport down")
+		c, err := NewClient(failingService{boom}, ClientOptions{ID: "r", Table: "t"})
+		require.NoError(t, err)
+		err = c.Release(ctx, epoch)
+		require.ErrorIs(t, err, boom)
+		require.ErrorContains(t, err, "release")
+	})
 	t.Run("bad units", func(t *testing.T) {
 		c, err := NewClient(svc, ClientOptions{ID: "r", Table: "t"})
 		require.NoError(t, err)
@@ -361,4 +369,14 @@ func TestGACNeverAdmitsMoreThanThePoolGenerates(t *testing.T) {
 			require.LessOrEqual(t, admitted, st.Granted-st.Returned+1e-6, "every admitted unit came out of a grant")
 		})
 	}
+}
+
+func TestGACServiceDefaultsToTheWallClock(t *testing.T) {
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 10})
+	require.NoError(t, err)
+	g, err := svc.Acquire(context.Background(), GrantRequest{Client: "a", Want: 5, Need: 5})
+	require.NoError(t, err)
+	require.Equal(t, 5.0, g.Units)
+	require.Equal(t, 10.0, svc.Rate())
+	require.Equal(t, int64(1), svc.Stats().Requests)
 }
