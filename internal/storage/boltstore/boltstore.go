@@ -334,7 +334,10 @@ func (e *Engine) Commit(b storage.Batch, sync bool) error {
 // range into memory: the whole bucket is dropped and recreated when the
 // range is unbounded on both sides, otherwise keys are deleted one at a time
 // with a re-seek after each (a bbolt cursor skips a key if it moves on with
-// Next after Delete). It returns the data bucket, new if it was recreated.
+// Next after Delete). Keys and values are never copied; what the transaction
+// holds until it commits is bbolt's bookkeeping for each page it changed
+// (a node per page, pointing into the map), which deleting leaves nearly
+// empty. It returns the data bucket, new if it was recreated.
 func deleteRange(tx *bolt.Tx, data *bolt.Bucket, start, end []byte) (*bolt.Bucket, error) {
 	if len(start) == 0 && end == nil {
 		if err := tx.DeleteBucket(dataBucket); err != nil {

@@ -239,6 +239,10 @@ func (v *version) ascend(start, end []byte, fn func(entry) bool) {
 // collecting keys in bounded chunks (a B-tree cannot be modified while it is
 // walked).
 func (v *version) deleteRange(start, end []byte) {
+	if len(start) == 0 && end == nil {
+		v.data = btree.NewG(degree, lessEntry) // everything: drop the tree
+		return
+	}
 	if end != nil && bytes.Compare(start, end) >= 0 {
 		return
 	}
