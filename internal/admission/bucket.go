@@ -363,6 +363,10 @@ func (n *NodeBucket) take(now time.Time, tokens int, burst bool) (bool, time.Dur
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now = monotonic(&n.last, now)
+	if tokens > 0 && n.burst == 0 {
+		// A node with no capacity admits nothing.
+		return false, maxRetryAfter
+	}
 	tokens = min(tokens, n.burst)
 	need := float64(tokens)
 	if burst {
