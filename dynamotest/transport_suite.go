@@ -264,7 +264,7 @@ func suiteKeepsOrder(t *testing.T, c *suiteCluster) {
 	c.handlers[1].mu.Lock()
 	batches := c.handlers[1].batches
 	c.handlers[1].mu.Unlock()
-	require.LessOrEqual(t, batches, sends, "a transport may merge batches but never split more than it got")
+	require.LessOrEqual(t, batches, sends, "a transport may merge Sends but must not split one")
 }
 
 func suiteIndependentCopies(t *testing.T, c *suiteCluster) {

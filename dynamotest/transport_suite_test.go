@@ -1,6 +1,7 @@
 package dynamotest_test
 
 import (
+	"crypto/tls"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -8,6 +9,8 @@ import (
 	"github.com/embeddynamo/dynamo/dynamotest"
 	"github.com/embeddynamo/dynamo/internal/transport"
 	"github.com/embeddynamo/dynamo/internal/transport/memnet"
+	"github.com/embeddynamo/dynamo/internal/transport/tcpnet"
+	"github.com/embeddynamo/dynamo/internal/transport/tcpnet/tlstest"
 )
 
 func TestTransportSuiteMemnet(t *testing.T) {
@@ -22,4 +25,47 @@ func TestTransportSuiteMemnet(t *testing.T) {
 		}
 		return nodes
 	})
+}
+
+// tcpFactory builds loopback TCP nodes that know each other's addresses;
+// tlsFor, when set, returns each node's TLS config.
+func tcpFactory(tlsFor func(t *testing.T, n int) []*tls.Config) dynamotest.TransportFactory {
+	return func(t *testing.T, ids []transport.NodeID) []transport.Transport {
+		var configs []*tls.Config
+		if tlsFor != nil {
+			configs = tlsFor(t, len(ids))
+		}
+		nodes := make([]*tcpnet.Transport, len(ids))
+		for i, id := range ids {
+			opts := tcpnet.Options{ID: id, ClusterID: 7, ListenAddr: "127.0.0.1:0"}
+			if configs != nil {
+				opts.TLS = configs[i]
+			}
+			n, err := tcpnet.New(opts)
+			require.NoError(t, err)
+			nodes[i] = n
+		}
+		out := make([]transport.Transport, len(ids))
+		for i, n := range nodes {
+			for j, peer := range nodes {
+				if i != j {
+					n.SetPeer(ids[j], peer.Addr().String())
+				}
+			}
+			out[i] = n
+		}
+		return out
+	}
+}
+
+func TestTransportSuiteTCP(t *testing.T) {
+	dynamotest.TestTransport(t, tcpFactory(nil))
+}
+
+func TestTransportSuiteTCPMutualTLS(t *testing.T) {
+	dynamotest.TestTransport(t, tcpFactory(func(t *testing.T, n int) []*tls.Config {
+		configs, err := tlstest.MutualTLS(n)
+		require.NoError(t, err)
+		return configs
+	}))
 }
