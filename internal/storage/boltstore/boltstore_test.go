@@ -167,3 +167,57 @@ func BenchmarkEngine(b *testing.B) {
 		})
 	}
 }
+
+// TestSnapshotDoesNotBlockGrowth grows the file by 64 MiB while a snapshot is
+// open and iterating: with the file inside InitialMmapSize no commit waits
+// for the snapshot, and the snapshot still reads the state it was taken at.
+func TestSnapshotDoesNotBlockGrowth(t *testing.T) {
+	e := openIn(t, t.TempDir(), &boltstore.Options{InitialMmapSize: 256 << 20})
+	defer e.Close()
+	b := e.NewBatch()
+	for i := range 100 {
+		b.Set(fmt.Appendf(nil, "old%03d", i), []byte("old"))
+	}
+	require.NoError(t, e.Commit(b, true))
+	snap, err := e.NewSnapshot()
+	require.NoError(t, err)
+	defer snap.Close()
+	it, err := snap.NewIter(storage.IterOptions{})
+	require.NoError(t, err)
+	defer it.Close()
+	require.True(t, it.Next())
+
+	value := bytes.Repeat([]byte("n"), 64<<10)
+	done := make(chan error, 1)
+	go func() {
+		for round := range 16 {
+			wb := e.NewBatch()
+			for j := range 64 { // 4 MiB per commit
+				wb.Set(fmt.Appendf(nil, "new%02d-%02d", round, j), value)
+			}
+			if err := e.Commit(wb, round%4 == 0); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("commits blocked behind an open snapshot")
+	}
+	n := 1
+	for it.Next() {
+		require.Equal(t, "old", string(it.Value()))
+		n++
+	}
+	require.NoError(t, it.Err())
+	require.Equal(t, 100, n, "the snapshot sees only what was there when it was taken")
+	_, err = snap.Get([]byte("new00-00"))
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	size, err := e.ApproximateSize([]byte("new"), nil)
+	require.NoError(t, err)
+	require.Greater(t, size, int64(64<<20))
+}
