@@ -388,8 +388,13 @@ func (n *NodeBucket) take(now time.Time, tokens int, burst bool) (bool, time.Dur
 // is full, and empties it.
 //
 // The error is a throttling exception made by ThrottleError with the reason
-// of the bucket that refused, nil when admitted.
+// of the bucket that refused, nil when admitted; units that are negative or
+// not finite are a wrapped ValidationException.
 func Admit(now time.Time, units float64, p *Bucket, n *NodeBucket) error {
+	if !validAmount(units) {
+		return fmt.Errorf("admission: partition %q: %w", p.resource,
+			dberr.Validationf("capacity units %v must be finite and non-negative", units))
+	}
 	tokens := toTokens(units)
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -354,3 +354,17 @@ func TestNodeBucketSetRate(t *testing.T) {
 	require.Equal(t, 20.0, p.MaxRate())
 	require.Error(t, Admit(epoch, 1, p, n), "a node with no capacity admits nothing")
 }
+
+func TestAdmitRejectsUnitsThatAreNotAmounts(t *testing.T) {
+	p := newTestBucket(t, BucketOptions{Resource: "p", Rate: 10}, epoch)
+	o := newTestOnDemand(t, OnDemandOptions{Table: "t"})
+	var m Metrics
+	for _, units := range []float64{-1, nan(), inf()} {
+		var ve *dberr.ValidationException
+		require.ErrorAs(t, Admit(epoch, units, p, nil), &ve, "%v", units)
+		require.ErrorAs(t, o.Admit(epoch, Write, units), &ve, "%v", units)
+		m.RecordConsumed("t", "p", Write, units)
+	}
+	require.Equal(t, Usage{}, p.TakeUsage(), "nothing counted")
+	require.Empty(t, m.Stats().Tables)
+}

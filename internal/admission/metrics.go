@@ -78,8 +78,12 @@ func (m *Metrics) entries(table, partition string) (*counters, *counters) {
 }
 
 // RecordConsumed adds units of kind admitted for a request on table (and
-// partition, if not empty).
+// partition, if not empty). Units that are negative or not finite are
+// ignored.
 func (m *Metrics) RecordConsumed(table, partition string, kind Kind, units float64) {
+	if !validAmount(units) {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, p := m.entries(table, partition)

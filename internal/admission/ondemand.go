@@ -161,8 +161,13 @@ func (t *peakTracker) advance(now time.Time, window time.Duration) {
 }
 
 // Admit decides whether a request costing units of kind may run at now. A
-// refusal is a *dberr.ThrottlingException with reason dberr.ThrottleTable.
+// refusal is a *dberr.ThrottlingException with reason dberr.ThrottleTable;
+// units that are negative or not finite are a wrapped ValidationException.
 func (o *OnDemand) Admit(now time.Time, kind Kind, units float64) error {
+	if !validAmount(units) {
+		return fmt.Errorf("admission: on-demand table %q: %w", o.table,
+			dberr.Validationf("capacity units %v must be finite and non-negative", units))
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now = monotonic(&o.last, now)
