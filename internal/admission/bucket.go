@@ -192,7 +192,7 @@ func NewBucket(opts BucketOptions, now time.Time) (*Bucket, error) {
 }
 
 func (b *Bucket) capped(r float64) float64 {
-	if !(r > 0) {
+	if !(r > 0) || math.IsInf(r, 1) {
 		return 0
 	}
 	if b.maxRate > 0 && r > b.maxRate {
@@ -233,7 +233,8 @@ func (b *Bucket) Available(now time.Time) float64 {
 // split, or adaptive capacity. Tokens banked until now were earned at the old
 // rate and are kept, up to the new burst size (BurstSeconds of the new
 // rate): x/time/rate credits the elapsed time at the old rate before
-// switching, and clamps the bank to the new burst on its next use.
+// switching, and clamps the bank to the new burst on its next use. A rate
+// that is negative or not finite is taken as zero.
 func (b *Bucket) SetRate(now time.Time, unitsPerSecond float64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -337,12 +338,13 @@ func (n *NodeBucket) Rate() float64 {
 	return toUnits(float64(n.lim.Limit()))
 }
 
-// SetRate changes the node's capacity at now.
+// SetRate changes the node's capacity at now; a rate that is negative or not
+// finite is taken as zero.
 func (n *NodeBucket) SetRate(now time.Time, unitsPerSecond float64) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now = monotonic(&n.last, now)
-	if !(unitsPerSecond > 0) {
+	if !(unitsPerSecond > 0) || math.IsInf(unitsPerSecond, 1) {
 		unitsPerSecond = 0
 	}
 	n.burst = burstTokens(unitsPerSecond, n.seconds)
