@@ -25,8 +25,9 @@ const (
 const numTerminator byte = 0x00
 
 // exponentCap bounds the exponent that parsing accumulates, far beyond any
-// representable number, so that huge exponent texts cannot overflow.
-const exponentCap = 1 << 30
+// representable number, so that huge exponent texts cannot overflow an int,
+// even a 32-bit one.
+const exponentCap = 1 << 24
 
 // decimal is a parsed number: value = (neg ? -1 : 1) × 0.digits × 10^exp, with
 // digits holding ASCII decimal digits without leading or trailing zeros. Zero
