@@ -23,7 +23,8 @@
 //     table-wide pool; each router's Client takes time-limited grants of
 //     tokens in batches, spends them locally and hands back what it did not
 //     use, so the sum admitted across routers stays within the table's
-//     capacity plus its burst.
+//     capacity plus its burst. Grants follow each router's max-min fair
+//     share of the table, so an idle router's capacity flows to busy ones.
 //   - OnDemand admits a PAY_PER_REQUEST table up to twice its previous peak.
 //
 // A refused request gets the exception DynamoDB returns
@@ -32,7 +33,8 @@
 // a retry hint. Metrics records consumption, throttles and latency per table
 // and partition, and Stats returns a snapshot a host can export.
 //
-// All types are safe for concurrent use. Time is always passed in: a bucket
-// treats a time earlier than one it has already seen as that later time, so
-// a clock that steps back cannot mint tokens.
+// All types are safe for concurrent use and start no goroutines. Time is
+// always passed in (the Service reads it from the Now function it is
+// given): a bucket treats a time earlier than one it has already seen as
+// that later time, so a clock that steps back cannot mint tokens.
 package admission
