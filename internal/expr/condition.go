@@ -332,3 +332,54 @@ func memberOf(set []string, s string) bool {
 }
 
 func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TopLevelNames returns the top-level attribute names the condition reads,
+// each once, in the order they first appear.
+func (c *Condition) TopLevelNames() []string {
+	var names []string
+	seen := map[string]bool{}
+	var walkOperand func(o *Operand)
+	walkOperand = func(o *Operand) {
+		if o == nil {
+			return
+		}
+		if o.Kind == OperandPath && len(o.Path) > 0 && !o.Path[0].IsIndex() && !seen[o.Path[0].Name] {
+			seen[o.Path[0].Name] = true
+			names = append(names, o.Path[0].Name)
+		}
+		for _, a := range o.Args {
+			walkOperand(a)
+		}
+	}
+	var walk func(n *Cond)
+	walk = func(n *Cond) {
+		if n == nil {
+			return
+		}
+		for _, a := range n.Args {
+			walkOperand(a)
+		}
+		for _, s := range n.Subs {
+			walk(s)
+		}
+	}
+	walk(c.root)
+	return names
+}
+
+// CheckNotKeys rejects a Query filter that reads a key attribute of the
+// table or index queried, as DynamoDB does. keys are the key schema's
+// attribute names, partition key first; what names the parameter in the
+// message: "Filter Expression" for FilterExpression, "QueryFilter" for the
+// legacy parameter.
+func (c *Condition) CheckNotKeys(what string, keys ...string) error {
+	used := c.TopLevelNames()
+	for _, k := range keys {
+		for _, n := range used {
+			if n == k {
+				return validation(what + " can only contain non-primary key attributes: Primary key attribute: " + k)
+			}
+		}
+	}
+	return nil
+}

@@ -241,3 +241,35 @@ func TestConditionFromConstructors(t *testing.T) {
 		})
 	}
 }
+
+func TestConditionCheckNotKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		keys []string
+		err  string
+	}{
+		{"non key attributes", "a = :a AND size(b) > :n1", []string{"pk", "sk"}, ""},
+		{"sort key in filter", "a = :a AND sk > :a", []string{"pk", "sk"}, "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"},
+		{"partition key reported first", "sk > :a OR #p = :a", []string{"pk", "sk"}, "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk"},
+		{"nested path under key", "attribute_exists(pk.x)", []string{"pk"}, "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk"},
+		{"key inside size", "size(sk) = :n1", []string{"pk", "sk"}, "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseFilter(tc.src, Names{"#p": "pk"}, evalValues)
+			require.NoError(t, err)
+			err = c.CheckNotKeys("Filter Expression", tc.keys...)
+			if tc.err == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.EqualError(t, err, "ValidationException: "+tc.err)
+		})
+	}
+	t.Run("top level names in order", func(t *testing.T) {
+		c, err := ParseCondition("b.c = :a AND (a = :a OR contains(b, :a)) AND size(l[0]) > :n1", nil, evalValues)
+		require.NoError(t, err)
+		require.Equal(t, []string{"b", "a", "l"}, c.TopLevelNames())
+	})
+}
