@@ -171,6 +171,9 @@ func (u *Update) Apply(old attr.Item) (attr.Item, error) {
 			}
 			leaf.value = v
 		}
+		if len(a.Path) == 0 || a.Path[0].IsIndex() {
+			return nil, validation(MsgInvalidPathForUpdate)
+		}
 		root.insert(a.Path, leaf)
 	}
 	out := make(attr.Item, len(old)+len(root.keys))

@@ -278,3 +278,10 @@ func TestLegacyUpdate(t *testing.T) {
 	_, err = NewUpdate("", DeleteAction(AttrPath("s"), attr.SS("x"))).Apply(old)
 	require.EqualError(t, err, "ValidationException: "+MsgIncorrectOperandType)
 }
+
+func TestUpdateRejectsMalformedLegacyPaths(t *testing.T) {
+	for _, p := range []Path{nil, {Idx(0)}} {
+		_, err := NewUpdate("", SetAction(p, ValueOperand(attr.N("1")))).Apply(attr.Item{})
+		require.EqualError(t, err, "ValidationException: "+MsgInvalidPathForUpdate)
+	}
+}
