@@ -61,7 +61,7 @@ func TestAdaptiveCapacity(t *testing.T) {
 		for ; steps < 30 && a.ctl.Rates()[0] < PartitionMaxWrite; steps++ {
 			a.run(1)
 		}
-		t.Logf("hot partition at the %v WCU maximum after %d controller steps (1 s apart)", PartitionMaxWrite, steps)
+		t.Logf("hot partition at the %v WCU maximum after %d controller step(s), 1 s apart", PartitionMaxWrite, steps)
 		require.Equal(t, PartitionMaxWrite, a.ctl.Rates()[0])
 		last := a.run(5)
 		require.InDelta(t, PartitionMaxWrite, last[0], 1, "the hot partition admits its maximum")
