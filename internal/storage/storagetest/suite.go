@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Engine, opts Options) {
 	t.Run("Concurrent", s.testConcurrent)
 	t.Run("ExportIngest", s.testExportIngest)
 	t.Run("IngestCorrupt", s.testIngestCorrupt)
+	t.Run("RandomOpsMatchModel", s.testRandomOpsMatchModel)
 	if opts.OpenDir != nil {
 		t.Run("Reopen", s.testReopen)
 	}
