@@ -2,6 +2,7 @@ package multiraft_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +16,12 @@ import (
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(envNode) != "" {
+		os.Exit(runDurabilityNode())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 const (
 	tick            = 10 * time.Millisecond
