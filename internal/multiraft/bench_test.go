@@ -68,7 +68,7 @@ func startBenchCluster(b *testing.B, groups int, tick time.Duration, durable str
 		})
 		require.NoError(b, err)
 		for g := 1; g <= groups; g++ {
-			require.NoError(b, n.AddGroup(multiraft.GroupConfig{Group: uint64(g), StateMachine: sim.NewKV(nil, 1 << 30), Peers: peers}))
+			require.NoError(b, n.AddGroup(multiraft.GroupConfig{Group: uint64(g), StateMachine: sim.NewKV(nil, 1<<30), Peers: peers}))
 		}
 		bc.nodes = append(bc.nodes, n)
 		bc.stores = append(bc.stores, store)
