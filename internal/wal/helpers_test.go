@@ -14,6 +14,7 @@ import (
 
 	"github.com/embeddynamo/dynamo/internal/logstore"
 	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
+	"github.com/embeddynamo/dynamo/internal/wal/vfs"
 )
 
 func TestMain(m *testing.M) {
@@ -255,4 +256,40 @@ func checkInvariants(t testing.TB, w *WAL) {
 		require.Equal(t, statePins[s.seq], s.statePins, "state pins of segment %d", s.seq)
 	}
 	require.Equal(t, cacheBytes, w.cacheBytes)
+}
+
+// noSyncFS skips fdatasync and directory syncs: for tests of what the log
+// holds, not of what survives a power loss, so that they run fast.
+type noSyncFS struct{ vfs.FS }
+
+type noSyncFile struct{ vfs.File }
+
+func (noSyncFile) Sync() error { return nil }
+
+func (fs noSyncFS) Create(name string) (vfs.File, error) {
+	f, err := fs.FS.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+func (fs noSyncFS) OpenAppend(name string) (vfs.File, error) {
+	f, err := fs.FS.OpenAppend(name)
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+func (noSyncFS) SyncDir(string) error { return nil }
+
+// fast returns opts (nil for the defaults) with fdatasync skipped.
+func fast(opts *Options) *Options {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	o.FS = noSyncFS{vfs.Default}
+	return &o
 }

@@ -33,7 +33,8 @@ func TestMatchesModel(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/seed=%d", tc.name, seed), func(t *testing.T) {
 				dir := t.TempDir()
 				wl := newWorkload(seed, 6)
-				w := openWAL(t, dir, &tc.opts)
+				opts := fast(&tc.opts)
+				w := openWAL(t, dir, opts)
 				for i := 0; i < 400; i++ {
 					s := wl.next()
 					require.NoError(t, s.apply(w), "step %d: %v", i, s)
@@ -41,7 +42,7 @@ func TestMatchesModel(t *testing.T) {
 					if i%50 == 49 {
 						requireSame(t, wl.model, w)
 						require.NoError(t, w.Close())
-						w = openWAL(t, dir, &tc.opts)
+						w = openWAL(t, dir, opts)
 						checkInvariants(t, w)
 						requireSame(t, wl.model, w)
 					}
@@ -115,7 +116,7 @@ func TestCompactionDeletesSegments(t *testing.T) {
 // hard state and compaction point when the segments holding them are deleted.
 func TestCarryForwardIdleGroups(t *testing.T) {
 	dir := t.TempDir()
-	opts := &Options{SegmentSize: 512}
+	opts := fast(&Options{SegmentSize: 512})
 	w := openWAL(t, dir, opts)
 
 	var idle []logstore.Update
@@ -198,7 +199,7 @@ func TestEntriesFromDiskAndCache(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := openWAL(t, t.TempDir(), &Options{SegmentSize: 4096, CacheSize: tc.cacheSize})
+			w := openWAL(t, t.TempDir(), fast(&Options{SegmentSize: 4096, CacheSize: tc.cacheSize}))
 			defer func() { require.NoError(t, w.Close()) }()
 			var want []*pb.Entry
 			for i := uint64(1); i <= 100; i++ {
