@@ -74,6 +74,17 @@ func TestLinearizable(t *testing.T) {
 	require.Positive(t, faults)
 }
 
+// TestLinearizableLeaseReads runs the same sweep with leader-lease reads.
+// The simulated nodes tick at exactly the same rate, the assumption (bounded
+// clock drift) that leases rest on.
+func TestLinearizableLeaseReads(t *testing.T) {
+	completed := 0
+	for _, seed := range seeds() {
+		completed += checkLinearizable(t, "TestLinearizableLeaseReads", seed, multiraft.LeaseRead).Completed
+	}
+	require.Positive(t, completed)
+}
+
 func TestSimulationIsDeterministic(t *testing.T) {
 	for _, seed := range []uint64{7, 42} {
 		a, err := sim.RunChaos(sim.ChaosOptions{Seed: seed})
