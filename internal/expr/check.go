@@ -486,14 +486,21 @@ func (c *checker) functionCond(r *rawOperand) *Cond {
 // ---- update expressions ----
 
 // setOperand compiles the right side of a SET action.
-func (c *checker) setOperand(r *rawOperand) *Operand {
+func (c *checker) setOperand(r *rawOperand) *Operand { return c.nestedSetOperand(r, false) }
+
+// nestedSetOperand compiles a SET operand; nested is set inside a function
+// or an arithmetic operator, where DynamoDB allows only if_not_exists.
+func (c *checker) nestedSetOperand(r *rawOperand, nested bool) *Operand {
+	if r.parens >= 2 {
+		c.report(catParens, "The expression has redundant parentheses;")
+	}
 	switch r.kind {
 	case rawPath:
 		return PathOperand(c.path(r.path))
 	case rawValue:
 		return ValueOperand(c.value(r.tok))
 	case rawPlus, rawMinus:
-		a, b := c.setOperand(r.args[0]), c.setOperand(r.args[1])
+		a, b := c.nestedSetOperand(r.args[0], true), c.nestedSetOperand(r.args[1], true)
 		for _, o := range []*Operand{a, b} {
 			if t := literalType(o); t != attr.TypeInvalid && t != attr.TypeN {
 				c.report(catFunction, operandTypeError(r.tok.text, t))
@@ -509,11 +516,14 @@ func (c *checker) setOperand(r *rawOperand) *Operand {
 	want, known := updateFunctions[name]
 	args := make([]*Operand, len(r.args))
 	for i, a := range r.args {
-		args[i] = c.setOperand(a)
+		args[i] = c.nestedSetOperand(a, true)
 	}
 	if !known {
 		c.report(catUnknownFunction, "Invalid function name; function: "+name)
 		return ValueOperand(attr.Null())
+	}
+	if nested && name != "if_not_exists" {
+		c.report(catMisusedFunction, misusedError(name))
 	}
 	if len(args) != want {
 		c.report(catFunction, operandCountError(name, len(args)))

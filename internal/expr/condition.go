@@ -46,7 +46,7 @@ func parseConditionTree(kind, src string, names Names, values Values) (parsedCon
 	if err := checkSize(kind, src); err != nil {
 		return parsedCondition{}, err
 	}
-	p := newParser(src, modeCondition)
+	p := newParser(src)
 	raw, ok := p.parseCondition()
 	if !ok {
 		return parsedCondition{}, kindError(kind, p.syntaxError())

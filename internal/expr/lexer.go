@@ -10,12 +10,12 @@ type tokKind uint8
 
 const (
 	tEOF    tokKind = iota
-	tIdent          // bare name or keyword: a-z A-Z _ then letters, digits, _
+	tIdent          // bare name or keyword: a letter, then letters, digits, _
 	tName           // #placeholder
 	tValue          // :placeholder
-	tNumber         // list index digits
+	tNumber         // list index: 0, or digits without a leading zero
 	tPunct          // ( ) [ ] , . = <> < <= > >= + -
-	tBad            // any other character; the parser never accepts it
+	tBad            // a quoted string or any other character; never accepted
 )
 
 // token is one lexeme with its byte span in the source.
@@ -30,18 +30,21 @@ type token struct {
 const eofText = "<EOF>"
 
 func isIdentStart(c byte) bool {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
 func isIdentPart(c byte) bool {
-	return isIdentStart(c) || (c >= '0' && c <= '9')
+	return isIdentStart(c) || c == '_' || (c >= '0' && c <= '9')
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
-// lex splits src into tokens. It never fails: characters outside the
-// language become tBad tokens so that the parser reports them the way
-// DynamoDB does (token: "!", near: "...").
+// lex splits src into tokens the way DynamoDB's lexer does. It never fails:
+// characters outside the language become tBad tokens (one per character, a
+// quoted string as one token) so that the parser reports them the way
+// DynamoDB does (token: "!", near: "..."). A name starts with a letter, so
+// "_a" is the token "_" followed by the name "a"; a list index has no
+// leading zero, so "01" is the index 0 followed by the index 1.
 func lex(src string) []token {
 	toks := make([]token, 0, len(src)/3+2)
 	i := 0
@@ -59,10 +62,16 @@ func lex(src string) []token {
 			}
 			toks = append(toks, token{kind: tIdent, text: src[start:i], pos: start, end: i})
 		case c >= '0' && c <= '9':
-			for i < len(src) && src[i] >= '0' && src[i] <= '9' {
-				i++
+			i++
+			if c != '0' {
+				for i < len(src) && src[i] >= '0' && src[i] <= '9' {
+					i++
+				}
 			}
 			toks = append(toks, token{kind: tNumber, text: src[start:i], pos: start, end: i})
+		case (c == '"' || c == '\'') && quotedEnd(src, i) > 0:
+			i = quotedEnd(src, i)
+			toks = append(toks, token{kind: tBad, text: src[start:i], pos: start, end: i})
 		case c == '#' || c == ':':
 			i++
 			for i < len(src) && isIdentPart(src[i]) {
@@ -96,6 +105,23 @@ func lex(src string) []token {
 		end = toks[len(toks)-1].end
 	}
 	return append(toks, token{kind: tEOF, text: eofText, pos: end, end: end})
+}
+
+// quotedEnd returns the end of the string literal opening at src[i] (a
+// backslash escapes the quote), or 0 when it is not closed.
+func quotedEnd(src string, i int) int {
+	q := src[i]
+	for j := i + 1; j < len(src); j++ {
+		switch src[j] {
+		case '\\':
+			if j+1 < len(src) && src[j+1] == q {
+				j++
+			}
+		case q:
+			return j + 1
+		}
+	}
+	return 0
 }
 
 // syntaxMessage renders DynamoDB's syntax error for the token at index bad:

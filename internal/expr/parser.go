@@ -75,7 +75,6 @@ type parser struct {
 	toks     []token
 	pos      int
 	furthest int
-	mode     parseMode
 	memo     map[int]memoOperand
 }
 
@@ -86,17 +85,8 @@ type memoOperand struct {
 	end  int
 }
 
-// parseMode selects which identifiers are grammar keywords.
-type parseMode uint8
-
-const (
-	modeCondition  parseMode = iota // AND OR NOT BETWEEN IN are keywords
-	modeUpdate                      // SET REMOVE ADD DELETE are keywords
-	modeProjection                  // no keywords
-)
-
-func newParser(src string, mode parseMode) *parser {
-	return &parser{src: src, toks: lex(src), mode: mode}
+func newParser(src string) *parser {
+	return &parser{src: src, toks: lex(src)}
 }
 
 func (p *parser) peek() token { return p.toks[p.pos] }
@@ -136,14 +126,13 @@ func (p *parser) atEOF() bool {
 	return p.fail()
 }
 
-// isKeyword reports whether an identifier is a grammar keyword of the
-// expression kind being parsed, and so cannot name an attribute.
+// isKeyword reports whether an identifier is one of the grammar's keywords.
+// DynamoDB's lexer makes all nine keywords of every expression kind, so none
+// of them can name an attribute in any expression, in any letter case.
 func (p *parser) isKeyword(t token) bool {
 	switch strings.ToUpper(t.text) {
-	case "AND", "OR", "NOT", "BETWEEN", "IN":
-		return p.mode == modeCondition
-	case "SET", "REMOVE", "ADD", "DELETE":
-		return p.mode == modeUpdate
+	case "AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE":
+		return true
 	}
 	return false
 }
@@ -325,7 +314,7 @@ func (p *parser) andCond() (*rawCond, bool) {
 func (p *parser) notCond() (*rawCond, bool) {
 	save := p.pos
 	if p.keyword("NOT") {
-		c, ok := p.primaryCond()
+		c, ok := p.notCond()
 		if !ok {
 			p.pos = save
 			return nil, false
@@ -484,16 +473,37 @@ func (p *parser) action(kind ActionKind) (rawAction, bool) {
 	return a, true
 }
 
-// setValue parses arith | '(' arith ')', where arith is
-// operand [('+' | '-') operand].
+// setValue parses arithmetic | operand.
 func (p *parser) setValue() (*rawOperand, bool) {
 	save := p.pos
-	if v, ok := p.arith(); ok {
+	if v, ok := p.arithmetic(); ok {
 		return v, true
 	}
 	p.pos = save
+	return p.operand()
+}
+
+// arithmetic parses operand ('+' | '-') operand | '(' arithmetic ')'.
+func (p *parser) arithmetic() (*rawOperand, bool) {
+	save := p.pos
+	if left, ok := p.operand(); ok {
+		t := p.peek()
+		if t.kind == tPunct && (t.text == "+" || t.text == "-") {
+			p.pos++
+			if right, ok := p.operand(); ok {
+				kind := rawPlus
+				if t.text == "-" {
+					kind = rawMinus
+				}
+				return &rawOperand{kind: kind, tok: t, args: []*rawOperand{left, right}}, true
+			}
+		} else {
+			p.fail()
+		}
+	}
+	p.pos = save
 	if p.punct("(") {
-		if v, ok := p.arith(); ok && p.punct(")") {
+		if v, ok := p.arithmetic(); ok && p.punct(")") {
 			wrapped := *v
 			wrapped.parens++
 			return &wrapped, true
@@ -501,27 +511,6 @@ func (p *parser) setValue() (*rawOperand, bool) {
 	}
 	p.pos = save
 	return nil, false
-}
-
-func (p *parser) arith() (*rawOperand, bool) {
-	left, ok := p.operand()
-	if !ok {
-		return nil, false
-	}
-	t := p.peek()
-	if t.kind == tPunct && (t.text == "+" || t.text == "-") {
-		p.pos++
-		right, ok := p.operand()
-		if !ok {
-			return nil, false
-		}
-		kind := rawPlus
-		if t.text == "-" {
-			kind = rawMinus
-		}
-		return &rawOperand{kind: kind, tok: t, args: []*rawOperand{left, right}}, true
-	}
-	return left, true
 }
 
 // ---- projections ----

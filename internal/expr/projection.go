@@ -20,7 +20,7 @@ func ParseProjection(src string, names Names) (*Projection, error) {
 	if err := checkSize(kind, src); err != nil {
 		return nil, err
 	}
-	p := newParser(src, modeProjection)
+	p := newParser(src)
 	raw, ok := p.parseProjection()
 	if !ok {
 		return nil, kindError(kind, p.syntaxError())

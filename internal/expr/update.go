@@ -23,7 +23,7 @@ func ParseUpdate(src string, names Names, values Values) (*Update, error) {
 	if err := checkSize(kind, src); err != nil {
 		return nil, err
 	}
-	p := newParser(src, modeUpdate)
+	p := newParser(src)
 	sections, ok := p.parseUpdate()
 	if !ok {
 		return nil, kindError(kind, p.syntaxError())
