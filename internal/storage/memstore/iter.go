@@ -49,9 +49,13 @@ func newIter(v *version, opts storage.IterOptions, isClosed func() bool) *iter {
 func (it *iter) fill() {
 	it.chunk = it.chunk[:0]
 	it.pos = 0
+	first := it.started // only the first entry of a re-seek can be it.last
 	collect := func(en entry) bool {
-		if it.started && bytes.Equal(en.key, it.last) {
-			return true // the re-seek lands on the last key already returned
+		if first {
+			first = false
+			if bytes.Equal(en.key, it.last) {
+				return true // the re-seek landed on the last key returned
+			}
 		}
 		if it.reverse {
 			if it.lower != nil && bytes.Compare(en.key, it.lower) < 0 {

@@ -67,12 +67,14 @@ func Bench(b *testing.B, open func(b *testing.B) storage.Engine) {
 			b.ReportAllocs()
 			b.SetBytes(1000 * (16 + benchValueSize))
 			for b.Loop() {
-				var lower []byte
-				lower = binary.BigEndian.AppendUint64(lower, rng.Uint64())
-				it, err := e.NewIter(storage.IterOptions{Lower: lower, Reverse: reverse})
+				// Start at a random point of the hash-ordered key space,
+				// with on average half the keys ahead.
+				start := binary.BigEndian.AppendUint64(nil, rng.Uint64())
+				opts := storage.IterOptions{Lower: start}
 				if reverse {
-					it, err = e.NewIter(storage.IterOptions{Upper: lower, Reverse: true})
+					opts = storage.IterOptions{Upper: start, Reverse: true}
 				}
+				it, err := e.NewIter(opts)
 				if err != nil {
 					b.Fatal(err)
 				}
