@@ -326,7 +326,7 @@ func (c *checker) cond(r *rawCond) *Cond {
 		c.checkBetween(ops[1], ops[2])
 		return Between(ops[0], ops[1], ops[2])
 	default: // rcIn
-		if n := len(ops) - 1; n > MaxInOperands {
+		if n := len(ops); n > MaxInOperands {
 			c.report(catInLimit, "The IN operator is provided with too many operands; number of operands: "+strconv.Itoa(n))
 		}
 		return In(ops[0], ops[1:]...)
@@ -455,9 +455,7 @@ func (c *checker) functionCond(r *rawOperand) *Cond {
 		}
 		return &Cond{Kind: CondAttributeNotExists, Args: args}
 	case "attribute_type":
-		if args[0].Kind != OperandPath {
-			c.report(catFunction, needsPathError(name))
-		}
+		// Unlike attribute_exists, the first operand may be a value.
 		t := staticType(args[1])
 		switch {
 		case t == attr.TypeInvalid:

@@ -9,7 +9,8 @@ import (
 // The maximum size of one expression string, in bytes.
 const MaxExpressionBytes = 4096
 
-// MaxInOperands is the most operands the right side of IN may list.
+// MaxInOperands is the most operands an IN may have, counting the one on
+// its left: the list may name at most 99.
 const MaxInOperands = 100
 
 // MaxPathDepth is the deepest document path an expression may name: DynamoDB

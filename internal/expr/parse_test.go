@@ -81,7 +81,7 @@ var parseCases = []parseCase{
 	{"single quoted string is one token", "cond", "a = 'it''s'", ce + `Syntax error; token: "'it'", near: "= 'it''s'"`},
 	{"unclosed quote is one character", "cond", `a = "x`, ce + `Syntax error; token: """, near: "= "x"`},
 	{"filter grammar is condition grammar", "filter", "a = :s AND contains(b, :s)", ""},
-	{"in with 100 operands", "cond", "a IN (" + strings.TrimSuffix(strings.Repeat(":n,", 100), ",") + ")", ""},
+	{"in listing 99 operands", "cond", "a IN (" + strings.TrimSuffix(strings.Repeat(":n,", 99), ",") + ")", ""},
 	{"path of 32 levels", "cond", "a" + strings.Repeat(".b", 31) + " = :s", ""},
 
 	// Syntax errors: token and near as DynamoDB reports them.
@@ -163,7 +163,7 @@ var parseCases = []parseCase{
 	{"different paths are distinct", "cond", "a = b", ""},
 	{"attribute_exists of a value", "cond", "attribute_exists(:s)", ce + "Operator or function requires a document path; operator or function: attribute_exists"},
 	{"attribute_not_exists of size", "cond", "attribute_not_exists(size(a))", ce + "Operator or function requires a document path; operator or function: attribute_not_exists"},
-	{"attribute_type of a value", "cond", "attribute_type(:s, :tS)", ce + "Operator or function requires a document path; operator or function: attribute_type"},
+	{"attribute_type of a value", "cond", "attribute_type(:s, :tS)", ""},
 	{"attribute_type with number type", "cond", "attribute_type(a, :n)", ce + "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N"},
 	{"attribute_type with path type", "cond", "attribute_type(a, b)", ce + "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}"},
 	{"attribute_type with unknown type name", "cond", "attribute_type(a, :tBad)", ce + "Invalid attribute type name found; type: STRING, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"},
@@ -192,7 +192,7 @@ var parseCases = []parseCase{
 	{"clause errors in text order: undefined first", "cond", "a = :missing AND begins_with(b, :n)", ce + "An expression attribute value used in expression is not defined; attribute value: :missing"},
 	{"clause errors in text order: operand type first", "cond", "begins_with(b, :n) AND a = :missing", ce + "Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"},
 	{"within a clause undefined before operand count", "cond", "contains(:missing)", ce + "An expression attribute value used in expression is not defined; attribute value: :missing"},
-	{"in with 101 operands", "cond", "a IN (" + strings.TrimSuffix(strings.Repeat(":n,", 101), ",") + ")", ce + "The IN operator is provided with too many operands; number of operands: 101"},
+	{"in listing 100 operands", "cond", "a IN (" + strings.TrimSuffix(strings.Repeat(":n,", 100), ",") + ")", ce + "The IN operator is provided with too many operands; number of operands: 101"},
 	{"path of 33 levels", "cond", "a" + strings.Repeat(".b", 32) + " = :s", ce + "The document path has too many nesting levels; nesting levels: 33"},
 	{"undefined name before operand count", "cond", "contains(#x)", ce + "An expression attribute name used in the document path is not defined; attribute name: #x"},
 	{"first clause with an error wins", "cond", "a = a AND contains(b)", ce + "The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [a]"},
