@@ -127,6 +127,7 @@ func TestConditionEval(t *testing.T) {
 		{"attribute_type M", "attribute_type(m, :tM)", true},
 		{"attribute_type mismatch", "attribute_type(s, :tN)", false},
 		{"attribute_type absent", "attribute_type(absent, :tS)", false},
+		{"attribute_type of a value", "attribute_type(:n10, :tN)", true},
 		{"begins_with string", "begins_with(s, :he)", true},
 		{"begins_with string not prefix", "begins_with(s, :wor)", false},
 		{"begins_with whole string", "begins_with(s, :hello)", true},
