@@ -67,10 +67,9 @@ var (
 	metaBucket = []byte("meta")
 )
 
-// DefaultInitialMmapSize is the mapped address space used when
-// Options.InitialMmapSize is zero: 8 GiB on 64-bit platforms, 256 MiB on
-// 32-bit ones.
-var DefaultInitialMmapSize = func() int {
+// defaultInitialMmapSize is the mapped address space used when
+// Options.InitialMmapSize is zero.
+var defaultInitialMmapSize = func() int {
 	if bits.UintSize == 32 {
 		return 256 << 20
 	}
@@ -84,8 +83,8 @@ type Options struct {
 	FileMode os.FileMode
 	// InitialMmapSize is the bytes of address space mapped when the file is
 	// opened. While the file fits in it, open snapshots never block a
-	// commit (see the package documentation). Zero means
-	// DefaultInitialMmapSize.
+	// commit (see the package documentation). Zero means 8 GiB on 64-bit
+	// platforms, 256 MiB on 32-bit ones.
 	InitialMmapSize int
 	// RelaxedSync lets Commit(b, false) skip syncing: safe against a process
 	// crash, unsafe (possible corruption) against an operating-system crash
@@ -134,7 +133,7 @@ func Open(path string, opts *Options) (*Engine, error) {
 		o.FileMode = 0o600
 	}
 	if o.InitialMmapSize == 0 {
-		o.InitialMmapSize = DefaultInitialMmapSize
+		o.InitialMmapSize = defaultInitialMmapSize
 	}
 	switch {
 	case o.LockTimeout == 0:
@@ -151,14 +150,22 @@ func Open(path string, opts *Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{dataBucket, metaBucket} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
+	// Create the buckets of a new file; an existing file is not written.
+	missing := false
+	err = db.View(func(tx *bolt.Tx) error {
+		missing = tx.Bucket(dataBucket) == nil || tx.Bucket(metaBucket) == nil
 		return nil
 	})
+	if err == nil && missing {
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, name := range [][]byte{dataBucket, metaBucket} {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: create buckets: %w", path, err)

@@ -221,3 +221,38 @@ func TestSnapshotDoesNotBlockGrowth(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, size, int64(64<<20))
 }
+
+// TestCommitWriteErrorAppliesNothing opens the file read-only through the
+// OpenFile seam, so that every page write fails: Commit must report the
+// error and leave the engine as it was, readable and closable.
+func TestCommitWriteErrorAppliesNothing(t *testing.T) {
+	dir := t.TempDir()
+	e := openIn(t, dir, nil)
+	b := e.NewBatch()
+	b.Set([]byte("a"), []byte("old"))
+	b.SetMeta(1, []byte("old"))
+	require.NoError(t, e.Commit(b, true))
+	require.NoError(t, e.Close())
+
+	e = openIn(t, dir, &boltstore.Options{
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			return os.OpenFile(name, os.O_RDONLY, perm)
+		},
+	})
+	defer e.Close()
+	for _, sync := range []bool{true, false} {
+		b = e.NewBatch()
+		b.Set([]byte("a"), bytes.Repeat([]byte("new"), 2000))
+		b.Set([]byte("b"), []byte("new"))
+		b.SetMeta(1, []byte("new"))
+		require.Error(t, e.Commit(b, sync))
+		got, err := e.Get([]byte("a"))
+		require.NoError(t, err)
+		require.Equal(t, "old", string(got))
+		_, err = e.Get([]byte("b"))
+		require.ErrorIs(t, err, storage.ErrNotFound)
+		m, err := e.Meta(1)
+		require.NoError(t, err)
+		require.Equal(t, "old", string(m))
+	}
+}
