@@ -463,3 +463,42 @@ func TestLogReplicaRestoresThreeDurableCopiesWhileAFullReplicaIsRebuilt(t *testi
 	require.Equal(t, "yes", c.Node(5).KV(1).Get("done"))
 	require.Equal(t, c.Node(lead).KV(1).Digest(), c.Node(5).KV(1).Digest())
 }
+
+// TestLogReplicaUnblocksAnElectionItAlonePreventsThenStepsDown: with voters
+// {A, B, L(og)}, entries committed by A and L while B was cut off leave B
+// unable to win L's vote once A dies. L then campaigns as a last resort,
+// brings B up to date and hands it leadership.
+func TestLogReplicaUnblocksAnElectionItAlonePreventsThenStepsDown(t *testing.T) {
+	c := newCluster(t, sim.Options{Seed: 9, Nodes: 4, Replicas: 3})
+	lead := mustPut(t, c, 1, "k", "v")
+	require.NoError(t, c.AddReplica(4, 1, multiraft.LogReplica, nil))
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	ok, err := c.RunUntil(2*time.Second, func() bool {
+		st, err := c.Status(lead, 1)
+		return err == nil && st.Match[multiraft.ReplicaID(4, multiraft.LogReplica)] == st.LastIndex
+	})
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	gone := otherThan(c, lead, 4)
+	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: gone}, time.Second))
+	c.Crash(gone)
+	behind := otherThan(c, lead, gone, 4)
+
+	c.Isolate(behind)
+	for i := range 10 {
+		got, _, err := c.ProposeToLeader(1, put(fmt.Sprint("k", i), "only on the leader and the log replica"), time.Second)
+		require.NoError(t, err)
+		require.Equal(t, lead, got)
+	}
+	c.Crash(lead)
+	c.Heal()
+
+	got, _, err := c.ProposeToLeader(1, put("after", "hand-off"), 5*time.Second)
+	require.NoError(t, err)
+	require.Equal(t, behind, got, "leadership must end on the full replica")
+	require.Equal(t, "only on the leader and the log replica", c.Node(behind).KV(1).Get("k9"))
+	require.True(t, slices.ContainsFunc(c.Trace(), func(l string) bool {
+		return strings.Contains(l, "leader changed node=4 group=1 leader=4")
+	}), "the log replica never led: the scenario did not need it")
+}

@@ -606,6 +606,11 @@ func (c *Core) onPeerDead(node transport.NodeID) {
 func (c *Core) tickGroup(g *group) {
 	c.markDirty(g)
 	if g.state == raft.StateLeader {
+		if g.kind == LogReplica {
+			g.rn.Tick()
+			c.handOffLeadership(g)
+			return
+		}
 		c.expireTransfers(g)
 		if c.maybeQuiesce(g) {
 			return
@@ -616,13 +621,46 @@ func (c *Core) tickGroup(g *group) {
 	// raft's own election timer is never used: its jitter comes from
 	// crypto/rand, which would make simulations unrepeatable.
 	g.rn.TickQuiesced()
-	if g.kind == LogReplica {
-		return
-	}
 	g.electionTimer++
-	if g.electionTimer >= g.electionLimit {
+	limit := g.electionLimit
+	if g.kind == LogReplica {
+		// A log replica campaigns only as a last resort: when it holds
+		// committed entries no full voter has, no full voter can win its
+		// vote, and the group would stay leaderless. It then leads just
+		// long enough to hand leadership to a caught-up full voter.
+		limit = logReplicaPatience * g.electionLimit
+	}
+	if g.electionTimer >= limit {
 		c.resetElection(g)
 		_ = g.rn.Campaign()
+	}
+}
+
+// logReplicaPatience is how many election timeouts a log replica waits
+// without a leader before campaigning itself.
+const logReplicaPatience = 3
+
+// handOffLeadership moves leadership from a log replica to the full voter
+// furthest ahead; raft's transfer waits until that voter has caught up.
+func (c *Core) handOffLeadership(g *group) {
+	st := g.rn.Status()
+	if st.LeadTransferee != 0 {
+		return
+	}
+	var best, bestMatch uint64
+	for _, v := range g.confState().GetVoters() {
+		if _, kind := NodeOf(v); kind == LogReplica || v == g.replicaID {
+			continue
+		}
+		if node, _ := NodeOf(v); c.PeerDead(node) {
+			continue
+		}
+		if pr, ok := st.Progress[v]; ok && (best == 0 || pr.Match > bestMatch) {
+			best, bestMatch = v, pr.Match
+		}
+	}
+	if best != 0 {
+		g.rn.TransferLeader(best)
 	}
 }
 
@@ -1160,6 +1198,10 @@ func (c *Core) leaderGroup(group uint64) (*group, error) {
 	if g.state != raft.StateLeader {
 		lead, _ := NodeOf(g.lead)
 		return nil, &NotLeaderError{Group: group, Leader: lead}
+	}
+	if g.kind == LogReplica {
+		// Leading only until a full voter takes over: it serves nothing.
+		return nil, &NotLeaderError{Group: group}
 	}
 	return g, nil
 }

@@ -36,9 +36,17 @@
 // A replica is identified in raft by its node ID; a log replica by its node
 // ID with bit 63 set (see ReplicaID), so a group may hold a node's log
 // replica and later its full replica without reusing a raft ID. A log replica
-// persists the log and votes, but never applies commands, never campaigns and
-// refuses leadership transfers. It joins with a snapshot that carries only an
-// index, a term and the membership.
+// persists the log and votes, but never applies commands, refuses
+// leadership transfers and serves no proposal or read. It joins with a
+// snapshot that carries only an index, a term and the membership.
+//
+// A log replica does not campaign on the usual timer. One exception keeps a
+// group available: when the log replica holds committed entries that no
+// live full voter has (they were committed by a leader and the log replica
+// while the other full voter lagged, and the leader then died), no full
+// voter can win its vote. After three election timeouts without a leader it
+// campaigns itself, and as leader does nothing but bring the most advanced
+// full voter up to date and transfer leadership to it.
 //
 // # Restart
 //
