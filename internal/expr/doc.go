@@ -23,6 +23,16 @@
 // expressions, then calls CheckUnused with the Usage of each so that a
 // placeholder no expression used is rejected as DynamoDB rejects it.
 //
+// The grammar and its limits are DynamoDB's: a bare name starts with a
+// letter (placeholders may start with any letter, digit or underscore); AND,
+// OR, NOT, BETWEEN, IN, SET, REMOVE, ADD and DELETE are keywords in every
+// expression and in any letter case; the 573 reserved words need a
+// placeholder; NOT binds tighter than AND, which binds tighter than OR;
+// IN takes at most 100 operands counting its left one; a SET value is an
+// operand or one "+" or "-" of two operands, and only if_not_exists may be
+// nested in a function or an arithmetic operand; an expression is at most
+// 4096 bytes as written.
+//
 // Evaluation follows DynamoDB: numbers are exact decimals (internal/number);
 // operands of different types are never equal and never ordered; only S, N
 // and B are ordered; a missing attribute makes every comparison false except
