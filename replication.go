@@ -30,8 +30,10 @@ type StateMachineSnapshot = multiraft.Snapshot
 type CommittedCommand = multiraft.Command
 
 // ReplicaKind says what a replica stores: FullReplica (log and state, may
-// lead) or LogReplica (log only: votes and persists, never applies, never
-// leads; added in seconds when a replica is lost).
+// lead) or LogReplica (log only: votes and persists, never applies, serves
+// nothing; added in seconds when a replica is lost; it leads only as a last
+// resort, to hand leadership to a full voter its log alone can bring up to
+// date).
 type ReplicaKind = multiraft.ReplicaKind
 
 // The kinds of replica.

@@ -441,7 +441,7 @@ func TestLogReplicaRestoresThreeDurableCopiesWhileAFullReplicaIsRebuilt(t *testi
 	require.Equal(t, lead, got)
 	c.Heal()
 
-	// A log replica never leads.
+	// A log replica takes no leadership transfer.
 	require.ErrorIs(t, c.TransferLeadership(1, 4, time.Second), multiraft.ErrInvalidConfChange)
 
 	// 2. Meanwhile a full replica is rebuilt on node 5 from a data

@@ -114,8 +114,9 @@ const (
 	// FullReplica persists the log, applies commands to a StateMachine and
 	// may lead.
 	FullReplica ReplicaKind = iota
-	// LogReplica persists the log and votes, but never applies commands and
-	// never leads.
+	// LogReplica persists the log and votes, but never applies commands,
+	// serves nothing, and leads only as a last resort, just long enough to
+	// hand leadership to a full voter (see the package doc).
 	LogReplica
 )
 
