@@ -22,19 +22,19 @@ const MsgBetweenBounds = "The BETWEEN condition was provided a range where the l
 // are rejected in ScyllaDB's test_expected.py too). NULL and NOT_NULL take
 // no values.
 var operandTypes = map[string][]attr.Type{
-	OpEQ:         {attr.TypeS, attr.TypeN, attr.TypeB, attr.TypeSS, attr.TypeNS, attr.TypeBS},
-	OpNE:         {attr.TypeS, attr.TypeN, attr.TypeB, attr.TypeSS, attr.TypeNS, attr.TypeBS},
-	OpLE:         {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpLT:         {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpGE:         {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpGT:         {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpContains:   {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpNotContain: {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpBeginsWith: {attr.TypeS, attr.TypeB},
-	OpIn:         {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpBetween:    {attr.TypeS, attr.TypeN, attr.TypeB},
-	OpNull:       nil,
-	OpNotNull:    nil,
+	OpEQ:          {attr.TypeS, attr.TypeN, attr.TypeB, attr.TypeSS, attr.TypeNS, attr.TypeBS},
+	OpNE:          {attr.TypeS, attr.TypeN, attr.TypeB, attr.TypeSS, attr.TypeNS, attr.TypeBS},
+	OpLE:          {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpLT:          {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpGE:          {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpGT:          {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpContains:    {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpNotContains: {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpBeginsWith:  {attr.TypeS, attr.TypeB},
+	OpIn:          {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpBetween:     {attr.TypeS, attr.TypeN, attr.TypeB},
+	OpNull:        nil,
+	OpNotNull:     nil,
 }
 
 func knownOperator(op string) bool {
@@ -140,7 +140,7 @@ func test(name, op string, values []attr.Value) *expr.Cond {
 		return expr.AttributeExists(path)
 	case OpContains:
 		return expr.Contains(attrOperand, value(0))
-	case OpNotContain:
+	case OpNotContains:
 		// DynamoDB makes NOT_CONTAINS false for a missing attribute.
 		return expr.And(expr.AttributeExists(path), expr.Not(expr.Contains(attrOperand, value(0))))
 	case OpBeginsWith:

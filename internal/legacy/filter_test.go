@@ -30,7 +30,7 @@ var filterCases = []filterCase{
 	{name: "two conditions AND", filter: map[string]Condition{"b": cond(OpNE, sp("1234")), "c": cond(OpEQ, sp("x"))}, items: filterItems, match: []bool{false, true, false, true}},
 	{name: "two conditions OR", condOp: ConditionalOr, filter: map[string]Condition{"b": cond(OpEQ, np("1234")), "c": cond(OpEQ, sp("y"))}, items: filterItems, match: []bool{false, true, true, false}},
 	{name: "NULL keeps items without the attribute", filter: map[string]Condition{"b": cond(OpNull)}, items: filterItems, match: []bool{false, false, false, true}},
-	{name: "NOT_CONTAINS drops items without the attribute", filter: map[string]Condition{"b": cond(OpNotContain, sp("9"))}, items: filterItems, match: []bool{true, true, true, false}},
+	{name: "NOT_CONTAINS drops items without the attribute", filter: map[string]Condition{"b": cond(OpNotContains, sp("9"))}, items: filterItems, match: []bool{true, true, true, false}},
 	{name: "empty filter keeps everything", filter: map[string]Condition{}, items: filterItems, match: []bool{true, true, true, true}},
 	{name: "missing ComparisonOperator", filter: map[string]Condition{"a": {}},
 		err: "1 validation error detected: Value null at 'scanFilter.a.member.comparisonOperator' failed to satisfy constraint: Member must not be null"},

@@ -32,7 +32,7 @@ func (in *fuzzInput) pick(n int) int { return in.next() % n }
 
 var fuzzNames = []string{"a", "b", "pk", "sk", "n", "s", "l"}
 
-var fuzzOperators = []string{OpEQ, OpNE, OpLE, OpLT, OpGE, OpGT, OpNotNull, OpNull, OpContains, OpNotContain, OpBeginsWith, OpIn, OpBetween, "", "eq", "LIKE"}
+var fuzzOperators = []string{OpEQ, OpNE, OpLE, OpLT, OpGE, OpGT, OpNotNull, OpNull, OpContains, OpNotContains, OpBeginsWith, OpIn, OpBetween, "", "eq", "LIKE"}
 
 var fuzzStrings = []string{"", "a", "ab", "b", "hello", "\xff", "a.b"}
 
@@ -371,7 +371,7 @@ func oracle(op string, v attr.Value, present bool, values []attr.Value) bool {
 		return map[string]bool{OpLT: c < 0, OpLE: c <= 0, OpGT: c > 0, OpGE: c >= 0}[op]
 	case OpContains:
 		return oracleContains(v, values[0])
-	case OpNotContain:
+	case OpNotContains:
 		return !oracleContains(v, values[0])
 	case OpBeginsWith:
 		switch {

@@ -6,19 +6,19 @@ import (
 
 // The ComparisonOperator values of DynamoDB's legacy conditions.
 const (
-	OpEQ         = "EQ"
-	OpNE         = "NE"
-	OpLE         = "LE"
-	OpLT         = "LT"
-	OpGE         = "GE"
-	OpGT         = "GT"
-	OpNotNull    = "NOT_NULL"
-	OpNull       = "NULL"
-	OpContains   = "CONTAINS"
-	OpNotContain = "NOT_CONTAINS"
-	OpBeginsWith = "BEGINS_WITH"
-	OpIn         = "IN"
-	OpBetween    = "BETWEEN"
+	OpEQ          = "EQ"
+	OpNE          = "NE"
+	OpLE          = "LE"
+	OpLT          = "LT"
+	OpGE          = "GE"
+	OpGT          = "GT"
+	OpNotNull     = "NOT_NULL"
+	OpNull        = "NULL"
+	OpContains    = "CONTAINS"
+	OpNotContains = "NOT_CONTAINS"
+	OpBeginsWith  = "BEGINS_WITH"
+	OpIn          = "IN"
+	OpBetween     = "BETWEEN"
 )
 
 // The ConditionalOperator values; an empty ConditionalOperator means AND.
@@ -78,14 +78,26 @@ type AttributeValueUpdate struct {
 // parameters (ConditionExpression, ExpressionAttributeNames ...) the same
 // request carries, for the checks that relate the two kinds.
 type Request struct {
-	Expected            map[string]ExpectedAttributeValue
-	AttributeUpdates    map[string]AttributeValueUpdate
-	AttributesToGet     []string
-	KeyConditions       map[string]Condition
-	QueryFilter         map[string]Condition
-	ScanFilter          map[string]Condition
+	// Expected is PutItem's, UpdateItem's and DeleteItem's condition.
+	Expected map[string]ExpectedAttributeValue
+	// AttributeUpdates is UpdateItem's list of changes.
+	AttributeUpdates map[string]AttributeValueUpdate
+	// AttributesToGet is the projection of GetItem, BatchGetItem (per
+	// table), Query and Scan.
+	AttributesToGet []string
+	// KeyConditions is Query's key condition.
+	KeyConditions map[string]Condition
+	// QueryFilter is Query's filter.
+	QueryFilter map[string]Condition
+	// ScanFilter is Scan's filter.
+	ScanFilter map[string]Condition
+	// ConditionalOperator joins the entries of Expected, QueryFilter or
+	// ScanFilter: AND or OR; "" when absent (AND).
 	ConditionalOperator string
-	Expressions         Params
+	// Expressions is the set of expression parameters the request
+	// carries (only the Param values from ParamConditionExpression on
+	// count here).
+	Expressions Params
 }
 
 // Params returns the set of parameters the request carries: its legacy
