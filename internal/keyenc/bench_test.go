@@ -18,6 +18,7 @@ func BenchmarkKeyEncodeStringNumber(b *testing.B) {
 		}
 	}
 	b.SetBytes(int64(len(buf)))
+	b.ReportMetric(float64(len(buf)), "bytes/key")
 }
 
 func BenchmarkKeyEncodeStringNumberAlloc(b *testing.B) {
