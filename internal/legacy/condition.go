@@ -17,10 +17,12 @@ const (
 const MsgBetweenBounds = "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
 
 // operandTypes lists, per operator, the types its AttributeValueList may
-// hold (dynalite validations/index.js validateConditions, whose cases its
-// tests checked against DynamoDB; IN of lists and BEGINS_WITH of a number
-// are rejected in ScyllaDB's test_expected.py too). NULL and NOT_NULL take
-// no values.
+// hold: the API reference's Condition page (EQ and NE take a scalar or a
+// set; the ordering operators, CONTAINS, NOT_CONTAINS, IN and BETWEEN a
+// scalar; BEGINS_WITH a string or binary), as dynalite's validateConditions
+// enforces it in cases its tests checked against DynamoDB (IN of lists and
+// BEGINS_WITH of a number are rejected in ScyllaDB's test_expected.py too).
+// NULL and NOT_NULL take no values.
 var operandTypes = map[string][]attr.Type{
 	OpEQ:          {attr.TypeS, attr.TypeN, attr.TypeB, attr.TypeSS, attr.TypeNS, attr.TypeBS},
 	OpNE:          {attr.TypeS, attr.TypeN, attr.TypeB, attr.TypeSS, attr.TypeNS, attr.TypeBS},
