@@ -57,7 +57,8 @@ func TestSortKeyRangeSelectsExactlyMatchingKeys(t *testing.T) {
 				require.NoError(t, err)
 				keys = append(keys, testKey{key: k, table: table, pk: pk, sk: sk})
 			}
-			for range 300 {
+			const stored = 200
+			for range stored {
 				sk := randomValue(t, r, skType)
 				add(table, pk, sk)
 				add(table, attr.S("other"+randomString(r)), sk)
@@ -65,7 +66,7 @@ func TestSortKeyRangeSelectsExactlyMatchingKeys(t *testing.T) {
 				add(table+1, pk, sk)
 			}
 			checked := 0
-			for range 400 {
+			for range 200 {
 				op := ops[r.IntN(len(ops))]
 				if op == OpBeginsWith && skType == attr.TypeN {
 					continue
@@ -73,7 +74,7 @@ func TestSortKeyRangeSelectsExactlyMatchingKeys(t *testing.T) {
 				operands := []attr.Value{randomValue(t, r, skType)}
 				if r.IntN(2) == 0 {
 					// Operands equal to a stored sort key hit the boundaries.
-					operands[0] = keys[4*r.IntN(300)].sk
+					operands[0] = keys[4*r.IntN(stored)].sk
 				}
 				if op == OpBetween {
 					operands = append(operands, randomValue(t, r, skType))
