@@ -5,16 +5,17 @@
 //
 // # Concurrency
 //
-// The engine publishes an immutable version of its state (the data tree and
-// the meta tree) through an atomic pointer. A reader loads the current
-// version and reads it without any lock; a snapshot or an iterator simply
-// keeps the version it loaded, so it stays consistent for as long as it is
-// open and never blocks a writer. Commit, under the writer mutex, clones the
-// current version (O(1): the B-tree's lazy copy-on-write Clone), applies the
-// whole batch to the clone, and publishes it with one atomic store: a reader
-// sees all of a batch or none of it. The writer mutex also guards Close.
-// Nodes shared with published versions are never modified; a clone copies a
-// node the first time it writes to it.
+// The engine's state (a version: the data tree and the meta tree) is guarded
+// by a read-write mutex. Point reads hold it for reading; Commit holds it for
+// writing while it applies the whole batch, so a reader sees all of a batch
+// or none of it. A snapshot or an iterator takes the current version and
+// marks it shared: from then on the version is immutable and is read without
+// any lock, so it stays consistent for as long as it is open and never
+// blocks a writer. The next Commit, finding the current version shared,
+// clones it (O(1): the B-tree's lazy copy-on-write Clone) and applies the
+// batch to the clone; nodes still shared with the old version are copied the
+// first time they are written. While no snapshot or iterator is taken, Commit
+// updates the trees in place and copies nothing.
 package memstore
 
 import (
@@ -44,21 +45,23 @@ type metaEntry struct {
 
 func lessMeta(a, b metaEntry) bool { return a.group < b.group }
 
-// version is one immutable state of the engine. Once published it is never
-// modified; Commit builds the next one from a clone.
+// version is one state of the engine. Commit modifies it in place until it
+// is shared; a shared version is never modified again.
 type version struct {
 	data *btree.BTreeG[entry]
 	meta *btree.BTreeG[metaEntry]
+	// shared is set, under mu held for reading, when a snapshot or an
+	// iterator (or a long read) takes this version.
+	shared atomic.Bool
 }
 
 // Engine is an in-memory storage.Engine. Create one with New; all methods are
 // safe for concurrent use.
 type Engine struct {
-	// writeMu serializes Commit and Close: the only code that builds and
-	// publishes versions.
-	writeMu sync.Mutex
-	// current is the published version; nil once closed.
-	current atomic.Pointer[version]
+	// mu guards current and closed, and the trees of current while it is
+	// not shared: readers hold it for reading, Commit and Close for writing.
+	mu      sync.RWMutex
+	current *version // nil once closed
 	closed  atomic.Bool
 }
 
@@ -66,36 +69,47 @@ var _ storage.Engine = (*Engine)(nil)
 
 // New returns an empty engine.
 func New() *Engine {
-	e := &Engine{}
-	e.current.Store(&version{
+	return &Engine{current: &version{
 		data: btree.NewG(degree, lessEntry),
 		meta: btree.NewG(degree, lessMeta),
-	})
-	return e
+	}}
 }
 
-// load returns the current version, or ErrClosed.
-func (e *Engine) load() (*version, error) {
-	v := e.current.Load()
-	if v == nil || e.closed.Load() {
+// read runs fn on the current version under mu held for reading.
+func (e *Engine) read(fn func(v *version) error) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.current == nil {
+		return storage.ErrClosed
+	}
+	return fn(e.current)
+}
+
+// share returns the current version marked shared: immutable from now on,
+// readable without the lock.
+func (e *Engine) share() (*version, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.current == nil {
 		return nil, storage.ErrClosed
 	}
-	return v, nil
+	e.current.shared.Store(true)
+	return e.current, nil
 }
 
 // Get returns a copy of the value stored at key, or storage.ErrNotFound.
-func (e *Engine) Get(key []byte) ([]byte, error) {
-	v, err := e.load()
-	if err != nil {
-		return nil, err
-	}
-	return v.get(key)
+func (e *Engine) Get(key []byte) (value []byte, err error) {
+	err = e.read(func(v *version) error {
+		value, err = v.get(key)
+		return err
+	})
+	return value, err
 }
 
 // NewIter returns an iterator over a consistent view of the engine as of the
 // call: writes committed while it is open are not visible through it.
 func (e *Engine) NewIter(opts storage.IterOptions) (storage.Iterator, error) {
-	v, err := e.load()
+	v, err := e.share()
 	if err != nil {
 		return nil, err
 	}
@@ -103,32 +117,35 @@ func (e *Engine) NewIter(opts storage.IterOptions) (storage.Iterator, error) {
 }
 
 // Meta returns the metadata of group, or storage.ErrNotFound.
-func (e *Engine) Meta(group uint64) ([]byte, error) {
-	v, err := e.load()
-	if err != nil {
-		return nil, err
-	}
-	return v.getMeta(group)
+func (e *Engine) Meta(group uint64) (value []byte, err error) {
+	err = e.read(func(v *version) error {
+		value, err = v.getMeta(group)
+		return err
+	})
+	return value, err
 }
 
 // Metas returns the metadata of every group.
 func (e *Engine) Metas() (map[uint64][]byte, error) {
-	v, err := e.load()
+	out := make(map[uint64][]byte)
+	err := e.read(func(v *version) error {
+		v.meta.Ascend(func(m metaEntry) bool {
+			out[m.group] = bytes.Clone(m.value)
+			return true
+		})
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[uint64][]byte, v.meta.Len())
-	v.meta.Ascend(func(m metaEntry) bool {
-		out[m.group] = bytes.Clone(m.value)
-		return true
-	})
 	return out, nil
 }
 
 // ApproximateSize returns the bytes of keys and values in [start, end). It
-// walks the range: O(keys in range), without holding any lock.
+// walks the range, O(keys in range), on a shared version so that writers
+// are not held up (the next Commit pays for one Clone).
 func (e *Engine) ApproximateSize(start, end []byte) (int64, error) {
-	v, err := e.load()
+	v, err := e.share()
 	if err != nil {
 		return 0, err
 	}
@@ -150,40 +167,47 @@ func (e *Engine) Commit(b storage.Batch, sync bool) error {
 	if err != nil {
 		return err
 	}
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	cur, err := e.load()
-	if err != nil {
-		return err
+	// Check every operation before changing anything: a version may be
+	// updated in place, so the batch must not fail half way.
+	for _, op := range ob.Ops() {
+		if op.Kind < storage.OpSet || op.Kind > storage.OpDeleteMeta {
+			return fmt.Errorf("memstore: commit: unknown operation %v", op.Kind)
+		}
 	}
-	next := &version{data: cur.data.Clone(), meta: cur.meta.Clone()}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v := e.current
+	if v == nil {
+		return storage.ErrClosed
+	}
+	if v.shared.Load() {
+		v = &version{data: v.data.Clone(), meta: v.meta.Clone()}
+		e.current = v
+	}
 	for _, op := range ob.Ops() {
 		switch op.Kind {
 		case storage.OpSet:
 			kv := make([]byte, len(op.Key)+len(op.Value))
 			n := copy(kv, op.Key)
 			copy(kv[n:], op.Value)
-			next.data.ReplaceOrInsert(entry{key: kv[:n:n], value: kv[n:]})
+			v.data.ReplaceOrInsert(entry{key: kv[:n:n], value: kv[n:]})
 		case storage.OpDelete:
-			next.data.Delete(entry{key: op.Key})
+			v.data.Delete(entry{key: op.Key})
 		case storage.OpDeleteRange:
-			next.deleteRange(op.Key, op.End)
+			v.deleteRange(op.Key, op.End)
 		case storage.OpSetMeta:
-			next.meta.ReplaceOrInsert(metaEntry{group: op.Group, value: bytes.Clone(op.Value)})
+			v.meta.ReplaceOrInsert(metaEntry{group: op.Group, value: bytes.Clone(op.Value)})
 		case storage.OpDeleteMeta:
-			next.meta.Delete(metaEntry{group: op.Group})
-		default:
-			return fmt.Errorf("memstore: commit: unknown operation %v", op.Kind)
+			v.meta.Delete(metaEntry{group: op.Group})
 		}
 	}
-	e.current.Store(next)
 	return nil
 }
 
 // NewSnapshot returns a consistent view of the engine as of now. It costs
-// nothing to take and blocks no writer.
+// nothing to take and blocks no writer; the next Commit clones the trees.
 func (e *Engine) NewSnapshot() (storage.Snapshot, error) {
-	v, err := e.load()
+	v, err := e.share()
 	if err != nil {
 		return nil, err
 	}
@@ -193,13 +217,13 @@ func (e *Engine) NewSnapshot() (storage.Snapshot, error) {
 // Close releases the engine's data. Every later call returns
 // storage.ErrClosed, including reads through open snapshots and iterators.
 func (e *Engine) Close() error {
-	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	if e.closed.Load() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.current == nil {
 		return storage.ErrClosed
 	}
 	e.closed.Store(true)
-	e.current.Store(nil)
+	e.current = nil
 	return nil
 }
 
