@@ -11,9 +11,9 @@ import (
 const MsgTypeMismatch = "Type mismatch for attribute to update"
 
 // CompileAttributeUpdates validates UpdateItem's legacy AttributeUpdates
-// and returns the update they state; an empty map is an update with no
-// actions (UpdateItem then only creates the item's key when it is
-// missing). The checks follow dynalite's updateItem validation: each
+// and returns the update they state, nil for a nil map. An empty map is an
+// update with no actions (UpdateItem then only creates the item's key when
+// it is missing). The checks follow dynalite's updateItem validation: each
 // value is validated, a missing value is allowed only for DELETE, DELETE
 // with a value needs a set, ADD needs a number, a set or a list.
 //
