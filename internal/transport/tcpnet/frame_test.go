@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -105,22 +106,31 @@ func FuzzDecodeMessages(f *testing.F) {
 	})
 }
 
-// FuzzInboundConnection feeds arbitrary bytes after a valid hello to the
-// serving side of a connection: whatever a peer sends, the node must not
-// panic, must not hang, and must release the connection.
+// FuzzInboundConnection plays a peer that completed the handshake and then
+// sends whatever frames the input spells: each frame is a type byte, a
+// length byte and that many payload bytes, sent with a correct checksum, so
+// the fuzzer reaches the payload decoders and the call and snapshot state
+// machines instead of stopping at the CRC. Whatever a peer sends, the node
+// must not panic, must not hang, and must release the connection.
 func FuzzInboundConnection(f *testing.F) {
 	msg, err := proto.Marshal(raftMsg(4, 10).Message)
 	require.NoError(f, err)
 	id := binary.BigEndian.AppendUint64(nil, 1)
-	f.Add(slices(
-		appendMessagesFrame(nil, []wireMessage{{group: 1, data: msg}}),
-		rawFrame(frameCallRequest, append(bytes.Clone(id), "req"...)),
-		rawFrame(frameCallCancel, id),
-		rawFrame(frameSnapBegin, append(bytes.Clone(id), "hdr"...)),
-		rawFrame(frameSnapChunk, append(bytes.Clone(id), "body"...)),
-		rawFrame(frameSnapEnd, id),
+	spell := func(frames ...[]byte) []byte { return slices(frames...) }
+	frameSpec := func(typ byte, payload []byte) []byte {
+		return append([]byte{typ, byte(len(payload))}, payload...)
+	}
+	messages := appendMessagesFrame(nil, []wireMessage{{group: 1, data: msg}})[frameHeaderSize+1:]
+	f.Add(spell(
+		frameSpec(frameMessages, messages),
+		frameSpec(frameCallRequest, append(bytes.Clone(id), "req"...)),
+		frameSpec(frameCallCancel, id),
+		frameSpec(frameSnapBegin, append(bytes.Clone(id), "hdr"...)),
+		frameSpec(frameSnapChunk, append(bytes.Clone(id), "body"...)),
+		frameSpec(frameSnapEnd, id),
 	))
-	f.Add(slices(rawFrame(frameSnapBegin, id), rawFrame(frameSnapAbort, id), rawFrame(frameSnapChunk, id)))
+	f.Add(spell(frameSpec(frameSnapBegin, id), frameSpec(frameSnapAbort, id), frameSpec(frameSnapChunk, id)))
+	f.Add(spell(frameSpec(frameCallRequest, id), frameSpec(frameCallRequest, id)))
 	f.Add([]byte{0, 0, 0, 5, 1, 2, 3, 4, 5})
 
 	tr, err := New(Options{ID: 2, ListenAddr: "127.0.0.1:0", MaxFrameSize: 1 << 16, SnapshotChunkSize: 4096})
@@ -142,9 +152,21 @@ func FuzzInboundConnection(f *testing.F) {
 			_, _ = io.Copy(io.Discard, client)
 			close(drained)
 		}()
-		_, _ = client.Write(append(validHello(2), data...))
+		wire := validHello(2)
+		for len(data) >= 2 {
+			typ, size := data[0], min(int(data[1]), len(data)-2)
+			wire = append(wire, rawFrame(typ, data[2:2+size])...)
+			data = data[2+size:]
+		}
+		_, _ = client.Write(wire)
 		_ = client.Close()
-		<-served
+		hang := time.NewTimer(5 * time.Second)
+		defer hang.Stop()
+		select {
+		case <-served:
+		case <-hang.C:
+			require.FailNow(t, "the connection was not released", "%x", wire)
+		}
 		<-drained
 	})
 }
