@@ -27,11 +27,21 @@ func seeds() []uint64 {
 	if *seedFlag != 0 {
 		return []uint64{*seedFlag}
 	}
-	out := make([]uint64, *seedsFlag)
+	n := *seedsFlag
+	if raceEnabled && !flagSet("sim.seeds") {
+		n = 20
+	}
+	out := make([]uint64, n)
 	for i := range out {
 		out[i] = uint64(i + 1)
 	}
 	return out
+}
+
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func replay(name string, seed uint64) string {
