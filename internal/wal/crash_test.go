@@ -146,7 +146,7 @@ func TestGarbageTail(t *testing.T) {
 	full, err := os.ReadFile(last)
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(13, 13))
-	random := make([]byte, 5000)
+	random := make([]byte, 4<<20)
 	for i := range random {
 		random[i] = byte(rng.IntN(256))
 	}
@@ -159,7 +159,8 @@ func TestGarbageTail(t *testing.T) {
 	}{
 		{"zeros", make([]byte, 4096)},
 		{"one zero byte", []byte{0}},
-		{"random bytes", random},
+		{"random bytes", random[:5000]},
+		{"4 MiB of random bytes", random},
 		{"a frame header cut short", partial[:frameHeaderSize+3]},
 	}
 	for _, tc := range tests {

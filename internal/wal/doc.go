@@ -7,9 +7,11 @@
 // (0000000000000001.wal, ...). A segment starts with a header frame (magic,
 // version, sequence number) followed by batch frames. A frame is
 //
-//	length u32 | crc u32 | type u8 | payload
+//	length u32 | crc u32 | type u8 | header crc u32 | payload
 //
-// where the CRC32C (Castagnoli) covers the length, the type and the payload.
+// where the CRC32C (Castagnoli) crc covers the length, the type and the
+// payload, and the header crc the length and the type (so that looking for
+// valid frames after a damaged one costs little).
 // Each Save writes exactly one batch frame, so a Save is all-or-nothing after
 // a crash: a frame whose CRC does not match is not replayed. A batch payload
 // is a sequence of records, kind u8 | length u32 | body, one of:
@@ -27,6 +29,10 @@
 // covered by another caller's fdatasync returns without syncing again. The
 // active segment is closed (synced) and a new one created (and the directory
 // synced) when the next frame would take it past Options.SegmentSize.
+//
+// A Save's updates are visible to readers (State, Entries, Term) once its
+// frame is written, possibly before its fdatasync returns; if that fdatasync
+// fails the log is failed (below) and must be reopened.
 //
 // Compact is not synced by itself: it becomes durable with the next Save,
 // RemoveGroup or Close, and before any segment is deleted. An unsynced

@@ -11,9 +11,13 @@ import (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Frame layout: length u32 | crc u32 | type u8 | payload.
+// Frame layout: length u32 | crc u32 | type u8 | header crc u32 | payload.
+// The CRC32C crc covers the length, the type and the payload; the header
+// crc covers the length and the type alone, so that recovery can look for a
+// valid frame at every offset of a damaged tail without checksumming
+// megabytes at each one.
 const (
-	frameHeaderSize = 9
+	frameHeaderSize = 13
 
 	frameSegmentHeader byte = 1
 	frameBatch         byte = 2
@@ -43,7 +47,14 @@ const (
 // frameCRC is the checksum of a frame: its length field, type and payload.
 func frameCRC(frame []byte) uint32 {
 	crc := crc32.Update(0, castagnoli, frame[0:4])
-	return crc32.Update(crc, castagnoli, frame[8:])
+	crc = crc32.Update(crc, castagnoli, frame[8:9])
+	return crc32.Update(crc, castagnoli, frame[frameHeaderSize:])
+}
+
+// headerCRC is the checksum of a frame's length field and type.
+func headerCRC(frame []byte) uint32 {
+	crc := crc32.Update(0, castagnoli, frame[0:4])
+	return crc32.Update(crc, castagnoli, frame[8:9])
 }
 
 // sealFrame fills in the header of a frame built after frameHeaderSize
@@ -51,6 +62,7 @@ func frameCRC(frame []byte) uint32 {
 func sealFrame(frame []byte, typ byte) {
 	binary.LittleEndian.PutUint32(frame[0:4], uint32(len(frame)-frameHeaderSize))
 	frame[8] = typ
+	binary.LittleEndian.PutUint32(frame[9:13], headerCRC(frame))
 	binary.LittleEndian.PutUint32(frame[4:8], frameCRC(frame))
 }
 
@@ -65,7 +77,8 @@ func frameAt(data []byte) (n int, typ byte, ok bool) {
 		return 0, 0, false
 	}
 	length := binary.LittleEndian.Uint32(data[0:4])
-	if length == 0 || uint64(length) > uint64(len(data)-frameHeaderSize) {
+	if length == 0 || uint64(length) > uint64(len(data)-frameHeaderSize) ||
+		binary.LittleEndian.Uint32(data[9:13]) != headerCRC(data) {
 		return 0, 0, false
 	}
 	n = frameHeaderSize + int(length)
