@@ -632,7 +632,9 @@ func (c *Core) tickGroup(g *group) {
 	}
 	if g.electionTimer >= limit {
 		c.resetElection(g)
-		_ = g.rn.Campaign()
+		if slices.Contains(g.confState().GetVoters(), g.replicaID) {
+			_ = g.rn.Campaign()
+		}
 	}
 }
 
@@ -1148,6 +1150,10 @@ func (c *Core) maybeCompact(g *group) {
 		g.smMu.Lock()
 		durable = min(durable, g.sm.AppliedIndex())
 		g.smMu.Unlock()
+	} else {
+		// A log replica keeps a longer tail: should it ever have to lead
+		// (see handOffLeadership), it can send entries but no snapshot.
+		retain *= 10
 	}
 	if durable < retain {
 		return
