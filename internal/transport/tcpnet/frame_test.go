@@ -116,7 +116,7 @@ func FuzzInboundConnection(f *testing.F) {
 	msg, err := proto.Marshal(raftMsg(4, 10).Message)
 	require.NoError(f, err)
 	id := binary.BigEndian.AppendUint64(nil, 1)
-	spell := func(frames ...[]byte) []byte { return slices(frames...) }
+	spell := joinFrames
 	frameSpec := func(typ byte, payload []byte) []byte {
 		return append([]byte{typ, byte(len(payload))}, payload...)
 	}

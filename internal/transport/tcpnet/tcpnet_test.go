@@ -378,7 +378,7 @@ func TestBadFramesCloseTheConnectionAndAreLogged(t *testing.T) {
 		{"message count beyond the frame", append(validHello(2), lyingCount...)},
 		{"undecodable raft message", append(validHello(2), badProto...)},
 		{"call without an ID", append(validHello(2), rawFrame(frameCallRequest, []byte{1, 2})...)},
-		{"chunk after the end", append(validHello(2), slices(
+		{"chunk after the end", append(validHello(2), joinFrames(
 			rawFrame(frameSnapBegin, make([]byte, 8)),
 			rawFrame(frameSnapEnd, make([]byte, 8)),
 			rawFrame(frameSnapChunk, make([]byte, 9)))...)},
@@ -411,7 +411,7 @@ func TestBadFramesCloseTheConnectionAndAreLogged(t *testing.T) {
 	}
 }
 
-func slices(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+func joinFrames(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 // blockingSnapshotHandler holds snapshot streams open until their context
 // ends, so a test controls when a stream finishes.
@@ -441,7 +441,7 @@ func TestSenderExceedingCreditsIsAProtocolError(t *testing.T) {
 	chunk := append(bytes.Clone(id), 1, 2, 3)
 	// The handler never reads, so only the one credited chunk fits; the
 	// channel holds it, the next two overflow.
-	_, _ = conn.Write(slices(validHello(2), rawFrame(frameSnapBegin, id),
+	_, _ = conn.Write(joinFrames(validHello(2), rawFrame(frameSnapBegin, id),
 		rawFrame(frameSnapChunk, chunk), rawFrame(frameSnapChunk, chunk), rawFrame(frameSnapChunk, chunk)))
 	_, err = io.Copy(io.Discard, conn)
 	require.NoError(t, err)
