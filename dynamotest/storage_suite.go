@@ -21,6 +21,13 @@ type StorageSuiteOptions struct {
 // returns a new, empty Storage; the suite closes every Storage it opens.
 // Pass at most one StorageSuiteOptions.
 //
+// Beyond the interface's documentation, the suite requires what the
+// built-in implementations guarantee so that data can move between them:
+// keys of 1 to MaxStorageKeySize bytes, Commit refusing a batch holding any
+// other key with ErrStorageInvalidKey and applying none of it, empty values
+// stored as values, and ErrStorageClosed from every call, Close included,
+// once the Storage is closed.
+//
 // It covers: Get, Set and Delete; batch atomicity (a refused batch applies
 // nothing; readers see all of a batch or none) and order (a Set after a
 // DeleteRange covering it survives); forward and reverse iteration with and

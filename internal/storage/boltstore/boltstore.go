@@ -303,6 +303,16 @@ func (e *Engine) Commit(b storage.Batch, sync bool) error {
 	}
 	e.commitMu.Lock()
 	defer e.commitMu.Unlock()
+	if ob.Len() == 0 {
+		// Nothing to write. Under RelaxedSync a synced empty commit is a
+		// barrier: it makes earlier unsynced commits durable.
+		if sync && e.relaxedSync {
+			if err := e.db.Sync(); err != nil {
+				return fmt.Errorf("boltstore: commit: sync: %w", err)
+			}
+		}
+		return nil
+	}
 	e.db.NoSync = e.relaxedSync && !sync
 	err = e.db.Update(func(tx *bolt.Tx) error {
 		data, meta := tx.Bucket(dataBucket), tx.Bucket(metaBucket)

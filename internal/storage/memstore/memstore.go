@@ -180,6 +180,9 @@ func (e *Engine) Commit(b storage.Batch, sync bool) error {
 	if v == nil {
 		return storage.ErrClosed
 	}
+	if ob.Len() == 0 {
+		return nil
+	}
 	if v.shared.Load() {
 		v = &version{data: v.data.Clone(), meta: v.meta.Clone()}
 		e.current = v
