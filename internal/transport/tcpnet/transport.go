@@ -266,8 +266,18 @@ func (t *Transport) Send(to transport.NodeID, msgs []transport.GroupMessage) {
 		}
 		part, partSize = nil, 0
 	}
+	// One buffer holds the whole Send; each message's data is a slice of it.
+	total := 0
 	for _, m := range msgs {
-		data, err := proto.Marshal(m.Message)
+		total += proto.Size(m.Message)
+	}
+	arena := make([]byte, 0, total)
+	part = make([]wireMessage, 0, len(msgs))
+	for _, m := range msgs {
+		start := len(arena)
+		var err error
+		arena, err = proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(arena, m.Message)
+		data := arena[start:len(arena):len(arena)]
 		size := len(data) + messagesFrameOverhead
 		if err != nil || size > limit {
 			t.messagesDropped.Add(1)
