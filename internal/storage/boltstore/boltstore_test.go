@@ -256,3 +256,49 @@ func TestCommitWriteErrorAppliesNothing(t *testing.T) {
 		require.Equal(t, "old", string(m))
 	}
 }
+
+// TestLiveIterDoesNotBlockRemap keeps an engine iterator open, mid-way,
+// while commits grow the file far past a 64 KiB InitialMmapSize: bbolt must
+// remap, which waits for every open read transaction, so this passes only
+// because a live iterator holds no transaction between chunks.
+func TestLiveIterDoesNotBlockRemap(t *testing.T) {
+	e := openIn(t, t.TempDir(), &boltstore.Options{InitialMmapSize: 64 << 10})
+	defer e.Close()
+	b := e.NewBatch()
+	for i := range 1000 {
+		b.Set(fmt.Appendf(nil, "a%04d", i), []byte("old"))
+	}
+	require.NoError(t, e.Commit(b, false))
+	it, err := e.NewIter(storage.IterOptions{Upper: []byte("b")})
+	require.NoError(t, err)
+	defer it.Close()
+	require.True(t, it.Next())
+
+	done := make(chan error, 1)
+	go func() {
+		value := bytes.Repeat([]byte("n"), 64<<10)
+		for round := range 8 { // 8 MiB in all
+			wb := e.NewBatch()
+			for j := range 16 {
+				wb.Set(fmt.Appendf(nil, "b%02d-%02d", round, j), value)
+			}
+			if err := e.Commit(wb, false); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("commits blocked behind an open live iterator")
+	}
+	n := 1
+	for it.Next() {
+		n++
+	}
+	require.NoError(t, it.Err())
+	require.Equal(t, 1000, n)
+}
