@@ -177,45 +177,75 @@ func modelAfter(t testing.TB, steps []step) *memlog.Store {
 // requireSame checks that got holds exactly what want holds.
 func requireSame(t testing.TB, want, got logstore.LogStore) {
 	t.Helper()
+	if diff := storeDiff(want, got); diff != "" {
+		t.Fatal(diff)
+	}
+}
+
+// storeDiff returns the first difference between what want and got hold, or
+// "" if they hold the same.
+func storeDiff(want, got logstore.LogStore) string {
 	wantGroups, err := want.Groups()
-	require.NoError(t, err)
+	if err != nil {
+		return err.Error()
+	}
 	gotGroups, err := got.Groups()
-	require.NoError(t, err)
-	require.Equal(t, wantGroups, gotGroups, "groups")
+	if err != nil {
+		return err.Error()
+	}
+	if fmt.Sprint(wantGroups) != fmt.Sprint(gotGroups) {
+		return fmt.Sprintf("groups: want %v, got %v", wantGroups, gotGroups)
+	}
 	for _, g := range wantGroups {
 		ws, err := want.State(g)
-		require.NoError(t, err)
+		if err != nil {
+			return err.Error()
+		}
 		gs, err := got.State(g)
-		require.NoError(t, err)
-		require.Equal(t, ws.FirstIndex, gs.FirstIndex, "first index of group %d", g)
-		require.Equal(t, ws.LastIndex, gs.LastIndex, "last index of group %d", g)
-		require.Equal(t, ws.Snapshot.GetIndex(), gs.Snapshot.GetIndex(), "snapshot index of group %d", g)
-		require.Equal(t, ws.Snapshot.GetTerm(), gs.Snapshot.GetTerm(), "snapshot term of group %d", g)
-		require.Equal(t, ws.Snapshot.GetConfState().GetVoters(), gs.Snapshot.GetConfState().GetVoters(), "voters of group %d", g)
-		require.Equal(t, []uint64{ws.HardState.GetTerm(), ws.HardState.GetVote(), ws.HardState.GetCommit()},
-			[]uint64{gs.HardState.GetTerm(), gs.HardState.GetVote(), gs.HardState.GetCommit()}, "hard state of group %d", g)
+		if err != nil {
+			return err.Error()
+		}
+		wantState := fmt.Sprintf("first %d last %d snapshot %d/%d voters %v hard state %d/%d/%d",
+			ws.FirstIndex, ws.LastIndex, ws.Snapshot.GetIndex(), ws.Snapshot.GetTerm(), ws.Snapshot.GetConfState().GetVoters(),
+			ws.HardState.GetTerm(), ws.HardState.GetVote(), ws.HardState.GetCommit())
+		gotState := fmt.Sprintf("first %d last %d snapshot %d/%d voters %v hard state %d/%d/%d",
+			gs.FirstIndex, gs.LastIndex, gs.Snapshot.GetIndex(), gs.Snapshot.GetTerm(), gs.Snapshot.GetConfState().GetVoters(),
+			gs.HardState.GetTerm(), gs.HardState.GetVote(), gs.HardState.GetCommit())
+		if wantState != gotState {
+			return fmt.Sprintf("group %d: want %s, got %s", g, wantState, gotState)
+		}
 		we, err := want.Entries(g, ws.FirstIndex, ws.LastIndex+1, ^uint64(0))
-		require.NoError(t, err)
+		if err != nil {
+			return err.Error()
+		}
 		ge, err := got.Entries(g, gs.FirstIndex, gs.LastIndex+1, ^uint64(0))
-		require.NoError(t, err)
-		require.Equal(t, len(we), len(ge), "entry count of group %d", g)
+		if err != nil {
+			return fmt.Sprintf("group %d: entries: %v", g, err)
+		}
+		if len(we) != len(ge) {
+			return fmt.Sprintf("group %d: want %d entries, got %d", g, len(we), len(ge))
+		}
 		for i := range we {
-			require.Equal(t, we[i].GetIndex(), ge[i].GetIndex())
-			require.Equal(t, we[i].GetTerm(), ge[i].GetTerm(), "term of entry %d of group %d", we[i].GetIndex(), g)
-			require.Equal(t, we[i].GetType(), ge[i].GetType())
-			require.Equal(t, string(we[i].GetData()), string(ge[i].GetData()), "data of entry %d of group %d", we[i].GetIndex(), g)
-			term, err := got.Term(g, we[i].GetIndex())
-			require.NoError(t, err)
-			require.Equal(t, we[i].GetTerm(), term)
+			w, x := we[i], ge[i]
+			if w.GetIndex() != x.GetIndex() || w.GetTerm() != x.GetTerm() || w.GetType() != x.GetType() || string(w.GetData()) != string(x.GetData()) {
+				return fmt.Sprintf("group %d: entry %d: want %v, got %v", g, w.GetIndex(), w, x)
+			}
+			term, err := got.Term(g, w.GetIndex())
+			if err != nil || term != w.GetTerm() {
+				return fmt.Sprintf("group %d: term at %d: want %d, got %d (%v)", g, w.GetIndex(), w.GetTerm(), term, err)
+			}
 		}
 		term, err := got.Term(g, ws.Snapshot.GetIndex())
-		require.NoError(t, err)
-		require.Equal(t, ws.Snapshot.GetTerm(), term, "term at the compaction point of group %d", g)
+		if err != nil || term != ws.Snapshot.GetTerm() {
+			return fmt.Sprintf("group %d: term at the compaction point: want %d, got %d (%v)", g, ws.Snapshot.GetTerm(), term, err)
+		}
 		if ws.Snapshot.GetIndex() > 0 {
-			_, err = got.Term(g, ws.Snapshot.GetIndex()-1)
-			require.True(t, errors.Is(err, raft.ErrCompacted), "term below the compaction point of group %d: %v", g, err)
+			if _, err = got.Term(g, ws.Snapshot.GetIndex()-1); !errors.Is(err, raft.ErrCompacted) {
+				return fmt.Sprintf("group %d: term below the compaction point: %v", g, err)
+			}
 		}
 	}
+	return ""
 }
 
 // checkInvariants recomputes the segment pins and cache accounting from the

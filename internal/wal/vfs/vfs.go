@@ -1,7 +1,8 @@
 // Package vfs is the file-system seam under the write-ahead log: the few
 // operations the log performs on files and directories, as an interface, so
 // that tests can substitute an implementation that fails a write, an fsync or
-// a directory sync on demand (see FaultFS). Default is the operating system's
+// a directory sync on demand (FaultFS), or one in memory that can show what a
+// power loss would leave on disk (MemFS). Default is the operating system's
 // file system.
 package vfs
 

@@ -1,8 +1,10 @@
 package vfs
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -111,4 +113,64 @@ func TestFaultFS(t *testing.T) {
 	require.Equal(t, 2, fs.Count(OpSync))
 	require.Equal(t, 2, fs.Count(OpCreate))
 	require.Equal(t, "syncdir", OpSyncDir.String())
+}
+
+func TestMemFSCrash(t *testing.T) {
+	for seed := uint64(0); seed < 50; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		m := NewMemFS()
+		require.NoError(t, m.MkdirAll("/d"))
+		f, err := m.Create("/d/synced")
+		require.NoError(t, err)
+		_, err = f.Write([]byte("durable"))
+		require.NoError(t, err)
+		require.NoError(t, f.Sync())
+		require.NoError(t, m.SyncDir("/d"))
+		_, err = f.Write([]byte("+maybe"))
+		require.NoError(t, err)
+		g, err := m.Create("/d/unsynced-entry")
+		require.NoError(t, err)
+		_, err = g.Write([]byte("x"))
+		require.NoError(t, err)
+		require.NoError(t, g.Sync())
+
+		c := m.Crash(rng)
+		h, err := c.OpenAppend("/d/synced")
+		require.NoError(t, err, "a synced file in a synced directory survives")
+		size, err := h.Size()
+		require.NoError(t, err)
+		buf := make([]byte, size)
+		_, err = h.ReadAt(buf, 0)
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(string(buf), "durable"), "synced bytes survive: %q", buf)
+		require.LessOrEqual(t, len(buf), len("durable+maybe"))
+		rest := string(buf[len("durable"):])
+		require.True(t, strings.HasPrefix("+maybe", rest) || strings.Trim(rest, "+maybe\x00") == "",
+			"only a prefix of the unsynced bytes, maybe zero-filled: %q", rest)
+		names, err := c.ReadDir("/d")
+		require.NoError(t, err)
+		require.Contains(t, names, "synced")
+	}
+}
+
+func TestMemFSCrashAfter(t *testing.T) {
+	m := NewMemFS()
+	f, err := m.Create("/f")
+	require.NoError(t, err)
+	m.CrashAfter(1)
+	_, err = f.Write([]byte("a"))
+	require.NoError(t, err)
+	_, err = f.Write([]byte("b"))
+	require.ErrorIs(t, err, ErrCrashed)
+	require.ErrorIs(t, f.Sync(), ErrCrashed)
+	_, err = m.Create("/g")
+	require.ErrorIs(t, err, ErrCrashed)
+	// Nothing was synced: the crash image has at most the directory entry,
+	// with at most the unsynced byte.
+	c := m.Crash(rand.New(rand.NewPCG(1, 1)))
+	if h, err := c.OpenAppend("/f"); err == nil {
+		size, err := h.Size()
+		require.NoError(t, err)
+		require.LessOrEqual(t, size, int64(1))
+	}
 }
