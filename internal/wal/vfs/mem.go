@@ -327,4 +327,3 @@ func (f *memFile) Close() error {
 	f.closed = true
 	return nil
 }
-
