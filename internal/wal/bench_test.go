@@ -154,3 +154,36 @@ func BenchmarkIdleGroupMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEntries reads 64 consecutive 100-byte entries of one group, from
+// the cache and, with the cache off, from disk (the page cache, here).
+func BenchmarkEntries(b *testing.B) {
+	for _, tc := range []struct {
+		name      string
+		cacheSize int64
+	}{{"cache", 0}, {"disk", -1}} {
+		b.Run(tc.name, func(b *testing.B) {
+			w, err := Open(benchDir(b), fast(&Options{CacheSize: tc.cacheSize}))
+			require.NoError(b, err)
+			defer func() { require.NoError(b, w.Close()) }()
+			data := make([]byte, 100)
+			for i := uint64(1); i <= 1024; i += 64 {
+				var ents []*pb.Entry
+				for j := i; j < i+64; j++ {
+					ents = append(ents, &pb.Entry{Index: new(j), Term: new(uint64(1)), Data: data})
+				}
+				require.NoError(b, w.Save([]logstore.Update{{Group: 1, Entries: ents}}))
+			}
+			b.ReportAllocs()
+			lo := uint64(1)
+			for b.Loop() {
+				ents, err := w.Entries(1, lo, lo+64, 1<<20)
+				if err != nil || len(ents) != 64 {
+					b.Fatal(err, len(ents))
+				}
+				lo = 1 + (lo+64)%(1024-64)
+			}
+			b.ReportMetric(float64(b.N*64)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}

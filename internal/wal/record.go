@@ -210,21 +210,26 @@ func uvarintLen(v uint64) int {
 
 var errDecode = errors.New("record does not decode")
 
-// decodeEntry decodes one entry's encoding, checking its CRC.
-func decodeEntry(b []byte) (*pb.Entry, error) {
+// entryTypes are shared, never modified, values for Entry.Type.
+var entryTypes = [...]pb.EntryType{pb.EntryType_EntryNormal, pb.EntryType_EntryConfChange, pb.EntryType_EntryConfChangeV2}
+
+// decodeEntry decodes one entry's encoding into e, checking its CRC. term
+// and index back e.Term and e.Index; e.Data aliases b.
+func decodeEntry(b []byte, e *pb.Entry, term, index *uint64) error {
 	if len(b) < 4 || binary.LittleEndian.Uint32(b) != crc32.Checksum(b[4:], castagnoli) {
-		return nil, errors.New("entry checksum mismatch")
+		return errors.New("entry checksum mismatch")
 	}
 	d := decoder{buf: b[4:]}
-	term, index, typ := d.uvarint(), d.uvarint(), d.uvarint()
-	if d.err != nil || typ > uint64(pb.EntryType_EntryConfChangeV2) {
-		return nil, errors.New("entry header does not decode")
+	*term, *index = d.uvarint(), d.uvarint()
+	typ := d.uvarint()
+	if d.err != nil || typ >= uint64(len(entryTypes)) {
+		return errors.New("entry header does not decode")
 	}
-	ent := &pb.Entry{Term: new(term), Index: new(index), Type: pb.EntryType(typ).Enum()}
+	e.Term, e.Index, e.Type = term, index, &entryTypes[typ]
 	if len(d.buf) > 0 {
-		ent.Data = append([]byte(nil), d.buf...)
+		e.Data = d.buf[:len(d.buf):len(d.buf)]
 	}
-	return ent, nil
+	return nil
 }
 
 // decoder reads a record body; the first failure sticks in err.

@@ -641,11 +641,18 @@ func (w *WAL) readEntries(g *group, lo, hi uint64, start entryLoc, span uint64) 
 	if n, err := s.file.ReadAt(buf, int64(start.off)); n < len(buf) {
 		return nil, fmt.Errorf("wal: read %s at %d: %w", s.path, start.off, err)
 	}
-	ents := make([]*pb.Entry, 0, hi-lo)
+	// One allocation each for the entries, their numbers and their data
+	// (which aliases buf): read entries are immutable.
+	n := hi - lo
+	ents := make([]*pb.Entry, 0, n)
+	structs := make([]pb.Entry, n)
+	nums := make([]uint64, 2*n)
 	for i := lo; i < hi; i++ {
 		loc := g.locs[i-g.first()]
 		rel := loc.off - start.off
-		e, err := decodeEntry(buf[rel : rel+loc.size])
+		k := i - lo
+		e := &structs[k]
+		err := decodeEntry(buf[rel:rel+loc.size], e, &nums[2*k], &nums[2*k+1])
 		if err == nil && e.GetIndex() != i {
 			err = fmt.Errorf("entry at the location of %d has index %d", i, e.GetIndex())
 		}
