@@ -73,7 +73,10 @@ type LogStore interface {
 	// Compact discards the entries of a group up to and including
 	// snap.Index, recording snap as the group's compaction point. The caller
 	// guarantees that the state machine has durably applied snap.Index. Space
-	// is reclaimed once no retained entry of any group needs it. snap is a
+	// is reclaimed once no retained entry of any group needs it. Compact need
+	// not be durable when it returns (the WAL makes it durable with the next
+	// Save): after a crash the group may start at an earlier compaction point
+	// again, never a later one. snap is a
 	// pointer because protobuf messages must not be copied (go vet's
 	// copylocks check rejects passing one by value); the store keeps no
 	// reference to it.
