@@ -14,6 +14,9 @@
 // the delay fixed, half random). While the last dial to a peer has failed,
 // the peer is unreachable: Send drops, Call and SendSnapshot fail at once
 // with transport.ErrUnreachable; the redial goes on in the background.
+// SetPeer with a new address ends that state and redials at once. A peer
+// without an address is unknown: its traffic is dropped and its calls fail
+// with transport.ErrUnreachable.
 //
 // Every connection opens with a handshake: the dialer sends a hello frame
 // with a magic number, the protocol version, the cluster ID, its own node ID

@@ -53,6 +53,7 @@ type peer struct {
 	id    transport.NodeID
 	queue chan []wireMessage // one entry per Send (or per part of a huge Send)
 	ctrl  chan outFrame
+	wake  chan struct{} // cuts a redial backoff short after SetPeer
 
 	mu      sync.Mutex
 	nextID  uint64
@@ -67,6 +68,7 @@ func newPeer(t *Transport, id transport.NodeID) *peer {
 		id:      id,
 		queue:   make(chan []wireMessage, t.opts.SendQueueSize),
 		ctrl:    make(chan outFrame, ctrlQueueSize),
+		wake:    make(chan struct{}, 1),
 		calls:   make(map[uint64]*callOp),
 		streams: make(map[uint64]*streamOp),
 	}
@@ -170,6 +172,18 @@ func (p *peer) failAll(err error, down error) {
 	}
 }
 
+// readdress forgets the failure of the last dial (it was to the old
+// address) and wakes a pending redial.
+func (p *peer) readdress() {
+	p.mu.Lock()
+	p.down = nil
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
 func (p *peer) markUp() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -220,14 +234,16 @@ func (p *peer) run() {
 	}
 }
 
-// pause waits a jittered d (half fixed, half random) and reports false if
-// the transport closed meanwhile.
+// pause waits a jittered d (half fixed, half random), or until SetPeer
+// gives a new address, and reports false if the transport closed meanwhile.
 func (p *peer) pause(d time.Duration) bool {
 	d = d/2 + rand.N(d/2+1)
 	timer := p.t.opts.Clock.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C():
+		return true
+	case <-p.wake:
 		return true
 	case <-p.t.done:
 		return false

@@ -242,6 +242,25 @@ func TestUnreachableAddressFailsCallsAndDropsMessages(t *testing.T) {
 	require.Equal(t, uint64(1), st.DialFailures)
 }
 
+func TestSetPeerRedialsAnUnreachablePeerAtOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	deadAddr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	clk := &armClock{Sim: clock.NewSim(time.Unix(0, 0)), armed: make(chan struct{}, 16)}
+	a, _ := newNode(t, Options{ID: 1, Clock: clk, MinBackoff: time.Hour, MaxBackoff: time.Hour,
+		Peers: map[transport.NodeID]string{2: deadAddr}})
+	_, err = a.Call(callCtx(t), 2, []byte("x"))
+	require.ErrorIs(t, err, transport.ErrUnreachable)
+	<-clk.armed // waiting an hour of simulated time to redial
+
+	b, _ := newNode(t, Options{ID: 2})
+	a.SetPeer(2, b.Addr().String())
+	resp, err := a.Call(callCtx(t), 2, []byte("moved"))
+	require.NoError(t, err, "the new address is dialled without waiting for the backoff")
+	require.Equal(t, "node 2: moved", string(resp))
+}
+
 // fakePeer accepts one connection on a raw listener and completes the
 // handshake by hand, so a test can see exactly what a transport writes.
 type fakePeer struct {

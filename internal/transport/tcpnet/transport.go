@@ -204,11 +204,18 @@ func (t *Transport) Addr() net.Addr { return t.listener.Addr() }
 func (t *Transport) ID() transport.NodeID { return t.opts.ID }
 
 // SetPeer sets the address of node id. A connection already open stays; the
-// new address is used from the next dial.
+// new address is used from the next dial. A peer that was unreachable at its
+// old address is redialled at once, and calls to it wait for that dial
+// instead of failing.
 func (t *Transport) SetPeer(id transport.NodeID, addr string) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
+	old, had := t.book[id]
 	t.book[id] = addr
+	p := t.peers[id]
+	t.mu.Unlock()
+	if p != nil && (!had || old != addr) {
+		p.readdress()
+	}
 }
 
 // Stats returns the counters so far.
