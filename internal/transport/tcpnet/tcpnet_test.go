@@ -536,3 +536,80 @@ func TestStartAndCloseRules(t *testing.T) {
 	require.ErrorIs(t, err, transport.ErrClosed)
 	n.Send(2, []transport.GroupMessage{raftMsg(1, 1)})
 }
+
+// dropConnections closes every connection t holds, as a network failure
+// would.
+func dropConnections(t *Transport) int {
+	t.mu.Lock()
+	conns := make([]net.Conn, 0, len(t.conns))
+	for c := range t.conns {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	return len(conns)
+}
+
+// TestConnectionChurnNeverStrandsCallers breaks the connections again and
+// again while calls and snapshots run: every operation must end with its
+// result or ErrUnreachable, never by running into its deadline, and the
+// nodes must keep working afterwards.
+func TestConnectionChurnNeverStrandsCallers(t *testing.T) {
+	b, _ := newNode(t, Options{ID: 2, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	a, _ := newNode(t, Options{ID: 1, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond,
+		SnapshotChunkSize: 16 << 10, Peers: map[transport.NodeID]string{2: b.Addr().String()}})
+	const workers, perWorker = 4, 60
+	completed := make(chan struct{}, workers*perWorker)
+	var failures sync.Map
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				var err error
+				if i%10 == 0 {
+					err = a.SendSnapshot(ctx, 2, nil, bytes.NewReader(make([]byte, 100<<10)))
+				} else {
+					var resp []byte
+					req := []byte(fmt.Sprintf("%d-%d", w, i))
+					resp, err = a.Call(ctx, 2, req)
+					if err == nil && string(resp) != "node 2: "+string(req) {
+						err = fmt.Errorf("wrong response %q to %q", resp, req)
+					}
+				}
+				cancel()
+				a.Send(2, []transport.GroupMessage{raftMsg(uint64(i), 10)})
+				if err != nil && !errors.Is(err, transport.ErrUnreachable) {
+					failures.Store(fmt.Sprintf("%d-%d", w, i), err)
+				}
+				completed <- struct{}{}
+			}
+		})
+	}
+	// Break every connection after each tenth completed operation.
+	broken := 0
+	for done := 1; done <= workers*perWorker; done++ {
+		<-completed
+		if done%10 == 0 {
+			broken += dropConnections(b)
+		}
+	}
+	wg.Wait()
+	require.Positive(t, broken, "the test must break connections to mean anything")
+	failures.Range(func(k, v any) bool {
+		t.Errorf("operation %v: %v", k, v)
+		return true
+	})
+	// The nodes still talk once the churn stops.
+	ctx := callCtx(t)
+	var err error
+	for range 100 { // a call may meet the last broken connection
+		if _, err = a.Call(ctx, 2, []byte("after")); err == nil {
+			break
+		}
+		require.ErrorIs(t, err, transport.ErrUnreachable)
+	}
+	require.NoError(t, err)
+}
