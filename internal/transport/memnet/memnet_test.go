@@ -689,3 +689,68 @@ type fakeTickerHandle struct{ t *fakeTimer }
 
 func (h fakeTickerHandle) C() <-chan time.Time { return h.t.c }
 func (h fakeTickerHandle) Stop()               { h.t.clk.remove(h.t) }
+
+// TestAsyncChaosNeverStrandsCallers crashes, restarts, partitions and heals
+// while calls, snapshots and messages flow on lossy, delaying links: every
+// operation must end with its result or ErrUnreachable, never by running into
+// its deadline.
+func TestAsyncChaosNeverStrandsCallers(t *testing.T) {
+	c := newCluster(t, memnet.Options{Seed: 21, Faults: memnet.Faults{
+		Drop: 0.2, Duplicate: 0.1, Reorder: 0.2, MaxDelay: time.Millisecond, ReorderWindow: time.Millisecond}}, 1, 2, 3)
+	const workers, perWorker = 4, 50
+	completed := make(chan struct{}, workers*perWorker)
+	var mu sync.Mutex
+	var failures []error
+	var wg sync.WaitGroup
+	for w := range workers {
+		from := c.nodes[transport.NodeID(1+w%2)]
+		wg.Go(func() {
+			for i := range perWorker {
+				to := transport.NodeID(2 - w%2) // 1 and 2 call each other, and 3 on even turns
+				if i%2 == 0 {
+					to = 3
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				var err error
+				if i%7 == 0 {
+					err = from.SendSnapshot(ctx, to, []byte("h"), bytes.NewReader(make([]byte, 10_000)))
+				} else {
+					_, err = from.Call(ctx, to, []byte("q"))
+				}
+				cancel()
+				from.Send(to, msg(uint64(i)))
+				if err != nil && !errors.Is(err, transport.ErrUnreachable) {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+				}
+				completed <- struct{}{}
+			}
+		})
+	}
+	crashed := false
+	for done := 1; done <= workers*perWorker; done++ {
+		<-completed
+		switch done % 20 {
+		case 5:
+			c.net.Partition(1, 3)
+		case 10:
+			c.net.Heal()
+		case 15:
+			if crashed {
+				tr, err := c.net.Restart(3)
+				require.NoError(t, err)
+				require.NoError(t, tr.Start(newRecorder(3)))
+			} else {
+				require.NoError(t, c.net.Crash(3))
+			}
+			crashed = !crashed
+		}
+	}
+	wg.Wait()
+	require.Empty(t, failures)
+	st := c.net.Stats()
+	require.Positive(t, st.Unreachable, "the chaos must have cut some calls off")
+	require.Positive(t, st.Calls)
+	require.Positive(t, st.Dropped)
+}
