@@ -20,7 +20,9 @@
 //   - Drop and Duplicate apply to raft message batches only. Calls and
 //     snapshot streams model a reliable stream (as TCP is): they are never
 //     dropped or duplicated, but they see delay, partitions and crashes.
-//   - MinDelay..MaxDelay is a uniform delay drawn per envelope (async mode).
+//   - MinDelay..MaxDelay is a uniform delay drawn per envelope (async mode);
+//     for a call or snapshot it delays the request, and the answer returns
+//     as soon as the handler does.
 //     A range wider than zero lets later batches overtake earlier ones; a
 //     fixed delay keeps each link FIFO.
 //   - Reorder is the probability that a batch loses its place: in async mode
