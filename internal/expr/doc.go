@@ -51,7 +51,8 @@
 //     NewCondition: each attribute's test is a Cond (EQ → Compare(EQ,
 //     PathOperand(AttrPath(name)), ValueOperand(v)); NULL →
 //     AttributeNotExists; NOT_NULL → AttributeExists; CONTAINS → Contains;
-//     NOT_CONTAINS → Not(Contains); BEGINS_WITH → BeginsWith; IN → In;
+//     NOT_CONTAINS → And(AttributeExists,
+//     Not(Contains)), false for a missing attribute; BEGINS_WITH → BeginsWith; IN → In;
 //     BETWEEN → Between; Exists:false → AttributeNotExists), joined with And
 //     or Or per ConditionalOperator.
 //   - AttributeUpdates becomes an *Update via NewUpdate with SetAction,
