@@ -267,7 +267,10 @@ func (t *Transport) serveCall(env *envelope) {
 	default:
 		result.resp = bytes.Clone(resp)
 	}
-	op.done <- result
+	select {
+	case op.done <- result:
+	default: // cannot happen: a served envelope has no other answer
+	}
 }
 
 func (t *Transport) serveSnapshot(env *envelope) {
@@ -285,7 +288,10 @@ func (t *Transport) serveSnapshot(env *envelope) {
 	case err != nil:
 		err = &transport.RemoteError{Message: err.Error()}
 	}
-	op.done <- err
+	select {
+	case op.done <- err:
+	default: // cannot happen: a served envelope has no other answer
+	}
 }
 
 // wireMessage is a raft message as it travels: marshalled, so that sender
