@@ -145,18 +145,25 @@ func StartReplicaNode(opts ReplicaNodeOptions) (*ReplicaNode, error) {
 
 // AddGroup hosts a full replica of a group running sm. For a new group,
 // peers lists its initial voters (this node included) on every one of them;
-// when the group already has state in the LogStore (a restart), or when
-// this replica joins an existing group (it then waits to be added with
-// ChangeReplicas and receives a snapshot), peers is empty.
+// when the group already has state in the LogStore (a restart), peers is
+// empty.
 func (n *ReplicaNode) AddGroup(group uint64, sm StateMachine, peers ...transport.NodeID) error {
 	return n.node.AddGroup(multiraft.GroupConfig{Group: group, Kind: FullReplica, StateMachine: sm, Peers: peers})
 }
 
-// AddLogReplica hosts a log replica of an existing group, which it joins
-// once added with ChangeReplicas (AddLearner with Kind LogReplica, then
-// PromoteLearner).
-func (n *ReplicaNode) AddLogReplica(group uint64) error {
-	return n.node.AddGroup(multiraft.GroupConfig{Group: group, Kind: LogReplica})
+// JoinGroup hosts a new full replica of an existing group: replica is the
+// ID that the leader's ChangeReplicas (AddLearner) returned. The replica
+// receives a snapshot, then the log.
+func (n *ReplicaNode) JoinGroup(group uint64, sm StateMachine, replica uint64) error {
+	return n.node.AddGroup(multiraft.GroupConfig{Group: group, Kind: FullReplica, StateMachine: sm, ReplicaID: replica})
+}
+
+// JoinAsLogReplica hosts a log replica of an existing group: replica is the
+// ID that ChangeReplicas (AddLearner with Kind LogReplica) returned. It
+// receives an index-and-term snapshot (no data), then the log; promote it
+// with PromoteLearner.
+func (n *ReplicaNode) JoinAsLogReplica(group uint64, replica uint64) error {
+	return n.node.AddGroup(multiraft.GroupConfig{Group: group, Kind: LogReplica, ReplicaID: replica})
 }
 
 // RemoveGroup stops hosting a group and deletes its log; the state
@@ -175,9 +182,12 @@ func (n *ReplicaNode) Propose(ctx context.Context, group uint64, cmd []byte) (an
 func (n *ReplicaNode) Read(ctx context.Context, group uint64) error { return n.node.Read(ctx, group) }
 
 // ChangeReplicas applies one membership change through this node, the
-// group's leader. A change that could leave the group without a quorum of
-// live, caught-up voters is refused with ErrUnsafeMembershipChange.
-func (n *ReplicaNode) ChangeReplicas(ctx context.Context, group uint64, ch ReplicaChange) error {
+// group's leader, and returns the raft ID of the replica concerned. For
+// AddLearner it is a new ID, never one an earlier replica used; host the
+// joining replica with it (JoinGroup, JoinAsLogReplica). A change that
+// could leave the group without a quorum of live, caught-up voters is
+// refused with ErrUnsafeMembershipChange; one change at a time.
+func (n *ReplicaNode) ChangeReplicas(ctx context.Context, group uint64, ch ReplicaChange) (uint64, error) {
 	return n.node.ChangeReplicas(ctx, group, ch)
 }
 

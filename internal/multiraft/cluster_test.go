@@ -91,10 +91,15 @@ func waitCaughtUp(t *testing.T, c *sim.Cluster, group uint64, node transport.Nod
 			return false
 		}
 		st, err := c.Status(lead, group)
-		return err == nil && st.Match[multiraft.ReplicaID(node, multiraft.FullReplica)] == st.LastIndex
+		return err == nil && st.Match[node] == st.LastIndex
 	})
 	require.NoError(t, err)
 	require.True(t, ok, "replica on node %d never caught up", node)
+}
+
+func changeReplicas(c *sim.Cluster, group uint64, ch multiraft.ReplicaChange, timeout time.Duration) error {
+	_, err := c.ChangeReplicas(group, ch, timeout)
+	return err
 }
 
 func TestProposeReturnsTheStateMachineResult(t *testing.T) {
@@ -216,8 +221,7 @@ func TestMembershipAddCatchUpPromoteRemove(t *testing.T) {
 		mustPut(t, c, 1, fmt.Sprint("k", i%7), fmt.Sprint("v", i))
 	}
 	// Node 4 joins empty; the log is compacted, so it needs a snapshot.
-	require.NoError(t, c.AddReplica(4, 1, multiraft.FullReplica, nil))
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4}, time.Second))
+	require.NoError(t, c.AddLearner(1, 4, multiraft.FullReplica, time.Second))
 	waitSame(t, c, 1, 4)
 	require.True(t, slices.ContainsFunc(c.Trace(), func(l string) bool {
 		return strings.Contains(l, "->4 err=<nil>") && strings.Contains(l, "snapshot group 1")
@@ -227,10 +231,10 @@ func TestMembershipAddCatchUpPromoteRemove(t *testing.T) {
 	require.Equal(t, []transport.NodeID{4}, st.Learners)
 	waitCaughtUp(t, c, 1, 4)
 
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4}, time.Second))
 	lead := c.Leader(1)
 	victim := otherThan(c, lead, 4)
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: victim}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: victim}, time.Second))
 	mustPut(t, c, 1, "after", "removal")
 	ok, err := c.RunUntil(time.Second, func() bool {
 		_, err := c.Status(victim, 1)
@@ -249,8 +253,7 @@ func TestMembershipRefusesUnsafeChanges(t *testing.T) {
 	lead := mustPut(t, c, 1, "k", "v")
 	live := otherThan(c, lead, 4, 5)
 	dead := otherThan(c, lead, live, 4, 5)
-	require.NoError(t, c.AddReplica(4, 1, multiraft.FullReplica, nil))
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4}, time.Second))
+	require.NoError(t, c.AddLearner(1, 4, multiraft.FullReplica, time.Second))
 	waitSame(t, c, 1, 4)
 	c.Crash(4)
 	c.Crash(dead)
@@ -273,7 +276,7 @@ func TestMembershipRefusesUnsafeChanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.ChangeReplicas(1, tt.ch, time.Second)
+			err := changeReplicas(c, 1, tt.ch, time.Second)
 			require.ErrorIs(t, err, tt.want)
 		})
 	}
@@ -281,8 +284,8 @@ func TestMembershipRefusesUnsafeChanges(t *testing.T) {
 		core := c.Node(lead).Core
 		var first, second error
 		var firstDone, secondDone bool
-		core.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 5}, func(err error) { first, firstDone = err, true })
-		core.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: 4}, func(err error) { second, secondDone = err, true })
+		core.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 5}, func(_ uint64, err error) { first, firstDone = err, true })
+		core.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: 4}, func(_ uint64, err error) { second, secondDone = err, true })
 		require.True(t, secondDone)
 		require.ErrorIs(t, second, multiraft.ErrConfChangeInProgress)
 		ok, err := c.RunUntil(time.Second, func() bool { return firstDone })
@@ -291,7 +294,7 @@ func TestMembershipRefusesUnsafeChanges(t *testing.T) {
 		require.NoError(t, first)
 	})
 	t.Run("removing the dead voter is safe", func(t *testing.T) {
-		require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: dead}, time.Second))
+		require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: dead}, time.Second))
 		st, err := c.Status(lead, 1)
 		require.NoError(t, err)
 		require.ElementsMatch(t, []transport.NodeID{lead, live}, st.Voters)
@@ -315,8 +318,7 @@ func TestRestartReappliesMembershipAfterTheCompactionPoint(t *testing.T) {
 			for i := range 30 {
 				mustPut(t, c, 1, fmt.Sprint("k", i%5), fmt.Sprint("v", i))
 			}
-			require.NoError(t, c.AddReplica(4, 1, multiraft.FullReplica, nil))
-			require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4}, time.Second))
+			require.NoError(t, c.AddLearner(1, 4, multiraft.FullReplica, time.Second))
 			mustPut(t, c, 1, "k0", "last")
 			waitSame(t, c, 1, 1, 2, 3, 4)
 			for _, n := range []transport.NodeID{1, 2, 3} {
@@ -417,16 +419,15 @@ func TestLogReplicaRestoresThreeDurableCopiesWhileAFullReplicaIsRebuilt(t *testi
 
 	// 1. A log replica on node 4 joins with an index-and-term snapshot,
 	// is promoted, and the dead replica is removed: three durable copies.
-	require.NoError(t, c.AddReplica(4, 1, multiraft.LogReplica, nil))
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	require.NoError(t, c.AddLearner(1, 4, multiraft.LogReplica, time.Second))
 	ok, err := c.RunUntil(2*time.Second, func() bool {
 		st, err := c.Status(c.Leader(1), 1)
-		return err == nil && st.Match[multiraft.ReplicaID(4, multiraft.LogReplica)] == st.LastIndex
+		return err == nil && st.Match[4] == st.LastIndex
 	})
 	require.NoError(t, err)
 	require.True(t, ok, "the log replica did not catch up")
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: dead}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: dead}, time.Second))
 	st, err := c.Status(lead, 1)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []transport.NodeID{lead, survivor, 4}, st.Voters)
@@ -446,14 +447,13 @@ func TestLogReplicaRestoresThreeDurableCopiesWhileAFullReplicaIsRebuilt(t *testi
 
 	// 2. Meanwhile a full replica is rebuilt on node 5 from a data
 	// snapshot, with writes going on, then promoted; the log replica leaves.
-	require.NoError(t, c.AddReplica(5, 1, multiraft.FullReplica, nil))
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 5}, time.Second))
+	require.NoError(t, c.AddLearner(1, 5, multiraft.FullReplica, time.Second))
 	for i := range 10 {
 		mustPut(t, c, 1, fmt.Sprint("k", i%6), fmt.Sprint("rebuild", i))
 	}
 	waitCaughtUp(t, c, 1, 5)
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 5}, time.Second))
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 5}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: 4, Kind: multiraft.LogReplica}, time.Second))
 	st, err = c.Status(c.Leader(1), 1)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []transport.NodeID{lead, survivor, 5}, st.Voters)
@@ -471,17 +471,16 @@ func TestLogReplicaRestoresThreeDurableCopiesWhileAFullReplicaIsRebuilt(t *testi
 func TestLogReplicaUnblocksAnElectionItAlonePreventsThenStepsDown(t *testing.T) {
 	c := newCluster(t, sim.Options{Seed: 9, Nodes: 4, Replicas: 3})
 	lead := mustPut(t, c, 1, "k", "v")
-	require.NoError(t, c.AddReplica(4, 1, multiraft.LogReplica, nil))
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	require.NoError(t, c.AddLearner(1, 4, multiraft.LogReplica, time.Second))
 	ok, err := c.RunUntil(2*time.Second, func() bool {
 		st, err := c.Status(lead, 1)
-		return err == nil && st.Match[multiraft.ReplicaID(4, multiraft.LogReplica)] == st.LastIndex
+		return err == nil && st.Match[4] == st.LastIndex
 	})
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica}, time.Second))
 	gone := otherThan(c, lead, 4)
-	require.NoError(t, c.ChangeReplicas(1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: gone}, time.Second))
+	require.NoError(t, changeReplicas(c, 1, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: gone}, time.Second))
 	c.Crash(gone)
 	behind := otherThan(c, lead, gone, 4)
 

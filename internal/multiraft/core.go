@@ -3,6 +3,7 @@ package multiraft
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -36,8 +37,12 @@ type GroupConfig struct {
 	// Peers are the initial voters (full replicas) when the group is new
 	// and bootstrapped here. Leave it empty when the group already has
 	// state in the LogStore (a restart) or when this replica joins an
-	// existing group (it then waits for the leader's snapshot).
+	// existing group.
 	Peers []transport.NodeID
+	// ReplicaID is, for a replica joining an existing group, the raft ID
+	// that the AddLearner change returned; the replica then waits for the
+	// leader's snapshot. Ignored on a restart (the ID is in the log).
+	ReplicaID uint64
 }
 
 // ReplicaChangeType says what a membership change does.
@@ -75,8 +80,9 @@ type readRequest struct {
 }
 
 type confRequest struct {
-	id   requestID
-	done func(error)
+	id      requestID
+	replica uint64
+	done    func(uint64, error)
 }
 
 type transferRequest struct {
@@ -299,6 +305,11 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 	if gc.Kind == FullReplica && gc.StateMachine == nil {
 		return fmt.Errorf("multiraft: add group %d: a full replica needs a StateMachine", gc.Group)
 	}
+	if gc.ReplicaID != 0 {
+		if node, kind := NodeOf(gc.ReplicaID); node != c.self || kind != gc.Kind {
+			return fmt.Errorf("multiraft: add group %d: replica ID %#x is not a %s replica of node %d", gc.Group, gc.ReplicaID, gc.Kind, c.self)
+		}
+	}
 	g := &group{
 		id:        gc.Group,
 		kind:      gc.Kind,
@@ -308,6 +319,9 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 	}
 	if gc.Kind == FullReplica {
 		g.sm = gc.StateMachine
+	}
+	if gc.ReplicaID != 0 {
+		g.replicaID = gc.ReplicaID
 	}
 	st, err := c.store.State(gc.Group)
 	switch {
@@ -330,6 +344,10 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 		g.storage = newRaftStorage(g, c.store, nil)
 		g.storage.saved(&u)
 	case errors.Is(err, logstore.ErrUnknownGroup):
+		if gc.ReplicaID == 0 {
+			return fmt.Errorf("multiraft: add group %d: a joining replica needs the ReplicaID its AddLearner returned (or Peers to bootstrap)", gc.Group)
+		}
+		g.replicaID = gc.ReplicaID
 		g.storage = newRaftStorage(g, c.store, nil)
 	default:
 		return fmt.Errorf("multiraft: add group %d: %w", gc.Group, err)
@@ -340,28 +358,10 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 	if g.sm != nil {
 		g.smApplied = max(g.applied, g.sm.AppliedIndex())
 	}
-	readOnly := raft.ReadOnlySafe
-	if c.cfg.ReadMode == LeaseRead {
-		readOnly = raft.ReadOnlyLeaseBased
+	if err == nil {
+		g.replicaID = c.recoverReplicaID(g, &st)
 	}
-	rn, err := raft.NewRawNode(&raft.Config{
-		ID:                        g.replicaID,
-		ElectionTick:              c.cfg.ElectionTicks,
-		HeartbeatTick:             c.cfg.HeartbeatTicks,
-		Storage:                   g.storage,
-		Applied:                   g.applied,
-		MaxSizePerMsg:             c.cfg.MaxSizePerMsg,
-		MaxCommittedSizePerReady:  c.cfg.MaxSizePerMsg * 4,
-		MaxUncommittedEntriesSize: c.cfg.MaxUncommittedBytes,
-		MaxInflightMsgs:           c.cfg.MaxInflightMsgs,
-		CheckQuorum:               true,
-		PreVote:                   true,
-		ReadOnlyOption:            readOnly,
-		StepDownOnRemoval:         true,
-		Logger: raftLogger{log: func(msg string) {
-			c.cfg.Logger.Warn("raft", "node", c.self, "group", gc.Group, "msg", msg)
-		}},
-	})
+	rn, err := c.newRawNode(g)
 	if err != nil {
 		return fmt.Errorf("multiraft: start group %d: %w", gc.Group, err)
 	}
@@ -376,6 +376,71 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 	c.wake(g)
 	c.markDirty(g)
 	return nil
+}
+
+func (c *Core) newRawNode(g *group) (*raft.RawNode, error) {
+	readOnly := raft.ReadOnlySafe
+	if c.cfg.ReadMode == LeaseRead {
+		readOnly = raft.ReadOnlyLeaseBased
+	}
+	return raft.NewRawNode(&raft.Config{
+		ID:                        g.replicaID,
+		ElectionTick:              c.cfg.ElectionTicks,
+		HeartbeatTick:             c.cfg.HeartbeatTicks,
+		Storage:                   g.storage,
+		Applied:                   g.applied,
+		MaxSizePerMsg:             c.cfg.MaxSizePerMsg,
+		MaxCommittedSizePerReady:  c.cfg.MaxSizePerMsg * 4,
+		MaxUncommittedEntriesSize: c.cfg.MaxUncommittedBytes,
+		MaxInflightMsgs:           c.cfg.MaxInflightMsgs,
+		CheckQuorum:               true,
+		PreVote:                   true,
+		ReadOnlyOption:            readOnly,
+		StepDownOnRemoval:         true,
+		Logger: raftLogger{log: func(msg string) {
+			c.cfg.Logger.Warn("raft", "node", c.self, "group", g.id, "msg", msg)
+		}},
+	})
+}
+
+// recoverReplicaID finds this node's raft ID in a restarted group: the
+// latest member of this node and kind in the compaction point's membership
+// or in a conf change still in the log; else (a joining replica that has
+// not received its snapshot yet) the ID it was created with.
+func (c *Core) recoverReplicaID(g *group, st *logstore.GroupState) uint64 {
+	id := uint64(0)
+	mine := func(r uint64) bool {
+		node, kind := NodeOf(r)
+		return node == c.self && kind == g.kind
+	}
+	for _, m := range members(st.Snapshot.GetConfState()) {
+		if mine(m) {
+			id = m
+		}
+	}
+	if st.LastIndex >= st.FirstIndex {
+		ents, err := c.store.Entries(g.id, st.FirstIndex, st.LastIndex+1, math.MaxUint64)
+		if err == nil {
+			for _, e := range ents {
+				if e.GetType() == pb.EntryNormal {
+					continue
+				}
+				cc, _, _, err := confChange(e)
+				if err != nil {
+					continue
+				}
+				for _, ch := range cc.GetChanges() {
+					if t := ch.GetType(); (t == pb.ConfChangeAddNode || t == pb.ConfChangeAddLearnerNode) && mine(ch.GetNodeId()) {
+						id = ch.GetNodeId()
+					}
+				}
+			}
+		}
+	}
+	if id == 0 {
+		return g.replicaID
+	}
+	return id
 }
 
 // RemoveGroup stops hosting a group and deletes its log. Requests pending
@@ -429,7 +494,7 @@ func (c *Core) failPending(g *group, err error) {
 	if g.conf != nil {
 		done := g.conf.done
 		g.conf = nil
-		done(err)
+		done(0, err)
 	}
 	transfers := g.transfers
 	g.transfers = nil
@@ -525,7 +590,28 @@ func (c *Core) heard(node transport.NodeID) {
 	if p.dead {
 		p.dead = false
 		c.cfg.Logger.Info("multiraft: peer alive", "node", c.self, "peer", node)
+		// Quiesced leaders left this peer's replicas behind while it was
+		// dead: wake them so that they catch it up.
+		for _, g := range c.groupsOn(node) {
+			c.wake(g)
+			c.markDirty(g)
+		}
 	}
+}
+
+// groupsOn returns the hosted groups with a member on node, by group ID.
+func (c *Core) groupsOn(node transport.NodeID) []*group {
+	var out []*group
+	for _, id := range c.Groups() {
+		g := c.groups[id]
+		for _, r := range members(g.confState()) {
+			if n, _ := NodeOf(r); n == node {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // PeerDead reports whether this node has declared a peer dead.
@@ -577,18 +663,7 @@ func (c *Core) tickLiveness() {
 // followers whose leader was there forget it so that they can elect another
 // without waiting for a lease to run out.
 func (c *Core) onPeerDead(node transport.NodeID) {
-	for _, id := range c.Groups() {
-		g := c.groups[id]
-		onNode := false
-		for _, r := range members(g.confState()) {
-			if n, _ := NodeOf(r); n == node {
-				onNode = true
-				break
-			}
-		}
-		if !onNode {
-			continue
-		}
+	for _, g := range c.groupsOn(node) {
 		wasQuiesced := g.quiesced
 		c.wake(g)
 		if leadNode, _ := NodeOf(g.lead); g.state == raft.StateFollower && g.lead != 0 && leadNode == node {
@@ -782,6 +857,13 @@ func (c *Core) step(from transport.NodeID, msgs []transport.GroupMessage) {
 		}
 		if raft.IsLocalMsg(m.GetType()) || !wellFormed(m) {
 			continue
+		}
+		if m.GetType() == pb.MsgHeartbeat && m.GetCommit() > g.storage.last && !g.rn.HasReady() {
+			// A leader that believes this replica holds more than it does
+			// (its log was lost): raft would panic; commit what we hold.
+			c.cfg.Logger.Warn("multiraft: heartbeat commits past this replica's log", "node", c.self,
+				"group", g.id, "commit", m.GetCommit(), "last", g.storage.last)
+			m.Commit = new(g.storage.last)
 		}
 		c.stepGroup(g, m)
 	}
@@ -1060,9 +1142,9 @@ func (c *Core) applyConfChange(g *group, e *pb.Entry) {
 	c.cfg.Logger.Info("multiraft: membership changed", "node", c.self, "group", g.id, "index", e.GetIndex(),
 		"voters", cs.GetVoters(), "learners", cs.GetLearners())
 	if hasID && g.conf != nil && g.conf.id == id {
-		done := g.conf.done
+		req := g.conf
 		g.conf = nil
-		done(nil)
+		req.done(req.replica, nil)
 	}
 	if !slices.Contains(members(cs), g.replicaID) {
 		g.removedSelf = true
@@ -1105,7 +1187,7 @@ func (c *Core) softStateChanged(g *group, ss *raft.SoftState) {
 		if g.conf != nil {
 			done := g.conf.done
 			g.conf = nil
-			done(ErrLeaderChanged)
+			done(0, ErrLeaderChanged)
 		}
 	}
 	if !wasLeader && g.state == raft.StateLeader {
@@ -1230,31 +1312,34 @@ func (c *Core) Read(group uint64, done func(error)) {
 	c.markDirty(g)
 }
 
-// ChangeReplicas proposes one membership change; done gets nil once it is
-// applied on this (leader) replica. See the package doc for the safety rule.
-func (c *Core) ChangeReplicas(group uint64, ch ReplicaChange, done func(error)) {
+// ChangeReplicas proposes one membership change; done gets the raft ID of
+// the replica concerned once the change is applied on this (leader)
+// replica. For AddLearner it is a new ID (a new generation), which the
+// joining replica must be created with (GroupConfig.ReplicaID). See the
+// package doc for the safety rule.
+func (c *Core) ChangeReplicas(group uint64, ch ReplicaChange, done func(uint64, error)) {
 	g, err := c.leaderGroup(group)
 	if err != nil {
-		done(err)
+		done(0, err)
 		return
 	}
 	if g.conf != nil || g.applied < g.confBarrier {
-		done(fmt.Errorf("multiraft: group %d: %w", group, ErrConfChangeInProgress))
+		done(0, fmt.Errorf("multiraft: group %d: %w", group, ErrConfChangeInProgress))
 		return
 	}
 	cc, err := c.checkChange(g, ch)
 	if err != nil {
-		done(fmt.Errorf("multiraft: group %d: %w", group, err))
+		done(0, fmt.Errorf("multiraft: group %d: %w", group, err))
 		return
 	}
 	id := c.nextID()
 	cc.Context = make([]byte, requestIDLen)
 	id.put(cc.Context)
 	if err := g.rn.ProposeConfChange(cc); err != nil {
-		done(fmt.Errorf("multiraft: group %d: %w: %v", group, ErrProposalDropped, err))
+		done(0, fmt.Errorf("multiraft: group %d: %w: %v", group, ErrProposalDropped, err))
 		return
 	}
-	g.conf = &confRequest{id: id, done: done}
+	g.conf = &confRequest{id: id, replica: cc.GetChanges()[0].GetNodeId(), done: done}
 	c.markDirty(g)
 }
 
@@ -1268,15 +1353,20 @@ func (c *Core) checkChange(g *group, ch ReplicaChange) (*pb.ConfChangeV2, error)
 	if ch.Type == AddLogReplica {
 		kind = LogReplica
 	}
-	rid := ReplicaID(ch.Node, kind)
-	isVoter := slices.Contains(cs.GetVoters(), rid)
-	isLearner := slices.Contains(cs.GetLearners(), rid)
-	onNode := false
+	// The node's current replica, if any.
+	rid, onNode := uint64(0), false
 	for _, m := range members(cs) {
 		if n, _ := NodeOf(m); n == ch.Node {
-			onNode = true
+			rid, onNode = m, true
 		}
 	}
+	if ch.Type == AddLearner {
+		// A new generation: never the raft ID of an earlier incarnation.
+		gen := (g.storage.last + 1) & generationMask
+		rid = replicaIDGen(ch.Node, kind, max(gen, 1))
+	}
+	isVoter := onNode && slices.Contains(cs.GetVoters(), rid)
+	isLearner := onNode && slices.Contains(cs.GetLearners(), rid)
 	newVoters := slices.Clone(cs.GetVoters())
 	var typ pb.ConfChangeType
 	switch ch.Type {
@@ -1350,8 +1440,13 @@ func (c *Core) TransferLeadership(group uint64, to transport.NodeID, done func(e
 		done(err)
 		return
 	}
-	rid := ReplicaID(to, FullReplica)
-	if !slices.Contains(g.confState().GetVoters(), rid) {
+	rid := uint64(0)
+	for _, v := range g.confState().GetVoters() {
+		if node, kind := NodeOf(v); node == to && kind == FullReplica {
+			rid = v
+		}
+	}
+	if rid == 0 {
 		done(fmt.Errorf("multiraft: group %d: %w: node %d holds no full voter (log replicas never lead)", group, ErrInvalidConfChange, to))
 		return
 	}
@@ -1384,6 +1479,11 @@ func (c *Core) Status(group uint64) (GroupStatus, error) {
 		Quiesced:  g.quiesced,
 	}
 	cs := g.confState()
+	out.ReplicaIDs = make(map[transport.NodeID]uint64)
+	for _, m := range members(cs) {
+		node, _ := NodeOf(m)
+		out.ReplicaIDs[node] = m
+	}
 	for _, v := range cs.GetVoters() {
 		node, kind := NodeOf(v)
 		if kind == LogReplica {
@@ -1396,9 +1496,10 @@ func (c *Core) Status(group uint64) (GroupStatus, error) {
 		out.Learners = append(out.Learners, node)
 	}
 	if out.IsLeader {
-		out.Match = make(map[uint64]uint64, len(st.Progress))
+		out.Match = make(map[transport.NodeID]uint64, len(st.Progress))
 		for id, pr := range st.Progress {
-			out.Match[id] = pr.Match
+			node, _ := NodeOf(id)
+			out.Match[node] = pr.Match
 		}
 	}
 	return out, nil

@@ -236,9 +236,10 @@ func (n *Node) Read(ctx context.Context, group uint64) error {
 }
 
 // ChangeReplicas applies one membership change through this node, the
-// group's leader.
-func (n *Node) ChangeReplicas(ctx context.Context, group uint64, ch ReplicaChange) error {
-	return waitErr(ctx, n, func(done func(error)) { n.core.ChangeReplicas(group, ch, done) })
+// group's leader, and returns the raft ID of the replica concerned (for
+// AddLearner, the ID to create the joining replica with).
+func (n *Node) ChangeReplicas(ctx context.Context, group uint64, ch ReplicaChange) (uint64, error) {
+	return wait(ctx, n, func(done func(uint64, error)) { n.core.ChangeReplicas(group, ch, done) })
 }
 
 // TransferLeadership hands the group's leadership to the full voter on

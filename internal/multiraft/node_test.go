@@ -22,7 +22,7 @@ type liveNode struct {
 	kv   *sim.KV
 }
 
-func startNode(t *testing.T, network *memnet.Network, id transport.NodeID, peers []transport.NodeID) *liveNode {
+func startNode(t *testing.T, network *memnet.Network, id transport.NodeID, peers []transport.NodeID, replica uint64) *liveNode {
 	t.Helper()
 	tr, err := network.Join(id)
 	require.NoError(t, err)
@@ -33,7 +33,7 @@ func startNode(t *testing.T, network *memnet.Network, id transport.NodeID, peers
 	})
 	require.NoError(t, err)
 	kv := sim.NewKV(nil, 1)
-	require.NoError(t, n.AddGroup(multiraft.GroupConfig{Group: 1, StateMachine: kv, Peers: peers}))
+	require.NoError(t, n.AddGroup(multiraft.GroupConfig{Group: 1, StateMachine: kv, Peers: peers, ReplicaID: replica}))
 	return &liveNode{id: id, node: n, kv: kv}
 }
 
@@ -67,7 +67,7 @@ func TestNodeStreamsSnapshotsThroughTheTransport(t *testing.T) {
 	peers := []transport.NodeID{1, 2, 3}
 	var nodes []*liveNode
 	for _, id := range peers {
-		nodes = append(nodes, startNode(t, network, id, peers))
+		nodes = append(nodes, startNode(t, network, id, peers, 0))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -76,9 +76,10 @@ func TestNodeStreamsSnapshotsThroughTheTransport(t *testing.T) {
 		lead, err = proposeAnywhere(ctx, nodes, put(fmt.Sprint("k", i%4), fmt.Sprint("v", i)))
 		require.NoError(t, err)
 	}
-	joiner := startNode(t, network, 4, nil)
 	leader := nodes[lead-1]
-	require.NoError(t, leader.node.ChangeReplicas(ctx, 1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4}))
+	replica, err := leader.node.ChangeReplicas(ctx, 1, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4})
+	require.NoError(t, err)
+	joiner := startNode(t, network, 4, nil, replica)
 	_, err = proposeAnywhere(ctx, nodes, put("last", "write"))
 	require.NoError(t, err)
 	for {

@@ -139,7 +139,7 @@ func (c *Core) ReceiveSnapshot(_ context.Context, from transport.NodeID, header 
 		return fmt.Errorf("multiraft: snapshot for group %d: %w", groupID, ErrGroupNotFound)
 	}
 	if m.GetTo() != g.replicaID {
-		return fmt.Errorf("multiraft: snapshot for group %d addressed to replica %d, this node holds %d", groupID, m.GetTo(), g.replicaID)
+		return fmt.Errorf("multiraft: snapshot for group %d addressed to replica %#x, this node holds %#x", groupID, m.GetTo(), g.replicaID)
 	}
 	if fromNode, _ := NodeOf(m.GetFrom()); fromNode != from {
 		return fmt.Errorf("multiraft: snapshot for group %d from node %d claims to come from replica %d", groupID, from, m.GetFrom())

@@ -127,22 +127,40 @@ func (k ReplicaKind) String() string {
 	return "full"
 }
 
-const logReplicaBit = uint64(1) << 63
+// A raft replica ID is the node ID (low 32 bits), a generation (bits
+// 32-62) and the log replica flag (bit 63). The initial replicas of a group
+// are generation 0; a replica added later gets a new generation, so a node
+// removed from a group and added again is a different raft member, and
+// messages still in flight for or from its old incarnation are dropped
+// instead of being mistaken for the new one's.
+const (
+	logReplicaBit   = uint64(1) << 63
+	generationShift = 32
+	nodeMask        = uint64(1)<<generationShift - 1
+	generationMask  = uint64(1)<<(63-generationShift) - 1
+)
 
-// ReplicaID returns the raft ID of a node's replica of the given kind.
+// ReplicaID returns the raft ID of a node's initial (generation 0) replica
+// of the given kind.
 func ReplicaID(node transport.NodeID, kind ReplicaKind) uint64 {
+	return replicaIDGen(node, kind, 0)
+}
+
+func replicaIDGen(node transport.NodeID, kind ReplicaKind, gen uint64) uint64 {
+	id := uint64(node) | (gen&generationMask)<<generationShift
 	if kind == LogReplica {
-		return uint64(node) | logReplicaBit
+		id |= logReplicaBit
 	}
-	return uint64(node)
+	return id
 }
 
 // NodeOf returns the node and kind of a raft replica ID.
 func NodeOf(replica uint64) (transport.NodeID, ReplicaKind) {
+	kind := FullReplica
 	if replica&logReplicaBit != 0 {
-		return transport.NodeID(replica &^ logReplicaBit), LogReplica
+		kind = LogReplica
 	}
-	return transport.NodeID(replica), FullReplica
+	return transport.NodeID(replica & nodeMask), kind
 }
 
 // ReadMode selects how linearizable reads are served by a leader.
@@ -202,8 +220,8 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() error {
-	if c.NodeID == 0 || uint64(c.NodeID)&logReplicaBit != 0 {
-		return fmt.Errorf("multiraft: invalid node ID %d", c.NodeID)
+	if c.NodeID == 0 || uint64(c.NodeID) > nodeMask {
+		return fmt.Errorf("multiraft: invalid node ID %d (want 1 to 2^32-1)", c.NodeID)
 	}
 	if c.LogStore == nil {
 		return errors.New("multiraft: Config.LogStore is required")
@@ -258,9 +276,12 @@ type GroupStatus struct {
 	// Voters, Learners and LogReplicas list the membership by node; a log
 	// replica is a voter listed in LogReplicas.
 	Voters, Learners, LogReplicas []transport.NodeID
+	// ReplicaIDs maps each member node to its replica's raft ID (what a
+	// joining replica must be created with).
+	ReplicaIDs map[transport.NodeID]uint64
 	// Quiesced reports that the group is not ticking.
 	Quiesced bool
 	// Match is, on the leader, the highest index known replicated on each
-	// replica (by raft replica ID).
-	Match map[uint64]uint64
+	// replica, by node.
+	Match map[transport.NodeID]uint64
 }

@@ -65,6 +65,7 @@ type Node struct {
 	tr          *memnet.Transport
 	ticker      clock.Ticker
 	kinds       map[uint64]multiraft.ReplicaKind
+	replicaIDs  map[uint64]uint64
 	sms         map[uint64]*KV
 	disks       map[uint64]*KVDisk
 }
@@ -82,6 +83,8 @@ type Cluster struct {
 	Nodes []*Node
 	trace []string
 	cut   map[[2]transport.NodeID]bool
+	// churning marks groups with a membership change in flight.
+	churning map[uint64]bool
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -127,7 +130,7 @@ func NewCluster(opts Options) (*Cluster, error) {
 	}
 	for i := 1; i <= opts.Nodes; i++ {
 		id := transport.NodeID(i)
-		n := &Node{ID: id, Store: memlog.New(), kinds: map[uint64]multiraft.ReplicaKind{},
+		n := &Node{ID: id, Store: memlog.New(), kinds: map[uint64]multiraft.ReplicaKind{}, replicaIDs: map[uint64]uint64{},
 			sms: map[uint64]*KV{}, disks: map[uint64]*KVDisk{}}
 		tr, err := net.Join(id)
 		if err != nil {
@@ -138,7 +141,7 @@ func NewCluster(opts Options) (*Cluster, error) {
 			return nil, err
 		}
 		for g := 1; g <= opts.Groups && i <= opts.Replicas; g++ {
-			if err := c.AddReplica(id, uint64(g), multiraft.FullReplica, peers); err != nil {
+			if err := c.AddReplica(id, uint64(g), multiraft.FullReplica, peers, 0); err != nil {
 				return nil, err
 			}
 		}
@@ -208,11 +211,12 @@ func (c *Cluster) start(n *Node, tr *memnet.Transport) error {
 	return nil
 }
 
-// AddReplica hosts a group on a node: bootstrapped with peers, or empty
-// (nil peers) to join through a snapshot.
-func (c *Cluster) AddReplica(id transport.NodeID, group uint64, kind multiraft.ReplicaKind, peers []transport.NodeID) error {
+// AddReplica hosts a group on a node: bootstrapped with peers, restarted
+// from its LogStore, or joining as the replica an AddLearner change
+// returned (replicaID).
+func (c *Cluster) AddReplica(id transport.NodeID, group uint64, kind multiraft.ReplicaKind, peers []transport.NodeID, replicaID uint64) error {
 	n := c.Node(id)
-	gc := multiraft.GroupConfig{Group: group, Kind: kind, Peers: peers}
+	gc := multiraft.GroupConfig{Group: group, Kind: kind, Peers: peers, ReplicaID: replicaID}
 	if kind == multiraft.FullReplica {
 		kv := NewKV(n.disks[group], c.Opts.SyncEvery)
 		n.disks[group] = kv.Disk()
@@ -220,6 +224,10 @@ func (c *Cluster) AddReplica(id transport.NodeID, group uint64, kind multiraft.R
 		gc.StateMachine = kv
 	}
 	n.kinds[group] = kind
+	if replicaID == 0 {
+		replicaID = multiraft.ReplicaID(id, kind) // an initial replica
+	}
+	n.replicaIDs[group] = replicaID
 	return n.Core.AddGroup(gc)
 }
 
@@ -227,6 +235,7 @@ func (c *Cluster) AddReplica(id transport.NodeID, group uint64, kind multiraft.R
 func (c *Cluster) DropReplica(id transport.NodeID, group uint64) error {
 	n := c.Node(id)
 	delete(n.kinds, group)
+	delete(n.replicaIDs, group)
 	delete(n.sms, group)
 	delete(n.disks, group)
 	return n.Core.RemoveGroup(group)
@@ -267,7 +276,7 @@ func (c *Cluster) Restart(id transport.NodeID) error {
 	}
 	slices.Sort(groups)
 	for _, g := range groups {
-		if err := c.AddReplica(id, g, n.kinds[g], nil); err != nil {
+		if err := c.AddReplica(id, g, n.kinds[g], nil, n.replicaIDs[g]); err != nil {
 			return fmt.Errorf("sim: restart node %d group %d: %w", id, g, err)
 		}
 	}

@@ -111,3 +111,24 @@ func TestSimulationIsDeterministic(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, a.Trace, b.Trace, "different seeds must explore different schedules")
 }
+
+// TestLinearizableWithMembershipChanges adds a fourth node and keeps
+// changing each group's membership (learners added on nodes that were
+// members before, promoted, voters removed) under the same faults.
+func TestLinearizableWithMembershipChanges(t *testing.T) {
+	completed, changes := 0, 0
+	for _, seed := range seeds() {
+		res, err := sim.RunChaos(sim.ChaosOptions{Seed: seed, Membership: true})
+		require.NoError(t, err, replay("TestLinearizableWithMembershipChanges", seed))
+		result, _ := porcupine.CheckOperationsVerbose(sim.KVModel, res.History, 10*time.Second)
+		require.Equal(t, porcupine.Ok, result, "seed %d: history not linearizable\n%s", seed, replay("TestLinearizableWithMembershipChanges", seed))
+		completed += res.Completed
+		for _, l := range res.Trace {
+			if strings.Contains(l, "membership group") && strings.HasSuffix(l, "<nil>") {
+				changes++
+			}
+		}
+	}
+	t.Logf("%d operations completed, %d membership changes applied", completed, changes)
+	require.Positive(t, changes)
+}

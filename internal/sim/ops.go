@@ -73,37 +73,52 @@ func (c *Cluster) ProposeToLeader(group uint64, cmd []byte, timeout time.Duratio
 	return 0, nil, ErrTimeout
 }
 
-func (c *Cluster) atLeader(group uint64, timeout time.Duration, submit func(core *multiraft.Core, done func(error))) error {
+func (c *Cluster) atLeader(group uint64, timeout time.Duration, submit func(core *multiraft.Core, done func(uint64, error))) (uint64, error) {
 	deadline := c.Clock.Now().Add(timeout)
 	for c.Clock.Now().Before(deadline) {
 		lead := c.Leader(group)
 		if lead == 0 {
 			if err := c.Step(); err != nil {
-				return err
+				return 0, err
 			}
 			continue
 		}
 		var result error
+		var replica uint64
 		done := false
-		submit(c.Node(lead).Core, func(err error) { result, done = err, true })
+		submit(c.Node(lead).Core, func(r uint64, err error) { replica, result, done = r, err, true })
 		if err := c.await(deadline.Sub(c.Clock.Now()), &done); err != nil {
-			return err
+			return 0, err
 		}
 		if !errors.Is(result, multiraft.ErrNotLeader) && !errors.Is(result, multiraft.ErrLeaderChanged) {
-			return result
+			return replica, result
 		}
 	}
-	return ErrTimeout
+	return 0, ErrTimeout
 }
 
-// ChangeReplicas applies a membership change through the group's leader.
-func (c *Cluster) ChangeReplicas(group uint64, ch multiraft.ReplicaChange, timeout time.Duration) error {
-	return c.atLeader(group, timeout, func(core *multiraft.Core, done func(error)) { core.ChangeReplicas(group, ch, done) })
+// ChangeReplicas applies a membership change through the group's leader
+// and returns the raft ID of the replica concerned.
+func (c *Cluster) ChangeReplicas(group uint64, ch multiraft.ReplicaChange, timeout time.Duration) (uint64, error) {
+	return c.atLeader(group, timeout, func(core *multiraft.Core, done func(uint64, error)) { core.ChangeReplicas(group, ch, done) })
+}
+
+// AddLearner adds a learner of the given kind on node through the leader,
+// then hosts the joining replica there.
+func (c *Cluster) AddLearner(group uint64, node transport.NodeID, kind multiraft.ReplicaKind, timeout time.Duration) error {
+	replica, err := c.ChangeReplicas(group, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: node, Kind: kind}, timeout)
+	if err != nil {
+		return err
+	}
+	return c.AddReplica(node, group, kind, nil, replica)
 }
 
 // TransferLeadership asks the group's leader to hand over to node to.
 func (c *Cluster) TransferLeadership(group uint64, to transport.NodeID, timeout time.Duration) error {
-	return c.atLeader(group, timeout, func(core *multiraft.Core, done func(error)) { core.TransferLeadership(group, to, done) })
+	_, err := c.atLeader(group, timeout, func(core *multiraft.Core, done func(uint64, error)) {
+		core.TransferLeadership(group, to, func(err error) { done(0, err) })
+	})
+	return err
 }
 
 // Status returns a live node's status of a group.

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -20,6 +21,10 @@ type ChaosOptions struct {
 	ReadMode multiraft.ReadMode
 	// Quiet disables faults (a control run).
 	Quiet bool
+	// Membership adds a fourth node and keeps changing each group's
+	// membership (add a learner, promote it, remove a voter) under the
+	// faults.
+	Membership bool
 }
 
 // ChaosResult is what one seed of RunChaos produced.
@@ -48,9 +53,14 @@ func RunChaos(opts ChaosOptions) (*ChaosResult, error) {
 		faults = memnet.Faults{}
 	}
 	seedRng := uint64(opts.Seed)
+	nodes := 3
+	if opts.Membership {
+		nodes = 4
+	}
 	c, err := NewCluster(Options{
 		Seed:             opts.Seed,
-		Nodes:            3,
+		Nodes:            nodes,
+		Replicas:         3,
 		Groups:           2,
 		Faults:           faults,
 		LogRetainEntries: 20 + seedRng%40,
@@ -68,6 +78,9 @@ func RunChaos(opts ChaosOptions) (*ChaosResult, error) {
 	for c.Clock.Now().Before(end) {
 		if !opts.Quiet {
 			c.injectFault(res)
+		}
+		if opts.Membership && c.Rng.Float64() < 0.01 {
+			c.changeMembership(res)
 		}
 		w.Tick(true)
 		if err := c.Step(); err != nil {
@@ -94,7 +107,12 @@ func RunChaos(opts ChaosOptions) (*ChaosResult, error) {
 	if w.Busy() {
 		return nil, fmt.Errorf("sim: seed %d: clients still busy after recovery", opts.Seed)
 	}
-	converged, err := c.RunUntil(10*time.Second, c.converged)
+	converged, err := c.RunUntil(10*time.Second, func() bool {
+		if opts.Membership {
+			c.reconcileAll()
+		}
+		return c.converged()
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -105,37 +123,133 @@ func RunChaos(opts ChaosOptions) (*ChaosResult, error) {
 	return res, nil
 }
 
-// converged reports whether every group has a leader and all its replicas
-// applied the same commands to the same state.
+// converged reports whether every group has a leader and all its members
+// (by the leader's membership) applied the same commands to the same state.
 func (c *Cluster) converged() bool {
 	for g := uint64(1); g <= uint64(c.Opts.Groups); g++ {
-		if c.Leader(g) == 0 {
+		lead := c.Leader(g)
+		if lead == 0 {
 			return false
 		}
-		var applied uint64
-		var digest string
-		for i, n := range c.Nodes {
+		st, err := c.Status(lead, g)
+		if err != nil {
+			return false
+		}
+		want := c.Node(lead).KV(g).Digest()
+		for _, id := range append(st.Voters, st.Learners...) {
+			n := c.Node(id)
 			if !n.Up {
 				return false
 			}
-			st, err := n.Core.Status(g)
-			if err != nil {
-				return false
-			}
-			kv := n.KV(g)
-			if kv == nil {
-				return false
-			}
-			if i == 0 {
-				applied, digest = st.Applied, kv.Digest()
-				continue
-			}
-			if st.Applied != applied || kv.Digest() != digest {
+			mine, err := n.Core.Status(g)
+			if err != nil || n.KV(g) == nil || mine.Applied != st.Applied || n.KV(g).Digest() != want {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// reconcile hosts every member of a group, by the leader's membership,
+// whose node does not host it (its AddLearner outcome was unknown, or it was
+// added while the node was down), as an operator or the autoadmin would.
+func (c *Cluster) reconcile(g uint64, st multiraft.GroupStatus) {
+	// Reconcile first: a member whose node does not host it (its AddLearner
+	// outcome was unknown, or it was added while the node was down) is
+	// hosted now, as an operator or the autoadmin would.
+	for node, replica := range st.ReplicaIDs {
+		n := c.Node(node)
+		if n.replicaIDs[g] == replica && (n.Up || n.kinds[g] == multiraft.FullReplica) {
+			if _, hosted := n.kinds[g]; hosted {
+				continue
+			}
+		}
+		if !n.Up {
+			n.kinds[g], n.replicaIDs[g] = multiraft.FullReplica, replica
+			delete(n.disks, g)
+			continue
+		}
+		if _, hosted := n.kinds[g]; hosted {
+			_ = c.DropReplica(node, g)
+		}
+		if err := c.AddReplica(node, g, multiraft.FullReplica, nil, replica); err != nil {
+			c.Tracef("host replica group %d node %d: %v", g, node, err)
+		}
+	}
+}
+
+// reconcileAll reconciles every group that has a leader.
+func (c *Cluster) reconcileAll() {
+	for g := uint64(1); g <= uint64(c.Opts.Groups); g++ {
+		if lead := c.Leader(g); lead != 0 {
+			if st, err := c.Status(lead, g); err == nil {
+				c.reconcile(g, st)
+			}
+		}
+	}
+}
+
+// changeMembership takes one step of membership churn on a random group:
+// promote a learner, else remove a voter from four, else add a learner on a
+// node outside the group (replacing whatever stale replica it held).
+func (c *Cluster) changeMembership(res *ChaosResult) {
+	g := uint64(1 + c.Rng.IntN(c.Opts.Groups))
+	if c.churning == nil {
+		c.churning = map[uint64]bool{}
+	}
+	lead := c.Leader(g)
+	if lead == 0 || c.churning[g] {
+		return
+	}
+	st, err := c.Status(lead, g)
+	if err != nil {
+		return
+	}
+	c.reconcile(g, st)
+	var ch multiraft.ReplicaChange
+	switch {
+	case len(st.Learners) > 0:
+		ch = multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: st.Learners[0]}
+	case len(st.Voters) >= 4:
+		victim := st.Voters[c.Rng.IntN(len(st.Voters))]
+		if victim == lead {
+			return
+		}
+		ch = multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: victim}
+	default:
+		var outside []transport.NodeID
+		for _, n := range c.Nodes {
+			if n.Up && !slices.Contains(st.Voters, n.ID) {
+				outside = append(outside, n.ID)
+			}
+		}
+		if len(outside) == 0 {
+			return
+		}
+		node := outside[c.Rng.IntN(len(outside))]
+		if _, hosted := c.Node(node).kinds[g]; hosted {
+			_ = c.DropReplica(node, g)
+		}
+		ch = multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: node}
+	}
+	c.churning[g] = true
+	res.Faults++
+	c.Node(lead).Core.ChangeReplicas(g, ch, func(replica uint64, err error) {
+		c.churning[g] = false
+		c.Tracef("membership group %d type %d node %d: %v", g, ch.Type, ch.Node, err)
+		if err != nil || ch.Type != multiraft.AddLearner {
+			return
+		}
+		if n := c.Node(ch.Node); !n.Up {
+			// Hosted when the node restarts.
+			n.kinds[g], n.replicaIDs[g] = multiraft.FullReplica, replica
+			delete(n.disks, g)
+			return
+		}
+		if err := c.AddReplica(ch.Node, g, multiraft.FullReplica, nil, replica); err != nil {
+			c.Tracef("host learner group %d node %d: %v", g, ch.Node, err)
+		}
+	})
 }
 
 func (c *Cluster) down() int {
