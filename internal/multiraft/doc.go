@@ -33,9 +33,13 @@
 //
 // # Replicas
 //
-// A replica is identified in raft by its node ID; a log replica by its node
-// ID with bit 63 set (see ReplicaID), so a group may hold a node's log
-// replica and later its full replica without reusing a raft ID. A log replica
+// A replica's raft ID holds its node ID, a generation and a log-replica flag
+// (see ReplicaID). The initial replicas of a group are generation 0; every
+// replica added later (AddLearner) gets a new generation chosen by the
+// leader, and the joining replica is created with that ID. So a node removed
+// from a group and added again is a new raft member: messages still in
+// flight to or from its old incarnation are dropped, never taken for the new
+// one's (which could make a leader count an empty replica's log). A log replica
 // persists the log and votes, but never applies commands, refuses
 // leadership transfers and serves no proposal or read. It joins with a
 // snapshot that carries only an index, a term and the membership.
