@@ -383,6 +383,9 @@ func render(neg bool, digits string, exp int64) string {
 // Compare parses two number texts and returns -1, 0 or +1 as a is less than,
 // equal to or greater than b.
 func Compare(a, b string) (int, error) {
+	if isCanonical(a) && isCanonical(b) {
+		return compareCanonical(a, b), nil
+	}
 	x, err := Parse(a)
 	if err != nil {
 		return 0, err
@@ -506,4 +509,78 @@ func TextByteSize(text string) int {
 		return 1
 	}
 	return byteSize(sh.neg, sh.ndigits(), sh.exp)
+}
+
+// isCanonical reports whether text has the shape Canonical returns: an
+// optional "-", an integer part without leading zeros (or a lone "0"), and
+// an optional fraction without trailing zeros; "0" itself has no sign. It
+// does not check DynamoDB's digit and range limits, which do not matter for
+// ordering.
+func isCanonical(text string) bool {
+	s := text
+	if s == "" {
+		return false
+	}
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	intEnd := 0
+	for intEnd < len(s) && s[intEnd] >= '0' && s[intEnd] <= '9' {
+		intEnd++
+	}
+	if intEnd == 0 || (intEnd > 1 && s[0] == '0') {
+		return false
+	}
+	if intEnd == len(s) {
+		return !(neg && s == "0")
+	}
+	if s[intEnd] != '.' || intEnd+1 == len(s) || s[len(s)-1] == '0' {
+		return false
+	}
+	for i := intEnd + 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// compareCanonical orders two canonical texts without parsing them: by sign,
+// then by the length of the integer part, then digit by digit. With no
+// leading zeros in the integer part and no trailing zeros in the fraction,
+// plain byte order of the parts is numeric order.
+func compareCanonical(a, b string) int {
+	aNeg, bNeg := a[0] == '-', b[0] == '-'
+	switch {
+	case aNeg && !bNeg:
+		return -1
+	case !aNeg && bNeg:
+		return 1
+	case aNeg:
+		return compareMagnitude(b[1:], a[1:])
+	}
+	return compareMagnitude(a, b)
+}
+
+func compareMagnitude(a, b string) int {
+	aInt, aFrac := splitPoint(a)
+	bInt, bFrac := splitPoint(b)
+	if len(aInt) != len(bInt) {
+		if len(aInt) < len(bInt) {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(aInt, bInt); c != 0 {
+		return c
+	}
+	return strings.Compare(aFrac, bFrac)
+}
+
+func splitPoint(s string) (intPart, frac string) {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
 }
