@@ -963,6 +963,9 @@ func (c *Core) Process() (bool, error) {
 	c.flushOutbox()
 
 	for _, it := range items {
+		if it.g.destroyed { // by a callback of an earlier group's apply
+			continue
+		}
 		if err := c.apply(it.g, &it.rd); err != nil {
 			c.fail(err)
 			return true, c.failed
