@@ -243,9 +243,8 @@ func TestDecideConsumptionKeyIsStrictlyInsideTheRange(t *testing.T) {
 		s, err := NewSampler(Options{Samples: 32, Seed: uint64(trial)}, epoch)
 		require.NoError(t, err)
 		keys := 1 + rng.IntN(6)
-		for i := range 200 {
+		for range 200 {
 			s.RecordWrite(u64Key(uint64(10+rng.IntN(keys))), 1+rng.Float64(), epoch.Add(time.Duration(rng.IntN(1000))*time.Millisecond))
-			_ = i
 		}
 		r := Range{Start: u64Key(uint64(8 + rng.IntN(4))), End: u64Key(uint64(12 + rng.IntN(6)))}
 		d, err := DecideConsumption(ConsumptionInput{Range: r, Load: s.Load(epoch.Add(time.Second)), Writes: writesBusy},

@@ -317,7 +317,8 @@ func (s *Sampler) Load(now time.Time) Load {
 	recentFrom := n - int64(load.RecentWindow)
 	scale := math.Exp(-shift)
 
-	var all []sampled
+	all := make([]sampled, 0, len(s.reads.slots)+len(s.writes.slots))
+	keyBytes := 0
 	for _, r := range []*reservoir{&s.reads, &s.writes} {
 		write := r == &s.writes
 		totals := Totals{Load: r.total * scale, RightEdge: r.rightEdge * scale, LeftEdge: r.leftEdge * scale}
@@ -334,6 +335,7 @@ func (s *Sampler) Load(now time.Time) Load {
 		}
 		for i := range slots {
 			sl := &slots[i]
+			keyBytes += len(sl.key)
 			all = append(all, sampled{
 				key:      sl.key,
 				estimate: math.Exp(max(sl.lnw, lnTau) - shift),
@@ -344,9 +346,13 @@ func (s *Sampler) Load(now time.Time) Load {
 	}
 	slices.SortFunc(all, func(a, b sampled) int { return bytes.Compare(a.key, b.key) })
 	load.Samples = len(all)
+	load.Keys = make([]KeyLoad, 0, len(all))
+	arena := make([]byte, 0, keyBytes) // one allocation for every key copied out
 	for _, a := range all {
 		if len(load.Keys) == 0 || !bytes.Equal(load.Keys[len(load.Keys)-1].Key, a.key) {
-			load.Keys = append(load.Keys, KeyLoad{Key: bytes.Clone(a.key)})
+			start := len(arena)
+			arena = append(arena, a.key...)
+			load.Keys = append(load.Keys, KeyLoad{Key: arena[start:len(arena):len(arena)]})
 		}
 		k := &load.Keys[len(load.Keys)-1]
 		if a.write {
