@@ -754,3 +754,22 @@ func TestAsyncChaosNeverStrandsCallers(t *testing.T) {
 	require.Positive(t, st.Calls)
 	require.Positive(t, st.Dropped)
 }
+
+func TestLinkFaultsApplyToTheirDirectedLinkOnly(t *testing.T) {
+	c := newCluster(t, memnet.Options{Stepped: true}, 1, 2, 3)
+	require.NoError(t, c.net.SetLinkFaults(1, 2, memnet.Faults{Drop: 1}))
+	require.NoError(t, c.net.SetLinkFaults(3, 1, memnet.Faults{Duplicate: 1}))
+	for range 10 {
+		c.nodes[1].Send(2, msg(12))
+		c.nodes[2].Send(1, msg(21))
+		c.nodes[1].Send(3, msg(13))
+		c.nodes[3].Send(1, msg(31))
+	}
+	c.net.DeliverAll()
+	require.Zero(t, c.recs[2].count(), "1→2 drops everything")
+	require.Equal(t, 10, c.recs[3].count(), "1→3 keeps the defaults")
+	require.Equal(t, 30, c.recs[1].count(), "2→1 delivers once, 3→1 twice")
+	st := c.net.Stats()
+	require.Equal(t, uint64(10), st.Dropped)
+	require.Equal(t, uint64(10), st.Duplicated)
+}
