@@ -1,6 +1,8 @@
 package partition
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"path/filepath"
 	"testing"
 
@@ -199,4 +201,10 @@ func engineDump(t testing.TB, e storage.Engine) (map[string]string, map[uint64][
 	metas, err := e.Metas()
 	require.NoError(t, err)
 	return data, metas
+}
+
+func uvarint(v uint64) []byte { return binary.AppendUvarint(nil, v) }
+
+func crc32c(b []byte) []byte {
+	return binary.LittleEndian.AppendUint32(nil, crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
 }
