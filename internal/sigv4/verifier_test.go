@@ -446,9 +446,11 @@ func BenchmarkVerify(b *testing.B) {
 	r, body := signedRequest(b, defaultSignOpts())
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
+	start := processCPU()
 	for b.Loop() {
 		if _, err := v.Verify(r, body); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, start)
 }
