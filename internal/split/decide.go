@@ -314,8 +314,9 @@ type ConsumptionInput struct {
 // the split key would leave the left side without load; and when more than
 // WalkShare of the recent load lies on one side of the split key. Otherwise
 // it splits at the sampled key that leaves the two sides' load closest to
-// equal. It returns an error wrapping ErrInvalid for a bad policy, range or
-// consumption figure.
+// equal. It returns an error wrapping ErrInvalid for a bad policy, range,
+// consumption figure or load (keys out of order, amounts negative or not
+// finite).
 func DecideConsumption(in ConsumptionInput, p Policy) (Decision, error) {
 	p, err := p.withDefaults()
 	if err != nil {
@@ -332,6 +333,10 @@ func DecideConsumption(in ConsumptionInput, p Policy) (Decision, error) {
 			return Decision{}, fmt.Errorf("%w: %s consumption %v of limit %v for %v: figures must be finite and not negative",
 				ErrInvalid, c.kind, c.c.Consumed, c.c.Limit, c.c.For)
 		}
+	}
+
+	if err := checkLoad(in.Load); err != nil {
+		return Decision{}, err
 	}
 
 	readHot := triggered(in.Reads, p)
@@ -446,6 +451,29 @@ func DecideConsumption(in ConsumptionInput, p Policy) (Decision, error) {
 func checkRange(r Range) error {
 	if r.End != nil && bytes.Compare(r.Start, r.End) >= 0 {
 		return fmt.Errorf("%w: range start %x is not below its end %x", ErrInvalid, r.Start, r.End)
+	}
+	return nil
+}
+
+// checkLoad checks a Load a host may have built by hand: keys in strictly
+// ascending order, loads finite and not negative.
+func checkLoad(load Load) error {
+	for i, k := range load.Keys {
+		if i > 0 && bytes.Compare(load.Keys[i-1].Key, k.Key) >= 0 {
+			return fmt.Errorf("%w: load key %d %x is not above the key before it", ErrInvalid, i, k.Key)
+		}
+		for _, v := range []float64{k.Read, k.Write, k.RecentRead, k.RecentWrite} {
+			if !finiteNonNegative(v) {
+				return fmt.Errorf("%w: load of key %x is %v, not a finite amount", ErrInvalid, k.Key, v)
+			}
+		}
+	}
+	for _, t := range []Totals{load.Reads, load.Writes} {
+		for _, v := range []float64{t.Load, t.RightEdge, t.LeftEdge} {
+			if !finiteNonNegative(v) {
+				return fmt.Errorf("%w: load total %v is not a finite amount", ErrInvalid, v)
+			}
+		}
 	}
 	return nil
 }

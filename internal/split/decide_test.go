@@ -278,6 +278,13 @@ func TestDecideConsumptionRejectsBadInput(t *testing.T) {
 		{"infinite limit", ConsumptionInput{Load: load, Writes: Consumption{Limit: math.Inf(1)}}, Policy{}, "write consumption"},
 		{"NaN consumption", ConsumptionInput{Load: load, Writes: Consumption{Consumed: math.NaN(), Limit: 1}}, Policy{}, "write consumption"},
 		{"negative duration", ConsumptionInput{Load: load, Reads: Consumption{Limit: 1, For: -1}}, Policy{}, "read consumption"},
+		{"load keys out of order", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("b")}, {Key: []byte("a")}}}}, Policy{},
+			"load key 1 61 is not above"},
+		{"load keys repeated", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a")}, {Key: []byte("a")}}}}, Policy{},
+			"not above the key before it"},
+		{"negative key load", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), Write: -1}}}}, Policy{}, "load of key 61"},
+		{"NaN recent load", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), RecentRead: math.NaN()}}}}, Policy{}, "load of key 61"},
+		{"infinite total", ConsumptionInput{Load: Load{Writes: Totals{RightEdge: math.Inf(1)}}}, Policy{}, "load total"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := DecideConsumption(tc.in, tc.policy)

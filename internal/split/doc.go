@@ -68,6 +68,16 @@
 // written next lies beyond any split key chosen from the past, so the right
 // (or left) child would receive the whole load: the split cannot help.
 //
+// The edges are those of every key accessed, so appends to one item
+// collection that sits below other keys in use never make a new edge of the
+// whole partition. The decision therefore also looks at where the load goes
+// now: the accesses of the recent window (the last quarter of a half-life)
+// estimated from the sample. When nearly all of it lies on one side of the
+// load median, the load is walking the key range, and a split at the median
+// would hand one child all the load to come. (A hot range that jumped
+// elsewhere looks the same until the old load decays, and is refused for
+// the same reason: the split would not divide the load to come.)
+//
 // # Decisions
 //
 // DecideSize splits at the key that halves the bytes of a partition once it

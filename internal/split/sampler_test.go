@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -261,4 +262,33 @@ func TestSamplerMemoryOfAnIdleKindIsZero(t *testing.T) {
 	require.Zero(t, s.MemoryBytes())
 	s.RecordRead(u64Key(1), 1, epoch)
 	require.Equal(t, (DefaultSamples+1)*SlotOverhead+8+2*8, s.MemoryBytes())
+}
+
+// Reads recorded from many goroutines while another takes Loads: the race
+// detector checks the locking, and every access is counted.
+func TestSamplerIsSafeForConcurrentUse(t *testing.T) {
+	s, err := NewSampler(Options{Samples: 64, Seed: 1}, epoch)
+	require.NoError(t, err)
+	const writers, each = 4, 2000
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				s.RecordRead(u64Key(uint64(w*each+i)), 1, epoch)
+			}
+		}()
+	}
+	largest := 0
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 50 {
+			largest = max(largest, s.Load(epoch).Samples)
+		}
+	}()
+	wg.Wait()
+	require.LessOrEqual(t, largest, 64)
+	require.InDelta(t, writers*each, s.Load(epoch).Reads.Load, 1e-6)
 }
