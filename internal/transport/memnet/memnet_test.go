@@ -426,20 +426,29 @@ func TestSteppedReorderOnlyWithReorderFault(t *testing.T) {
 	}
 }
 
-// simulate runs a small seeded conversation in stepped mode and returns the
-// order in which the harness delivered it.
+// simulate runs a small seeded conversation in stepped mode, with a
+// partition and a crash and restart on the way, and returns the journal of
+// every delivery across all nodes, in the order the harness made them.
 func simulate(t *testing.T, seed uint64) []string {
 	c := newCluster(t, memnet.Options{Seed: seed, Stepped: true,
 		Faults: memnet.Faults{Drop: 0.1, Duplicate: 0.1, Reorder: 0.3}}, 1, 2, 3)
-	for id, rec := range c.recs {
-		node := c.nodes[id]
+	var journal []string // appended on the harness goroutine only
+	hook := func(id transport.NodeID, rec *recorder, node *memnet.Transport) {
 		rec.onMessages = func(from transport.NodeID, msgs []transport.GroupMessage) {
 			for _, m := range msgs {
+				journal = append(journal, fmt.Sprintf("%d→%d i%d", from, id, m.Message.GetIndex()))
 				if idx := m.Message.GetIndex(); idx < 40 {
 					node.Send(from, msg(idx+1)) // answer, so the conversation feeds itself
 				}
 			}
 		}
+		rec.callFunc = func(_ context.Context, from transport.NodeID, req []byte) ([]byte, error) {
+			journal = append(journal, fmt.Sprintf("%d→%d call %s", from, id, req))
+			return req, nil
+		}
+	}
+	for id, rec := range c.recs {
+		hook(id, rec, c.nodes[id])
 	}
 	for _, from := range []transport.NodeID{1, 2, 3} {
 		for _, to := range []transport.NodeID{1, 2, 3} {
@@ -451,7 +460,25 @@ func simulate(t *testing.T, seed uint64) []string {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	var calls []chan error
-	for step := 0; c.net.Pending() > 0; step++ {
+	for step := 0; c.net.Pending() > 0 || step < 130; step++ {
+		switch step {
+		case 30:
+			c.net.Partition(1, 2)
+		case 50:
+			c.net.Heal()
+		case 60:
+			require.NoError(t, c.net.Crash(2))
+			journal = append(journal, "crash 2")
+		case 120:
+			tr, err := c.net.Restart(2)
+			require.NoError(t, err)
+			rec := newRecorder(2)
+			hook(2, rec, tr)
+			require.NoError(t, tr.Start(rec))
+			tr.Send(1, msg(0))
+			tr.Send(3, msg(0))
+			journal = append(journal, "restart 2")
+		}
 		if step%25 == 0 {
 			// A call issued mid-run reaches the queue before the harness goes
 			// on; the harness serves it whenever its generator picks it.
@@ -469,17 +496,15 @@ func simulate(t *testing.T, seed uint64) []string {
 	for _, done := range calls {
 		require.NoError(t, <-done)
 	}
-	var order []string
-	for _, id := range []transport.NodeID{1, 2, 3} {
-		order = append(order, c.recs[id].log...)
-	}
-	return order
+	st := c.net.Stats()
+	return append(journal, fmt.Sprintf("stats %+v", st))
 }
 
 func TestSteppedModeReplaysIdenticallyForASeed(t *testing.T) {
 	first := simulate(t, 11)
 	second := simulate(t, 11)
 	require.Greater(t, len(first), 50, "the scenario must exercise the network")
+	require.Contains(t, first, "restart 2")
 	require.Equal(t, first, second, "same seed, same deliveries in the same order")
 	require.NotEqual(t, first, simulate(t, 12), "another seed gives another schedule")
 }
