@@ -42,14 +42,14 @@ var (
 	crcTable   = crc32.MakeTable(crc32.Castagnoli)
 )
 
-// ProtocolError reports bytes from a peer that break the wire protocol. The
+// protocolError reports bytes from a peer that break the wire protocol. The
 // connection they came on is closed.
-type ProtocolError struct{ Reason string }
+type protocolError struct{ Reason string }
 
-func (e *ProtocolError) Error() string { return "tcpnet: protocol error: " + e.Reason }
+func (e *protocolError) Error() string { return "tcpnet: protocol error: " + e.Reason }
 
 func protocolErrorf(format string, args ...any) error {
-	return &ProtocolError{Reason: fmt.Sprintf(format, args...)}
+	return &protocolError{Reason: fmt.Sprintf(format, args...)}
 }
 
 // frame is one decoded frame. payload is owned by the reader's caller.

@@ -37,7 +37,7 @@ func TestFrameRoundTrip(t *testing.T) {
 				flipped := bytes.Clone(wire)
 				flipped[bit/8] ^= 1 << (bit % 8)
 				_, err := readFrame(bufio.NewReader(bytes.NewReader(flipped)), 1<<20)
-				var perr *ProtocolError
+				var perr *protocolError
 				require.ErrorAs(t, err, &perr, "bit %d", bit)
 			}
 		})

@@ -82,7 +82,7 @@ func (t *Transport) serveInbound(raw net.Conn) {
 	remote := raw.RemoteAddr().String()
 	conn, br, from, err := t.acceptHandshake(raw)
 	if err != nil {
-		var perr *ProtocolError
+		var perr *protocolError
 		if errors.As(err, &perr) {
 			t.protocolErrors.Add(1)
 		}
@@ -117,7 +117,7 @@ func (t *Transport) serveInbound(raw net.Conn) {
 			close(s.chunks)
 		}
 	}
-	var perr *ProtocolError
+	var perr *protocolError
 	switch {
 	case errors.As(err, &perr):
 		t.protocolErrors.Add(1)

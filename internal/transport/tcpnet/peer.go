@@ -220,7 +220,7 @@ func (p *peer) run() {
 			p.failAll(transport.ErrClosed, nil)
 			return
 		}
-		var perr *ProtocolError
+		var perr *protocolError
 		if errors.As(err, &perr) {
 			p.t.protocolErrors.Add(1)
 			p.t.log.Warn("tcpnet: closing connection after protocol error", "peer", uint64(p.id), "err", err)
