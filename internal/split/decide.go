@@ -252,7 +252,7 @@ type Policy struct {
 	// WalkShare is the share of the recent load on one side of the split
 	// key, in (0.5, 1], above which the split is refused.
 	WalkShare float64
-	// MinSamples is the fewest sampled accesses to decide on.
+	// MinSamples is the fewest sampled accesses in the range to decide on.
 	MinSamples int
 }
 
@@ -312,7 +312,8 @@ type ConsumptionInput struct {
 // key carries more than HotKeyShare of the load; when more than
 // SequentialShare of the load landed on a new edge of the key range; when
 // the split key would leave the left side without load; and when more than
-// WalkShare of the recent load lies on one side of the split key. Otherwise
+// WalkShare of the recent load lies on one side of the split key (checked
+// only when at least 24 recent accesses in the range were sampled). Otherwise
 // it splits at the sampled key that leaves the two sides' load closest to
 // equal. It returns an error wrapping ErrInvalid for a bad policy, range,
 // consumption figure or load (keys out of order, amounts negative or not
@@ -360,20 +361,23 @@ func DecideConsumption(in ConsumptionInput, p Policy) (Decision, error) {
 	keys := inRange(in.Load.Keys, in.Range)
 	weights := make([]float64, len(keys))
 	var total, recentTotal float64
+	samples, recentSamples := 0, 0
 	hot := -1
 	for i, k := range keys {
 		weights[i] = k.Read*readScale + k.Write*writeScale
 		total += weights[i]
 		recentTotal += k.RecentRead*readScale + k.RecentWrite*writeScale
+		samples += k.Samples
+		recentSamples += k.RecentSamples
 		if hot < 0 || weights[i] > weights[hot] {
 			hot = i
 		}
 	}
-	if in.Load.Samples < p.MinSamples || total <= 0 {
+	if samples < p.MinSamples || total <= 0 {
 		return Decision{
 			Reason: ReasonTooFewSamples,
-			Detail: fmt.Sprintf("%s, but the load sample holds %d accesses (%d keys in range), fewer than the %d a split needs",
-				what, in.Load.Samples, len(keys), p.MinSamples),
+			Detail: fmt.Sprintf("%s, but the load sample holds %d accesses in the range (%d keys), fewer than the %d a split needs",
+				what, samples, len(keys), p.MinSamples),
 		}, nil
 	}
 	d := Decision{HotKey: bytes.Clone(keys[hot].Key), HotKeyShare: weights[hot] / total}
@@ -422,7 +426,7 @@ func DecideConsumption(in ConsumptionInput, p Policy) (Decision, error) {
 		return d, nil
 	}
 
-	if in.Load.RecentSamples >= minRecentSamples && recentTotal > 0 {
+	if recentSamples >= minRecentSamples && recentTotal > 0 {
 		var recentRight float64
 		for _, k := range keys[best:] {
 			recentRight += k.RecentRead*readScale + k.RecentWrite*writeScale
@@ -456,11 +460,14 @@ func checkRange(r Range) error {
 }
 
 // checkLoad checks a Load a host may have built by hand: keys in strictly
-// ascending order, loads finite and not negative.
+// ascending order, loads finite and not negative, sample counts that add up.
 func checkLoad(load Load) error {
 	for i, k := range load.Keys {
 		if i > 0 && bytes.Compare(load.Keys[i-1].Key, k.Key) >= 0 {
 			return fmt.Errorf("%w: load key %d %x is not above the key before it", ErrInvalid, i, k.Key)
+		}
+		if k.Samples < 0 || k.RecentSamples < 0 || k.RecentSamples > k.Samples {
+			return fmt.Errorf("%w: key %x has %d samples, %d recent", ErrInvalid, k.Key, k.Samples, k.RecentSamples)
 		}
 		for _, v := range []float64{k.Read, k.Write, k.RecentRead, k.RecentWrite} {
 			if !finiteNonNegative(v) {

@@ -284,6 +284,9 @@ func TestDecideConsumptionRejectsBadInput(t *testing.T) {
 			"not above the key before it"},
 		{"negative key load", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), Write: -1}}}}, Policy{}, "load of key 61"},
 		{"NaN recent load", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), RecentRead: math.NaN()}}}}, Policy{}, "load of key 61"},
+		{"negative sample count", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), Samples: -1}}}}, Policy{}, "has -1 samples"},
+		{"more recent samples than samples", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), Samples: 1, RecentSamples: 2}}}}, Policy{},
+			"1 samples, 2 recent"},
 		{"infinite total", ConsumptionInput{Load: Load{Writes: Totals{RightEdge: math.Inf(1)}}}, Policy{}, "load total"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,8 +25,8 @@
 // (Duffield, Lund and Thorup, "Priority sampling for estimation of arbitrary
 // subset sums", J. ACM 2007) over forward-decayed weights (Cormode, Shkapenyuk,
 // Srivastava and Xu, "Forward decay", ICDE 2009). Each access gets the
-// priority w/r, where w is its units scaled by 2^((t-L)/HalfLife) for a fixed
-// landmark L and r is uniform in (0,1]; the sample holds the Samples
+// priority w/r, where w is its units scaled by 2^((t-L)/HalfLife) for a
+// landmark time L and r is uniform in (0,1]; the sample holds the Samples
 // accesses of highest priority, and τ, the next highest priority, turns each
 // sampled access into the estimate max(w, τ). The estimate of the load of
 // any set of keys (one key, the keys left of a candidate split, the keys of
@@ -35,6 +35,9 @@
 // in proportion to their weight. Because forward decay scales every weight
 // by the same factor as time passes, the sample need not be rebuilt when
 // time moves: old accesses lose priority against new ones by themselves.
+// (Weights grow exponentially with t, so every few hundred half-lives the
+// Sampler moves L forward and rescales what it holds, which changes no
+// estimate.)
 //
 // Why this and not a heavy-hitters sketch (space-saving, count-min): a split
 // for consumption needs the load median, a quantile of the load over the key
@@ -55,7 +58,11 @@
 //
 // for keys of at most K bytes (the last term is the two edge keys below;
 // K is the key length rounded up to Go's allocation size class), whatever
-// the number of distinct keys recorded. A kind never accessed costs nothing. MemoryBytes reports the
+// the number of distinct keys recorded. A kind never accessed costs nothing.
+// With the default 256 samples and keys of 64 bytes that is about 57 KB; a
+// slot's buffer keeps the capacity of the longest key it has held, so the
+// worst case, keys at DynamoDB's limits (a 2,048-byte partition key and a
+// 1,024-byte sort key, escaped, a little over 6 KB encoded), is about 3.2 MB. MemoryBytes reports the
 // current figure.
 //
 // # Sequential keys

@@ -251,13 +251,16 @@ func (s *Sampler) MemoryBytes() int {
 // the estimates of its sampled accesses. Read is in read capacity units,
 // Write in write capacity units; an access of u units t ago counts
 // u·2^(-t/HalfLife). RecentRead and RecentWrite are the parts from accesses
-// in the recent window.
+// in the recent window. Samples and RecentSamples count the sampled
+// accesses behind the figures, a measure of their precision.
 type KeyLoad struct {
-	Key         []byte
-	Read        float64
-	Write       float64
-	RecentRead  float64
-	RecentWrite float64
+	Key           []byte
+	Read          float64
+	Write         float64
+	RecentRead    float64
+	RecentWrite   float64
+	Samples       int
+	RecentSamples int
 }
 
 // Totals are exact decayed sums over every access of one kind recorded, not
@@ -355,6 +358,7 @@ func (s *Sampler) Load(now time.Time) Load {
 			load.Keys = append(load.Keys, KeyLoad{Key: arena[start:len(arena):len(arena)]})
 		}
 		k := &load.Keys[len(load.Keys)-1]
+		k.Samples++
 		if a.write {
 			k.Write += a.estimate
 		} else {
@@ -362,6 +366,7 @@ func (s *Sampler) Load(now time.Time) Load {
 		}
 		if a.recent {
 			load.RecentSamples++
+			k.RecentSamples++
 			if a.write {
 				k.RecentWrite += a.estimate
 			} else {

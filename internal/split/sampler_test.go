@@ -128,9 +128,19 @@ func TestSamplerLoadIsSortedDistinctAndCopied(t *testing.T) {
 	}
 	load := s.Load(epoch.Add(time.Second))
 	require.Equal(t, 128, load.Samples)
-	for i := 1; i < len(load.Keys); i++ {
-		require.Negative(t, bytes.Compare(load.Keys[i-1].Key, load.Keys[i].Key))
+	samples, recent := 0, 0
+	for i, k := range load.Keys {
+		if i > 0 {
+			require.Negative(t, bytes.Compare(load.Keys[i-1].Key, k.Key))
+		}
+		require.Positive(t, k.Samples)
+		samples += k.Samples
+		recent += k.RecentSamples
 	}
+	require.Equal(t, load.Samples, samples)
+	require.Equal(t, load.RecentSamples, recent)
+	// The recent window is the last 15 s; every access was in the last 1 s.
+	require.Equal(t, load.Samples, load.RecentSamples)
 	first := bytes.Clone(load.Keys[0].Key)
 	load.Keys[0].Key[0] ^= 0xFF
 	require.Equal(t, first, s.Load(epoch.Add(time.Second)).Keys[0].Key)
@@ -233,9 +243,6 @@ func memoryBound(samples, keyCap int) int {
 }
 
 func TestSamplerMemoryBoundHoldsWithOneMillionDistinctKeys(t *testing.T) {
-	if testing.Short() {
-		t.Skip("records a million keys")
-	}
 	for _, samples := range []int{16, DefaultSamples} {
 		s, err := NewSampler(Options{Samples: samples, Seed: 8}, epoch)
 		require.NoError(t, err)
