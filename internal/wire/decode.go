@@ -138,6 +138,7 @@ type decoder struct {
 	pos     int
 	invalid error
 	attr    string // top-level attribute being decoded, for AttributeError
+	scratch []byte // decoded base64, reused
 }
 
 func serialization(msg string) error { return &dberr.SerializationException{Message: msg} }
@@ -368,8 +369,15 @@ func valueMismatch(k kind) error {
 
 // str reads a JSON string at pos.
 func (d *decoder) str() (string, error) {
+	b, err := d.strBytes()
+	return string(b), err
+}
+
+// strBytes reads a JSON string at pos. Without escapes the result aliases
+// the input and must be copied before it is kept.
+func (d *decoder) strBytes() ([]byte, error) {
 	if d.peek() != '"' {
-		return "", syntaxError()
+		return nil, syntaxError()
 	}
 	start := d.pos + 1
 	i := start
@@ -379,25 +387,34 @@ func (d *decoder) str() (string, error) {
 			s := d.data[start:i]
 			d.pos = i + 1
 			if utf8.Valid(s) {
-				return string(s), nil
+				return s, nil
 			}
-			return string([]rune(string(s))), nil // invalid bytes become U+FFFD
+			return []byte(string([]rune(string(s)))), nil // invalid bytes become U+FFFD
 		}
 		if c == '\\' {
 			return d.escapedString(start)
 		}
 		if c < 0x20 {
-			return "", syntaxError()
+			return nil, syntaxError()
 		}
 		i++
 	}
-	return "", syntaxError()
+	return nil, syntaxError()
 }
 
 // escapedString reads a string with escapes, from start (just after the
-// opening quote).
-func (d *decoder) escapedString(start int) (string, error) {
-	buf := make([]byte, 0, 2*(len(d.data)-start)/3+8)
+// opening quote), into a new slice.
+func (d *decoder) escapedString(start int) ([]byte, error) {
+	// Size the buffer by the string's own length: the first unescaped quote
+	// ends it, and escapes only shrink it.
+	end := start
+	for end < len(d.data) && d.data[end] != '"' {
+		if d.data[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	buf := make([]byte, 0, min(end, len(d.data))-start)
 	i := start
 	for i < len(d.data) {
 		c := d.data[i]
@@ -405,12 +422,12 @@ func (d *decoder) escapedString(start int) (string, error) {
 		case c == '"':
 			d.pos = i + 1
 			if utf8.Valid(buf) {
-				return string(buf), nil
+				return buf, nil
 			}
-			return string([]rune(string(buf))), nil
+			return []byte(string([]rune(string(buf)))), nil
 		case c == '\\':
 			if i+1 >= len(d.data) {
-				return "", syntaxError()
+				return nil, syntaxError()
 			}
 			e := d.data[i+1]
 			i += 2
@@ -430,7 +447,7 @@ func (d *decoder) escapedString(start int) (string, error) {
 			case 'u':
 				r, ok := hex4(d.data, i)
 				if !ok {
-					return "", syntaxError()
+					return nil, syntaxError()
 				}
 				i += 4
 				if utf16.IsSurrogate(r) {
@@ -447,16 +464,16 @@ func (d *decoder) escapedString(start int) (string, error) {
 				}
 				buf = utf8.AppendRune(buf, r)
 			default:
-				return "", syntaxError()
+				return nil, syntaxError()
 			}
 		case c < 0x20:
-			return "", syntaxError()
+			return nil, syntaxError()
 		default:
 			buf = append(buf, c)
 			i++
 		}
 	}
-	return "", syntaxError()
+	return nil, syntaxError()
 }
 
 func hex4(data []byte, i int) (rune, bool) {
@@ -514,7 +531,7 @@ func (d *decoder) skip() error {
 			stack = append(stack, '[')
 			continue
 		case kindString:
-			if _, err := d.str(); err != nil {
+			if _, err := d.strBytes(); err != nil {
 				return err
 			}
 		case kindTrue, kindFalse, kindNull:
@@ -556,7 +573,7 @@ func (d *decoder) skip() error {
 // memberName reads `"name" :` and leaves pos at the member's value.
 func (d *decoder) memberName() error {
 	d.skipSpace()
-	if _, err := d.str(); err != nil {
+	if _, err := d.strBytes(); err != nil {
 		return err
 	}
 	d.skipSpace()
@@ -568,17 +585,20 @@ func (d *decoder) memberName() error {
 	return nil
 }
 
-// object iteration: firstMember after '{' has been consumed.
-func (d *decoder) firstMember() (string, bool, error) {
+// firstMember starts iterating an object's members, after its '{' has been
+// consumed. It returns the member's name (aliasing the input: copy it to
+// keep it) and leaves pos at the member's value; more is false at the '}'.
+func (d *decoder) firstMember() (name []byte, more bool, err error) {
 	d.skipSpace()
 	if d.peek() == '}' {
 		d.pos++
-		return "", false, nil
+		return nil, false, nil
 	}
 	return d.member()
 }
 
-func (d *decoder) nextMember() (string, bool, error) {
+// nextMember moves past a member's value to the next member.
+func (d *decoder) nextMember() (name []byte, more bool, err error) {
 	d.skipSpace()
 	switch d.peek() {
 	case ',':
@@ -587,19 +607,19 @@ func (d *decoder) nextMember() (string, bool, error) {
 		return d.member()
 	case '}':
 		d.pos++
-		return "", false, nil
+		return nil, false, nil
 	}
-	return "", false, syntaxError()
+	return nil, false, syntaxError()
 }
 
-func (d *decoder) member() (string, bool, error) {
-	name, err := d.str()
+func (d *decoder) member() ([]byte, bool, error) {
+	name, err := d.strBytes()
 	if err != nil {
-		return "", false, err
+		return nil, false, err
 	}
 	d.skipSpace()
 	if d.peek() != ':' {
-		return "", false, syntaxError()
+		return nil, false, syntaxError()
 	}
 	d.pos++
 	d.skipSpace()
@@ -657,12 +677,12 @@ func (d *decoder) item() (attr.Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.attr = name
+		d.attr = string(name)
 		v, err := d.value(1)
 		if err != nil {
 			return nil, err
 		}
-		item[name] = v
+		item[d.attr] = v
 	}
 	d.attr = saved
 	return item, nil
@@ -695,7 +715,7 @@ func (d *decoder) value(level int) (attr.Value, error) {
 		if err != nil {
 			return attr.Value{}, err
 		}
-		t, known := attr.ParseType(name)
+		t, known := parseType(name)
 		if !known {
 			if err := d.skip(); err != nil {
 				return attr.Value{}, err
@@ -747,7 +767,7 @@ func (d *decoder) typed(t attr.Type, level int) (attr.Value, bool, error) {
 		if err != nil {
 			return attr.Value{}, false, err
 		}
-		return attr.B(b), true, nil
+		return attr.B(b), true, nil // attr.B copies the scratch bytes
 	case attr.TypeBOOL, attr.TypeNULL:
 		b, err := d.boolean()
 		if err != nil {
@@ -793,15 +813,43 @@ func (d *decoder) typed(t attr.Type, level int) (attr.Value, bool, error) {
 			if err != nil {
 				return attr.Value{}, false, err
 			}
+			key := string(name)
 			v, err := d.value(level + 1)
 			if err != nil {
 				return attr.Value{}, false, err
 			}
-			m[name] = v
+			m[key] = v
 		}
 		return attr.NewMapUnchecked(m), true, nil
 	}
 	return attr.Value{}, false, syntaxError()
+}
+
+// parseType returns the type a member name names, without allocating.
+func parseType(name []byte) (attr.Type, bool) {
+	switch string(name) {
+	case "S":
+		return attr.TypeS, true
+	case "N":
+		return attr.TypeN, true
+	case "B":
+		return attr.TypeB, true
+	case "BOOL":
+		return attr.TypeBOOL, true
+	case "NULL":
+		return attr.TypeNULL, true
+	case "M":
+		return attr.TypeM, true
+	case "L":
+		return attr.TypeL, true
+	case "SS":
+		return attr.TypeSS, true
+	case "NS":
+		return attr.TypeNS, true
+	case "BS":
+		return attr.TypeBS, true
+	}
+	return attr.TypeInvalid, false
 }
 
 // set reads the members of an SS, NS or BS. JSON nulls among the members
@@ -887,13 +935,14 @@ func lower(s string) string {
 
 // blob reads a base64 string, with DynamoDB's checks in DynamoDB's order:
 // the length, then the last character before the padding, then every other
-// character.
+// character. The bytes are in the decoder's scratch buffer, valid until the
+// next call.
 func (d *decoder) blob() ([]byte, error) {
 	k := d.next()
 	if k != kindString {
 		return nil, blobMismatch(k)
 	}
-	s, err := d.str()
+	s, err := d.strBytes()
 	if err != nil {
 		return nil, err
 	}
@@ -906,11 +955,11 @@ func (d *decoder) blob() ([]byte, error) {
 		n--
 	}
 	if n == 0 {
-		return []byte{}, nil
+		return d.scratch[:0], nil
 	}
 	last := base64Index(s[n-1])
 	if last < 0 {
-		return nil, serialization("Invalid Base64 character: '" + s[n-1:n] + "'")
+		return nil, serialization("Invalid Base64 character: '" + string(s[n-1:n]) + "'")
 	}
 	switch len(s) - n {
 	case 1:
@@ -924,14 +973,14 @@ func (d *decoder) blob() ([]byte, error) {
 	}
 	for i := 0; i < n-1; i++ {
 		if base64Index(s[i]) < 0 {
-			return nil, serialization("Invalid Base64 character: '" + s[i:i+1] + "'")
+			return nil, serialization("Invalid Base64 character: '" + string(s[i:i+1]) + "'")
 		}
 	}
-	out, err := base64.StdEncoding.DecodeString(s)
+	d.scratch, err = base64.StdEncoding.AppendDecode(d.scratch[:0], s)
 	if err != nil {
-		return nil, serialization("Invalid Base64 character: '" + s[:1] + "'")
+		return nil, serialization("Invalid Base64 character: '" + string(s[:1]) + "'")
 	}
-	return out, nil
+	return d.scratch, nil
 }
 
 func base64Index(c byte) int {
