@@ -20,6 +20,10 @@ const (
 	DefaultSamples = 256
 	// MaxSamples is the largest Options.Samples accepted.
 	MaxSamples = 1 << 16
+	// MaxUnits is the most capacity units one access may record; larger
+	// figures (no DynamoDB request costs more than a few hundred units) are
+	// ignored, so that one absurd figure cannot overflow the sums.
+	MaxUnits = 1e15
 	// SlotOverhead is the fixed size in bytes of one sample slot, before the
 	// bytes of the key it holds (see the memory bound in the package doc).
 	SlotOverhead = 48
@@ -120,21 +124,21 @@ func (s *Sampler) HalfLife() time.Duration { return s.halfLife }
 func (s *Sampler) RecentWindow() time.Duration { return s.halfLife / 4 }
 
 // RecordRead records a read of units read capacity units at key, served at
-// time at. Units that are not a positive finite number are ignored. The
+// time at. Units that are not a number in (0, MaxUnits] are ignored. The
 // key is copied.
 func (s *Sampler) RecordRead(key []byte, units float64, at time.Time) {
 	s.record(false, key, units, at)
 }
 
 // RecordWrite records a write of units write capacity units at key, applied
-// at time at. Units that are not a positive finite number are ignored. The
+// at time at. Units that are not a number in (0, MaxUnits] are ignored. The
 // key is copied.
 func (s *Sampler) RecordWrite(key []byte, units float64, at time.Time) {
 	s.record(true, key, units, at)
 }
 
 func (s *Sampler) record(write bool, key []byte, units float64, at time.Time) {
-	if !(units > 0) || math.IsInf(units, 1) {
+	if !(units > 0 && units <= MaxUnits) {
 		return
 	}
 	t := int64(at.Sub(s.origin))

@@ -94,8 +94,8 @@ func TestSamplerDecayWeightsByAge(t *testing.T) {
 	require.Zero(t, load.Reads.Load)
 }
 
-func TestSamplerIgnoresUnitsThatAreNotPositiveFinite(t *testing.T) {
-	for _, units := range []float64{0, -1, math.NaN(), math.Inf(1), math.Inf(-1)} {
+func TestSamplerIgnoresUnitsOutsideTheAcceptedRange(t *testing.T) {
+	for _, units := range []float64{0, -1, math.NaN(), math.Inf(1), math.Inf(-1), MaxUnits * 2, math.MaxFloat64} {
 		s, err := NewSampler(Options{}, epoch)
 		require.NoError(t, err)
 		s.RecordRead([]byte("k"), units, epoch)
@@ -104,6 +104,24 @@ func TestSamplerIgnoresUnitsThatAreNotPositiveFinite(t *testing.T) {
 		require.Empty(t, load.Keys, "units %v", units)
 		require.Zero(t, load.Reads.Load+load.Writes.Load, "units %v", units)
 	}
+}
+
+func TestSamplerAcceptsTheLargestUnitsWithoutOverflow(t *testing.T) {
+	s, err := NewSampler(Options{HalfLife: time.Second, Samples: 4}, epoch)
+	require.NoError(t, err)
+	var at time.Time
+	for i := range 10000 { // 1,000 half-lives: the landmark moves
+		at = epoch.Add(time.Duration(i) * 100 * time.Millisecond)
+		s.RecordWrite(u64Key(uint64(i%7)), MaxUnits, at)
+	}
+	load := s.Load(at)
+	require.False(t, math.IsInf(load.Writes.Load, 0) || math.IsNaN(load.Writes.Load))
+	// A steady MaxUnits every tenth of a half-life sums to MaxUnits/(1-2^-0.1).
+	require.InEpsilon(t, MaxUnits/(1-math.Exp2(-0.1)), load.Writes.Load, 1e-9)
+	require.Positive(t, s.landmark)
+	d, err := DecideConsumption(ConsumptionInput{Load: load, Writes: writesBusy}, Policy{MinSamples: 1})
+	require.NoError(t, err)
+	require.NotZero(t, d.Reason)
 }
 
 func TestSamplerLoadBeforeLatestAccessUsesTheLatest(t *testing.T) {
