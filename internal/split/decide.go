@@ -373,6 +373,9 @@ func DecideConsumption(in ConsumptionInput, p Policy) (Decision, error) {
 			hot = i
 		}
 	}
+	if !(total <= math.MaxFloat64 && recentTotal <= math.MaxFloat64) { // Inf, or NaN from 0·Inf
+		return Decision{}, fmt.Errorf("%w: the sampled load over limits of %v and %v units/s overflows", ErrInvalid, in.Reads.Limit, in.Writes.Limit)
+	}
 	if samples < p.MinSamples || total <= 0 {
 		return Decision{
 			Reason: ReasonTooFewSamples,
@@ -395,7 +398,6 @@ func DecideConsumption(in ConsumptionInput, p Policy) (Decision, error) {
 
 	if d.HotKeyShare > p.HotKeyShare {
 		d.Reason = ReasonHotKey
-		d.Left, d.Right = 0, 0
 		d.Detail = fmt.Sprintf("%s, but key %x carries %.0f%% of the sampled load (more than %.0f%%); a split cannot divide one key's load",
 			what, keys[hot].Key, 100*d.HotKeyShare, 100*p.HotKeyShare)
 		return d, nil

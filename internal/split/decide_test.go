@@ -287,6 +287,16 @@ func TestDecideConsumptionRejectsBadInput(t *testing.T) {
 		{"negative sample count", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), Samples: -1}}}}, Policy{}, "has -1 samples"},
 		{"more recent samples than samples", ConsumptionInput{Load: Load{Keys: []KeyLoad{{Key: []byte("a"), Samples: 1, RecentSamples: 2}}}}, Policy{},
 			"1 samples, 2 recent"},
+		{"limits so small the load overflows", ConsumptionInput{
+			Load:   Load{Keys: []KeyLoad{{Key: []byte("a"), Read: 1e300, Write: 1e300, Samples: 1}}},
+			Reads:  Consumption{Consumed: 1e-300, Limit: 1e-300, For: time.Hour},
+			Writes: Consumption{Consumed: 1e-300, Limit: 1e-300, For: time.Hour},
+		}, Policy{}, "overflows"},
+		{"a limit whose inverse is infinite", ConsumptionInput{
+			Load:   Load{Keys: []KeyLoad{{Key: []byte("a"), Write: 1, Samples: 1}}},
+			Reads:  Consumption{Consumed: 5e-324, Limit: 5e-324, For: time.Hour},
+			Writes: writesBusy,
+		}, Policy{}, "overflows"},
 		{"infinite total", ConsumptionInput{Load: Load{Writes: Totals{RightEdge: math.Inf(1)}}}, Policy{}, "load total"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
