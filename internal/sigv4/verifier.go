@@ -266,10 +266,17 @@ func parseQuery(query url.Values) (signature, error) {
 		return signature{}, &IncompleteSignatureException{Message: msg.String()}
 	}
 	if e := query.Get("X-Amz-Expires"); e != "" {
+		// The texts AWS's query authentication uses (S3's documented
+		// answers); DynamoDB's own are not recorded anywhere we found.
 		secs, err := strconv.ParseInt(e, 10, 64)
-		if err != nil || secs < 0 || time.Duration(secs)*time.Second > maxPresign {
-			return signature{}, &IncompleteSignatureException{Message: "X-Amz-Expires must be non-negative and at most " +
-				strconv.Itoa(int(maxPresign/time.Second)) + " seconds, got '" + e + "'."}
+		switch {
+		case err != nil:
+			return signature{}, &IncompleteSignatureException{Message: "X-Amz-Expires should be a number"}
+		case secs < 0:
+			return signature{}, &IncompleteSignatureException{Message: "X-Amz-Expires must be non-negative"}
+		case secs > int64(maxPresign/time.Second):
+			return signature{}, &IncompleteSignatureException{
+				Message: "X-Amz-Expires must be less than a week (in seconds) that is 604800"}
 		}
 		sig.expires = time.Duration(secs) * time.Second
 	}

@@ -328,6 +328,14 @@ func TestVerifyRejectsMalformedAuthentication(t *testing.T) {
 		{name: "query without signed headers", url: "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d",
 			want: wantErr{"IncompleteSignatureException", "AWS query-string parameters must include 'X-Amz-SignedHeaders'. " +
 				"Re-examine the query-string parameters."}},
+		{name: "presigned expiry not a number", url: "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-SignedHeaders=host&X-Amz-Date=d&X-Amz-Expires=soon",
+			want: wantErr{"IncompleteSignatureException", "X-Amz-Expires should be a number"}},
+		{name: "presigned expiry negative", url: "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-SignedHeaders=host&X-Amz-Date=d&X-Amz-Expires=-1",
+			want: wantErr{"IncompleteSignatureException", "X-Amz-Expires must be non-negative"}},
+		{name: "presigned expiry beyond a week", url: "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-SignedHeaders=host&X-Amz-Date=d&X-Amz-Expires=9223372036854775807",
+			want: wantErr{"IncompleteSignatureException", "X-Amz-Expires must be less than a week (in seconds) that is 604800"}},
+		{name: "presigned with a bad date", url: "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-SignedHeaders=host&X-Amz-Date=d",
+			want: wantErr{"IncompleteSignatureException", "Date must be in ISO-8601 'basic format'. Got 'd'. See http://en.wikipedia.org/wiki/ISO_8601"}},
 		{name: "credential with four parts", headers: map[string]string{
 			"Authorization": "AWS4-HMAC-SHA256 Credential=a/b/c/d/, SignedHeaders=host, Signature=00", "X-Amz-Date": date},
 			want: wantErr{"IncompleteSignatureException", "Credential must have exactly 5 slash-delimited elements, " +
