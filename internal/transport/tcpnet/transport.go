@@ -62,7 +62,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock times the redial backoff; nil means the wall clock.
 	Clock clock.Clock
-	// MaxFrameSize bounds a frame's type and payload, both ways.
+	// MaxFrameSize bounds a frame's type and payload, both ways. The nodes
+	// of a cluster should agree on it: a node refuses (as a protocol error)
+	// a frame larger than its own limit, such as a snapshot chunk or a call
+	// sized for a larger one.
 	MaxFrameSize int
 	// SendQueueSize bounds the Send batches queued for one peer.
 	SendQueueSize int
