@@ -14,6 +14,10 @@ const (
 	// MsgInvalidToken is UnrecognizedClientException's message for an
 	// unknown access key ID or a wrong session token.
 	MsgInvalidToken = "The security token included in the request is invalid."
+	// MsgInvalidSessionToken is UnrecognizedClientException's message for a
+	// correctly signed request whose X-Amz-Security-Token is wrong, missing
+	// or unexpected; DynamoDB words it without the final period.
+	MsgInvalidSessionToken = "The security token included in the request is invalid"
 	// MsgInvalidAccessKeyID is UnrecognizedClientException's message, as
 	// DynamoDB Local 2.x words it, for an access key ID that is not made of
 	// letters and digits only. Used when any credentials are accepted.

@@ -179,7 +179,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 		return "", &InvalidSignatureException{Message: MsgSignatureMismatch}
 	}
 	if sig.token != creds.SessionToken {
-		return "", &UnrecognizedClientException{Message: MsgInvalidToken}
+		return "", &UnrecognizedClientException{Message: MsgInvalidSessionToken}
 	}
 	return accessKeyID, nil
 }

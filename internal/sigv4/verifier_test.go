@@ -260,9 +260,9 @@ func TestVerifyRejectsSignedRequests(t *testing.T) {
 			"Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA25' (only AWS4-HMAC-SHA256 for now). "}},
 		{name: "session token missing", cfg: func(c *Config) {
 			c.Keys[testKeyID] = Credentials{SecretAccessKey: testSecret, SessionToken: "tok"}
-		}, want: wantErr{"UnrecognizedClientException", MsgInvalidToken}},
+		}, want: wantErr{"UnrecognizedClientException", MsgInvalidSessionToken}},
 		{name: "session token not expected", sign: func(o *signOpts) { o.token = "tok" },
-			want: wantErr{"UnrecognizedClientException", MsgInvalidToken}},
+			want: wantErr{"UnrecognizedClientException", MsgInvalidSessionToken}},
 		{name: "bad date format", tamper: func(r *http.Request, body []byte) []byte {
 			r.Header.Set("X-Amz-Date", "201")
 			return body
