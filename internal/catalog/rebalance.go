@@ -1,0 +1,276 @@
+package catalog
+
+import (
+	"sort"
+)
+
+// DefaultRebalanceThreshold is how far above the mean a node may be loaded
+// before the planner moves replicas off it: 1.2 times the mean.
+const DefaultRebalanceThreshold = 1.2
+
+// PartitionLoad is the observed load of one partition: stored bytes and
+// consumed capacity units per second. Each full replica carries all of it;
+// a log replica stores no data and serves nothing, so it carries neither.
+type PartitionLoad struct {
+	Bytes int64
+	Units float64
+}
+
+// RebalanceInput is what the rebalancing planner looks at.
+type RebalanceInput struct {
+	// Nodes are the registered nodes; only live ones take part.
+	Nodes []Node
+	// Partitions are the partitions of every table, with their replicas.
+	Partitions []Partition
+	// Load is each partition's load by partition ID; missing means zero.
+	Load map[uint64]PartitionLoad
+	// Threshold is the largest allowed ratio of a node's load to the mean
+	// load of live nodes, in each dimension. Zero means
+	// DefaultRebalanceThreshold.
+	Threshold float64
+	// MaxMoves bounds the plan's length; zero means no bound beyond the
+	// planner's own.
+	MaxMoves int
+}
+
+// Move is one replica move proposed by the planner: the replica of
+// Partition (of table Table) on From goes to To.
+type Move struct {
+	Table     uint64
+	Partition uint64
+	From      NodeID
+	To        NodeID
+}
+
+// The load dimensions the planner balances.
+const (
+	dimReplicas = iota
+	dimBytes
+	dimUnits
+	dims
+)
+
+type loadVec [dims]float64
+
+// planState is the planner's working copy of the placement.
+type planState struct {
+	nodes    map[NodeID]Node
+	live     []NodeID
+	parts    []Partition
+	load     map[uint64]PartitionLoad
+	nodeLoad map[NodeID]*loadVec
+	mean     loadVec
+}
+
+func replicaLoad(r Replica, l PartitionLoad) loadVec {
+	if r.Kind != ReplicaFull {
+		return loadVec{1, 0, 0}
+	}
+	return loadVec{1, float64(l.Bytes), l.Units}
+}
+
+// ratio is a node's load relative to the mean, the largest over the
+// dimensions, and the dimension it is largest in.
+func (s *planState) ratio(v *loadVec) (float64, int) {
+	worst, dim := 0.0, 0
+	for d := 0; d < dims; d++ {
+		if s.mean[d] <= 0 {
+			continue
+		}
+		if r := v[d] / s.mean[d]; r > worst {
+			worst, dim = r, d
+		}
+	}
+	return worst, dim
+}
+
+// PlanRebalance proposes replica moves, in order, after which no live node
+// carries more than Threshold times the mean live-node load in replica
+// count, bytes or capacity units, as far as moves can achieve it. It never
+// proposes a move that puts two replicas of a partition in one zone while a
+// live node in an unused zone could take the replica, nor one onto a dead
+// node, a node without room (Capacity) or a node already holding the
+// partition. Each move strictly lowers the load of an overloaded node and
+// leaves the target below the source's former level, so the plan converges;
+// ties break by node and partition ID, so the plan is deterministic. Moves
+// are valid when applied in order with Catalog.MoveReplica.
+func PlanRebalance(in RebalanceInput) []Move {
+	threshold := in.Threshold
+	if threshold <= 0 {
+		threshold = DefaultRebalanceThreshold
+	}
+	s := &planState{nodes: make(map[NodeID]Node), load: in.Load, nodeLoad: make(map[NodeID]*loadVec)}
+	for _, n := range in.Nodes {
+		s.nodes[n.ID] = n
+		if n.Live {
+			s.live = append(s.live, n.ID)
+			s.nodeLoad[n.ID] = &loadVec{}
+		}
+	}
+	sort.Slice(s.live, func(i, j int) bool { return s.live[i] < s.live[j] })
+	if len(s.live) < 2 {
+		return nil
+	}
+	s.parts = make([]Partition, len(in.Partitions))
+	var total loadVec
+	for i, p := range in.Partitions {
+		s.parts[i] = p.Clone()
+		for _, r := range p.Replicas {
+			v, ok := s.nodeLoad[r.Node]
+			if !ok {
+				continue
+			}
+			rl := replicaLoad(r, in.Load[p.ID])
+			for d := range v {
+				v[d] += rl[d]
+				total[d] += rl[d]
+			}
+		}
+	}
+	for d := range total {
+		s.mean[d] = total[d] / float64(len(s.live))
+	}
+	totalReplicas := int(total[dimReplicas])
+	limit := 4*totalReplicas + 16
+	if in.MaxMoves > 0 {
+		limit = min(limit, in.MaxMoves)
+	}
+	var moves []Move
+	stuck := make(map[NodeID]bool)
+	for len(moves) < limit {
+		src, srcRatio, dim := s.mostLoaded(stuck)
+		if src == 0 || srcRatio <= threshold {
+			break
+		}
+		m, ok := s.bestMove(src, srcRatio, dim)
+		if !ok {
+			stuck[src] = true
+			continue
+		}
+		s.apply(m)
+		moves = append(moves, Move{Table: s.parts[m.part].Table, Partition: s.parts[m.part].ID, From: src, To: m.to})
+		clear(stuck)
+	}
+	return moves
+}
+
+// mostLoaded returns the live node with the highest load ratio that is not
+// stuck.
+func (s *planState) mostLoaded(stuck map[NodeID]bool) (NodeID, float64, int) {
+	var best NodeID
+	bestRatio, bestDim := -1.0, 0
+	for _, id := range s.live {
+		if stuck[id] {
+			continue
+		}
+		r, d := s.ratio(s.nodeLoad[id])
+		if r > bestRatio {
+			best, bestRatio, bestDim = id, r, d
+		}
+	}
+	return best, bestRatio, bestDim
+}
+
+type plannedMove struct {
+	part    int
+	replica int
+	to      NodeID
+}
+
+// bestMove finds the move off src that helps most: the replica contributing
+// most to the overloaded dimension, to the target left least loaded.
+func (s *planState) bestMove(src NodeID, srcRatio float64, dim int) (plannedMove, bool) {
+	type cand struct {
+		part, replica int
+		weight        float64
+	}
+	var cands []cand
+	for pi, p := range s.parts {
+		for ri, r := range p.Replicas {
+			if r.Node == src {
+				cands = append(cands, cand{pi, ri, replicaLoad(r, s.load[p.ID])[dim]})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].weight != cands[j].weight {
+			return cands[i].weight > cands[j].weight
+		}
+		return s.parts[cands[i].part].ID < s.parts[cands[j].part].ID
+	})
+	for _, c := range cands {
+		p := &s.parts[c.part]
+		rl := replicaLoad(p.Replicas[c.replica], s.load[p.ID])
+		if rl[dim] <= 0 {
+			continue
+		}
+		var best NodeID
+		bestAfter := srcRatio
+		for _, to := range s.live {
+			if to == src || p.Holds(to) || !s.zoneAllowed(p, to, src) {
+				continue
+			}
+			n := s.nodes[to]
+			v := s.nodeLoad[to]
+			if !fits(n, int(v[dimReplicas])+1, int64(v[dimBytes]+rl[dimBytes])) {
+				continue
+			}
+			after := *v
+			for d := range after {
+				after[d] += rl[d]
+			}
+			r, _ := s.ratio(&after)
+			if r < bestAfter {
+				best, bestAfter = to, r
+			}
+		}
+		if best != 0 {
+			return plannedMove{part: c.part, replica: c.replica, to: best}, true
+		}
+	}
+	return plannedMove{}, false
+}
+
+// fits reports whether a node's capacity allows the given replica count and
+// bytes.
+func fits(n Node, replicas int, bytes int64) bool {
+	return (n.Capacity.Replicas <= 0 || replicas <= n.Capacity.Replicas) &&
+		(n.Capacity.Bytes <= 0 || bytes <= n.Capacity.Bytes)
+}
+
+// zoneAllowed is Catalog.zoneAllowed on the planner's copy.
+func (s *planState) zoneAllowed(p *Partition, to, except NodeID) bool {
+	used := make(map[string]bool)
+	for _, r := range p.Replicas {
+		if r.Node == except {
+			continue
+		}
+		if n, ok := s.nodes[r.Node]; ok {
+			used[n.Zone] = true
+		}
+	}
+	if !used[s.nodes[to].Zone] {
+		return true
+	}
+	for _, id := range s.live {
+		if n := s.nodes[id]; !used[n.Zone] && !p.Holds(id) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *planState) apply(m plannedMove) {
+	p := &s.parts[m.part]
+	r := &p.Replicas[m.replica]
+	rl := replicaLoad(*r, s.load[p.ID])
+	from, to := s.nodeLoad[r.Node], s.nodeLoad[m.to]
+	for d := range rl {
+		from[d] -= rl[d]
+		to[d] += rl[d]
+	}
+	if p.Leader == r.Node {
+		p.Leader = 0
+	}
+	r.Node = m.to
+}
