@@ -537,4 +537,3 @@ func (d *decoder) end() {
 		d.fail("%d bytes after the end", len(d.b))
 	}
 }
-

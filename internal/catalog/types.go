@@ -81,7 +81,7 @@ type TableClass string
 
 // The table classes.
 const (
-	TableClassStandard                TableClass = "STANDARD"
+	TableClassStandard                 TableClass = "STANDARD"
 	TableClassStandardInfrequentAccess TableClass = "STANDARD_INFREQUENT_ACCESS"
 )
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
 )
 
 // DynamoDB's per-table limits on indexes and tags.
@@ -525,4 +524,3 @@ func ValidateListTables(in *ListTablesInput) error {
 	}
 	return v.err()
 }
-

@@ -17,10 +17,16 @@ func def(name string, t ScalarAttributeType) AttributeDefinition {
 	return AttributeDefinition{AttributeName: name, AttributeType: t}
 }
 
-func hash(name string) KeySchemaElement  { return KeySchemaElement{AttributeName: name, KeyType: KeyTypeHash} }
-func rng(name string) KeySchemaElement   { return KeySchemaElement{AttributeName: name, KeyType: KeyTypeRange} }
-func proj(t ProjectionType) *Projection   { return &Projection{ProjectionType: t} }
-func include(attrs ...string) *Projection { return &Projection{ProjectionType: ProjectionTypeInclude, NonKeyAttributes: attrs} }
+func hash(name string) KeySchemaElement {
+	return KeySchemaElement{AttributeName: name, KeyType: KeyTypeHash}
+}
+func rng(name string) KeySchemaElement {
+	return KeySchemaElement{AttributeName: name, KeyType: KeyTypeRange}
+}
+func proj(t ProjectionType) *Projection { return &Projection{ProjectionType: t} }
+func include(attrs ...string) *Projection {
+	return &Projection{ProjectionType: ProjectionTypeInclude, NonKeyAttributes: attrs}
+}
 
 // baseCreate is a valid CreateTable request that each case breaks one way.
 func baseCreate() *CreateTableInput {
@@ -157,7 +163,10 @@ func TestValidateCreateTable(t *testing.T) {
 		{errCase{"zero capacities on an on-demand table are field violations first", vex,
 			"2 validation errors detected: Value '0' at 'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
 				"Value '0' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1"},
-			func(in *CreateTableInput) { in.BillingMode = BillingModePayPerRequest; in.ProvisionedThroughput = pt(0, 0) }},
+			func(in *CreateTableInput) {
+				in.BillingMode = BillingModePayPerRequest
+				in.ProvisionedThroughput = pt(0, 0)
+			}},
 		{errCase{"violations of several fields in DynamoDB's order", vex,
 			"3 validation errors detected: Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null; " +
 				"Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
@@ -454,7 +463,9 @@ func TestValidateCreateTable(t *testing.T) {
 			}},
 		{errCase{"stream without StreamEnabled", vex,
 			"1 validation error detected: Value null at 'streamSpecification.streamEnabled' failed to satisfy constraint: Member must not be null"},
-			func(in *CreateTableInput) { in.StreamSpecification = &StreamSpecification{StreamViewType: StreamViewTypeKeysOnly} }},
+			func(in *CreateTableInput) {
+				in.StreamSpecification = &StreamSpecification{StreamViewType: StreamViewTypeKeysOnly}
+			}},
 		{errCase{"unknown stream view type", vex,
 			"1 validation error detected: Value 'ALL' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]"},
 			func(in *CreateTableInput) {

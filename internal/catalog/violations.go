@@ -52,15 +52,21 @@ func (v *violations) err() error {
 
 // The constraint texts DynamoDB's request validator uses.
 const (
-	cNotNull   = "Member must not be null"
+	cNotNull    = "Member must not be null"
 	namePattern = "[a-zA-Z0-9_.-]+"
-	cPattern   = "Member must satisfy regular expression pattern: " + namePattern
+	cPattern    = "Member must satisfy regular expression pattern: " + namePattern
 )
 
-func cMinLen(n int) string  { return "Member must have length greater than or equal to " + strconv.Itoa(n) }
-func cMaxLen(n int) string  { return "Member must have length less than or equal to " + strconv.Itoa(n) }
-func cMinVal(n int64) string { return "Member must have value greater than or equal to " + strconv.FormatInt(n, 10) }
-func cMaxVal(n int64) string { return "Member must have value less than or equal to " + strconv.FormatInt(n, 10) }
+func cMinLen(n int) string {
+	return "Member must have length greater than or equal to " + strconv.Itoa(n)
+}
+func cMaxLen(n int) string { return "Member must have length less than or equal to " + strconv.Itoa(n) }
+func cMinVal(n int64) string {
+	return "Member must have value greater than or equal to " + strconv.FormatInt(n, 10)
+}
+func cMaxVal(n int64) string {
+	return "Member must have value less than or equal to " + strconv.FormatInt(n, 10)
+}
 func cEnum(values ...string) string {
 	return "Member must satisfy enum value set: [" + strings.Join(values, ", ") + "]"
 }
