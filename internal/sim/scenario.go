@@ -71,7 +71,14 @@ func RunChaos(opts ChaosOptions) (*ChaosResult, error) {
 		return nil, err
 	}
 	defer func() { _ = c.Close() }()
-	w := NewWorkload(c, WorkloadOptions{})
+	// Membership churn makes more outcomes unknown (leaders change under
+	// proposals); more keys keep each key's history small enough for the
+	// checker.
+	keys := 3
+	if opts.Membership {
+		keys = 6
+	}
+	w := NewWorkload(c, WorkloadOptions{Keys: keys})
 	res := &ChaosResult{}
 
 	end := c.Clock.Now().Add(opts.Duration)
