@@ -47,8 +47,8 @@
 // share of the heaviest key, from one structure. Its cost is sampling error:
 // with the default 256 samples per kind the estimated load left of a split
 // key is off by a few percent of the total (standard error about
-// 0.5/sqrt(256) ≈ 3% for even load); a hot key is measured exactly once its
-// accesses dominate the sample.
+// 0.5/sqrt(256) ≈ 3% for even load); a hot key fills much of the sample, so
+// its share is measured closely.
 //
 // Memory is fixed: reads and writes are sampled separately, each in
 // Samples+1 slots (the extra slot holds τ), and a slot holds one copy of a
