@@ -191,7 +191,14 @@ func (a *applier) apply(c multiraft.Command) (*Result, error) {
 	case OpUpdate:
 		base := old
 		if base == nil {
-			base = cmd.Key.Clone()
+			// The new item starts from the key, with its numbers in
+			// canonical form (the router sends them so already).
+			canon, err := itemcheck.Values(cmd.Key)
+			if err != nil {
+				r.Err = err
+				return r, nil
+			}
+			base = canon.Clone()
 		}
 		updated = base
 		if comp.upd != nil {
