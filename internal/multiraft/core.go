@@ -3,14 +3,12 @@ package multiraft
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
-	"go.etcd.io/raft/v3/tracker"
 
 	"github.com/embeddynamo/dynamo/internal/logstore"
 	"github.com/embeddynamo/dynamo/internal/transport"
@@ -43,30 +41,6 @@ type GroupConfig struct {
 	// that the AddLearner change returned; the replica then waits for the
 	// leader's snapshot. Ignored on a restart (the ID is in the log).
 	ReplicaID uint64
-}
-
-// ReplicaChangeType says what a membership change does.
-type ReplicaChangeType uint8
-
-const (
-	// AddLearner adds a replica that receives the log but does not vote.
-	AddLearner ReplicaChangeType = iota
-	// PromoteLearner makes a caught-up learner a voter.
-	PromoteLearner
-	// AddLogReplica adds a log replica directly as a voter. It is admitted
-	// only when the group keeps a live quorum without it.
-	AddLogReplica
-	// RemoveReplica removes a replica.
-	RemoveReplica
-)
-
-// ReplicaChange is one membership change of a group.
-type ReplicaChange struct {
-	Type ReplicaChangeType
-	Node transport.NodeID
-	// Kind is the kind of the replica concerned (for AddLearner, the kind
-	// it will have; AddLogReplica implies LogReplica).
-	Kind ReplicaKind
 }
 
 type proposal struct {
@@ -164,11 +138,6 @@ func members(cs *pb.ConfState) []uint64 {
 	out := slices.Concat(cs.GetVoters(), cs.GetLearners(), cs.GetVotersOutgoing(), cs.GetLearnersNext())
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-type peer struct {
-	lastHeard uint64
-	dead      bool
 }
 
 type inbound struct {
@@ -403,46 +372,6 @@ func (c *Core) newRawNode(g *group) (*raft.RawNode, error) {
 	})
 }
 
-// recoverReplicaID finds this node's raft ID in a restarted group: the
-// latest member of this node and kind in the compaction point's membership
-// or in a conf change still in the log; else (a joining replica that has
-// not received its snapshot yet) the ID it was created with.
-func (c *Core) recoverReplicaID(g *group, st *logstore.GroupState) uint64 {
-	id := uint64(0)
-	mine := func(r uint64) bool {
-		node, kind := NodeOf(r)
-		return node == c.self && kind == g.kind
-	}
-	for _, m := range members(st.Snapshot.GetConfState()) {
-		if mine(m) {
-			id = m
-		}
-	}
-	if st.LastIndex >= st.FirstIndex {
-		ents, err := c.store.Entries(g.id, st.FirstIndex, st.LastIndex+1, math.MaxUint64)
-		if err == nil {
-			for _, e := range ents {
-				if e.GetType() == pb.EntryNormal {
-					continue
-				}
-				cc, _, _, err := confChange(e)
-				if err != nil {
-					continue
-				}
-				for _, ch := range cc.GetChanges() {
-					if t := ch.GetType(); (t == pb.ConfChangeAddNode || t == pb.ConfChangeAddLearnerNode) && mine(ch.GetNodeId()) {
-						id = ch.GetNodeId()
-					}
-				}
-			}
-		}
-	}
-	if id == 0 {
-		return g.replicaID
-	}
-	return id
-}
-
 // RemoveGroup stops hosting a group and deletes its log. Requests pending
 // on it fail with ErrGroupRemoved. The state machine's data is the caller's.
 func (c *Core) RemoveGroup(id uint64) error {
@@ -580,46 +509,6 @@ func (c *Core) notePeers(cs *pb.ConfState) {
 	}
 }
 
-func (c *Core) heard(node transport.NodeID) {
-	p, ok := c.peers[node]
-	if !ok {
-		p = &peer{}
-		c.peers[node] = p
-	}
-	p.lastHeard = c.ticks
-	if p.dead {
-		p.dead = false
-		c.cfg.Logger.Info("multiraft: peer alive", "node", c.self, "peer", node)
-		// Quiesced leaders left this peer's replicas behind while it was
-		// dead: wake them so that they catch it up.
-		for _, g := range c.groupsOn(node) {
-			c.wake(g)
-			c.markDirty(g)
-		}
-	}
-}
-
-// groupsOn returns the hosted groups with a member on node, by group ID.
-func (c *Core) groupsOn(node transport.NodeID) []*group {
-	var out []*group
-	for _, id := range c.Groups() {
-		g := c.groups[id]
-		for _, r := range members(g.confState()) {
-			if n, _ := NodeOf(r); n == node {
-				out = append(out, g)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// PeerDead reports whether this node has declared a peer dead.
-func (c *Core) PeerDead(node transport.NodeID) bool {
-	p, ok := c.peers[node]
-	return ok && p.dead
-}
-
 // Tick advances every active group by one tick and runs node liveness.
 func (c *Core) Tick() {
 	if c.failed != nil {
@@ -634,47 +523,6 @@ func (c *Core) Tick() {
 	slices.Sort(ids)
 	for _, id := range ids {
 		c.tickGroup(c.active[id])
-	}
-}
-
-func (c *Core) tickLiveness() {
-	nodes := make([]transport.NodeID, 0, len(c.peers))
-	for n := range c.peers {
-		nodes = append(nodes, n)
-	}
-	slices.Sort(nodes)
-	sendNow := c.ticks%uint64(c.cfg.HeartbeatTicks) == 0
-	for _, n := range nodes {
-		p := c.peers[n]
-		if sendNow {
-			c.outbox[n] = append(c.outbox[n], transport.GroupMessage{Group: 0, Message: &pb.Message{
-				Type: pb.MsgHeartbeat.Enum(), From: new(uint64(c.self)), To: new(uint64(n)),
-			}})
-		}
-		if !p.dead && c.ticks-p.lastHeard > uint64(c.cfg.LivenessTicks) {
-			p.dead = true
-			c.cfg.Logger.Info("multiraft: peer dead", "node", c.self, "peer", n)
-			c.onPeerDead(n)
-		}
-	}
-}
-
-// onPeerDead wakes the quiesced groups with a replica on the dead node;
-// followers whose leader was there forget it so that they can elect another
-// without waiting for a lease to run out.
-func (c *Core) onPeerDead(node transport.NodeID) {
-	for _, g := range c.groupsOn(node) {
-		wasQuiesced := g.quiesced
-		c.wake(g)
-		if leadNode, _ := NodeOf(g.lead); g.state == raft.StateFollower && g.lead != 0 && leadNode == node {
-			_ = g.rn.ForgetLeader()
-			if wasQuiesced {
-				// Liveness already waited out an election timeout:
-				// campaign soon, staggered as resetElection staggers.
-				g.electionTimer = max(g.electionTimer, c.cfg.ElectionTicks-1)
-			}
-		}
-		c.markDirty(g)
 	}
 }
 
@@ -712,111 +560,6 @@ func (c *Core) tickGroup(g *group) {
 		}
 	}
 }
-
-// logReplicaPatience is how many election timeouts a log replica waits
-// without a leader before campaigning itself.
-const logReplicaPatience = 3
-
-// handOffLeadership moves leadership from a log replica to the full voter
-// furthest ahead; raft's transfer waits until that voter has caught up.
-func (c *Core) handOffLeadership(g *group) {
-	st := g.rn.Status()
-	if st.LeadTransferee != 0 {
-		return
-	}
-	var best, bestMatch uint64
-	for _, v := range g.confState().GetVoters() {
-		if _, kind := NodeOf(v); kind == LogReplica || v == g.replicaID {
-			continue
-		}
-		if node, _ := NodeOf(v); c.PeerDead(node) {
-			continue
-		}
-		if pr, ok := st.Progress[v]; ok && (best == 0 || pr.Match > bestMatch) {
-			best, bestMatch = v, pr.Match
-		}
-	}
-	if best != 0 {
-		g.rn.TransferLeader(best)
-	}
-}
-
-func (c *Core) expireTransfers(g *group) {
-	kept := g.transfers[:0]
-	for _, t := range g.transfers {
-		if c.ticks >= t.deadline {
-			t.done(fmt.Errorf("multiraft: group %d: leadership transfer to replica %d did not complete", g.id, t.to))
-			continue
-		}
-		kept = append(kept, t)
-	}
-	g.transfers = kept
-}
-
-// maybeQuiesce puts an idle leader and its followers to sleep and reports
-// whether it did.
-func (c *Core) maybeQuiesce(g *group) bool {
-	if len(g.proposals) > 0 || len(g.reads) > 0 || g.conf != nil || len(g.transfers) > 0 ||
-		len(g.snapshotsOut) > 0 || g.rn.HasReady() {
-		return false
-	}
-	last := g.storage.last
-	if g.applied != last || g.storage.hardState.GetCommit() != last {
-		return false
-	}
-	st := g.rn.Status()
-	if st.LeadTransferee != 0 || st.RaftState != raft.StateLeader {
-		return false
-	}
-	voters := st.Config.Voters.IDs()
-	liveVoters := 0
-	var followers []uint64
-	for id, pr := range st.Progress {
-		if id == g.replicaID {
-			if _, ok := voters[id]; ok {
-				liveVoters++
-			}
-			continue
-		}
-		if node, _ := NodeOf(id); c.PeerDead(node) {
-			continue
-		}
-		if pr.Match != last || pr.State != tracker.StateReplicate {
-			return false
-		}
-		if _, ok := voters[id]; ok {
-			liveVoters++
-		}
-		followers = append(followers, id)
-	}
-	if liveVoters < len(voters)/2+1 {
-		return false
-	}
-	slices.Sort(followers)
-	for _, id := range followers {
-		node, _ := NodeOf(id)
-		c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: g.id, Message: &pb.Message{
-			Type:    pb.MsgHeartbeat.Enum(),
-			To:      new(id),
-			From:    new(g.replicaID),
-			Term:    new(st.HardState.GetTerm()),
-			Commit:  new(last),
-			Context: quiesceMarker,
-		}})
-	}
-	g.quiesced = true
-	delete(c.active, g.id)
-	return true
-}
-
-// Quiesced reports whether a group is asleep.
-func (c *Core) Quiesced(group uint64) bool {
-	g, ok := c.groups[group]
-	return ok && g.quiesced
-}
-
-// ActiveGroups returns how many groups are ticking.
-func (c *Core) ActiveGroups() int { return len(c.active) }
 
 func (c *Core) drainInbox() {
 	c.inMu.Lock()
@@ -1019,23 +762,6 @@ func (c *Core) flushOutbox() {
 		c.stats.Sends++
 		c.cfg.Send(n, msgs)
 	}
-}
-
-func (c *Core) maybeFollowQuiesce(g *group) {
-	from := g.quiesceFrom
-	g.quiesceFrom = 0
-	if g.destroyed || g.state != raft.StateFollower || g.lead != from || g.rn.HasReady() {
-		return
-	}
-	last := g.storage.last
-	if g.applied != last || g.storage.hardState.GetCommit() != last {
-		return
-	}
-	if len(g.proposals) > 0 || len(g.reads) > 0 {
-		return
-	}
-	g.quiesced = true
-	delete(c.active, g.id)
 }
 
 // apply hands one Ready's committed entries to the state machine and to
@@ -1312,153 +1038,6 @@ func (c *Core) Read(group uint64, done func(error)) {
 	id.put(ctx)
 	g.reads[id] = &readRequest{done: done}
 	g.rn.ReadIndex(ctx)
-	c.markDirty(g)
-}
-
-// ChangeReplicas proposes one membership change; done gets the raft ID of
-// the replica concerned once the change is applied on this (leader)
-// replica. For AddLearner it is a new ID (a new generation), which the
-// joining replica must be created with (GroupConfig.ReplicaID). See the
-// package doc for the safety rule.
-func (c *Core) ChangeReplicas(group uint64, ch ReplicaChange, done func(uint64, error)) {
-	g, err := c.leaderGroup(group)
-	if err != nil {
-		done(0, err)
-		return
-	}
-	if g.conf != nil || g.applied < g.confBarrier {
-		done(0, fmt.Errorf("multiraft: group %d: %w", group, ErrConfChangeInProgress))
-		return
-	}
-	cc, err := c.checkChange(g, ch)
-	if err != nil {
-		done(0, fmt.Errorf("multiraft: group %d: %w", group, err))
-		return
-	}
-	id := c.nextID()
-	cc.Context = make([]byte, requestIDLen)
-	id.put(cc.Context)
-	if err := g.rn.ProposeConfChange(cc); err != nil {
-		done(0, fmt.Errorf("multiraft: group %d: %w: %v", group, ErrProposalDropped, err))
-		return
-	}
-	g.conf = &confRequest{id: id, replica: cc.GetChanges()[0].GetNodeId(), done: done}
-	c.markDirty(g)
-}
-
-func (c *Core) checkChange(g *group, ch ReplicaChange) (*pb.ConfChangeV2, error) {
-	st := g.rn.Status()
-	cs := g.confState()
-	if len(cs.GetVotersOutgoing()) > 0 {
-		return nil, ErrConfChangeInProgress
-	}
-	kind := ch.Kind
-	if ch.Type == AddLogReplica {
-		kind = LogReplica
-	}
-	// The node's current replica, if any.
-	rid, onNode := uint64(0), false
-	for _, m := range members(cs) {
-		if n, _ := NodeOf(m); n == ch.Node {
-			rid, onNode = m, true
-		}
-	}
-	if ch.Type == AddLearner {
-		// A new generation: never the raft ID of an earlier incarnation.
-		gen := (g.storage.last + 1) & generationMask
-		rid = replicaIDGen(ch.Node, kind, max(gen, 1))
-	}
-	isVoter := onNode && slices.Contains(cs.GetVoters(), rid)
-	isLearner := onNode && slices.Contains(cs.GetLearners(), rid)
-	newVoters := slices.Clone(cs.GetVoters())
-	var typ pb.ConfChangeType
-	switch ch.Type {
-	case AddLearner:
-		if onNode {
-			return nil, fmt.Errorf("%w: node %d already holds a replica", ErrInvalidConfChange, ch.Node)
-		}
-		typ = pb.ConfChangeAddLearnerNode
-	case AddLogReplica:
-		if onNode {
-			return nil, fmt.Errorf("%w: node %d already holds a replica", ErrInvalidConfChange, ch.Node)
-		}
-		typ = pb.ConfChangeAddNode
-		newVoters = append(newVoters, rid)
-	case PromoteLearner:
-		if !isLearner {
-			return nil, fmt.Errorf("%w: replica %d is not a learner", ErrInvalidConfChange, rid)
-		}
-		last := g.storage.last
-		if pr, ok := st.Progress[rid]; !ok || pr.Match+c.cfg.CatchUpSlack < last {
-			return nil, fmt.Errorf("%w: replica %d is at %d, leader at %d", ErrNotCaughtUp, rid, st.Progress[rid].Match, last)
-		}
-		typ = pb.ConfChangeAddNode
-		newVoters = append(newVoters, rid)
-	case RemoveReplica:
-		if !isVoter && !isLearner {
-			return nil, fmt.Errorf("%w: replica %d is not a member", ErrInvalidConfChange, rid)
-		}
-		if rid == g.replicaID {
-			return nil, fmt.Errorf("%w: the leader cannot remove itself; transfer leadership first", ErrInvalidConfChange)
-		}
-		typ = pb.ConfChangeRemoveNode
-		newVoters = slices.DeleteFunc(newVoters, func(v uint64) bool { return v == rid })
-	default:
-		return nil, fmt.Errorf("%w: unknown change type %d", ErrInvalidConfChange, ch.Type)
-	}
-	if len(newVoters) == 0 {
-		return nil, fmt.Errorf("%w: no voter would remain", ErrUnsafeConfChange)
-	}
-	live := 0
-	last := g.storage.last
-	for _, v := range newVoters {
-		if v == g.replicaID {
-			live++
-			continue
-		}
-		pr, ok := st.Progress[v]
-		node, _ := NodeOf(v)
-		if ok && pr.RecentActive && !c.PeerDead(node) && pr.Match+c.cfg.CatchUpSlack >= last {
-			live++
-		}
-	}
-	if ch.Type == AddLogReplica {
-		live++ // the new log replica is empty but catches up with a snapshot of no data
-		if live-1 < len(newVoters)/2+1 {
-			return nil, fmt.Errorf("%w: %d of %d voters live and caught up without the new log replica", ErrUnsafeConfChange, live-1, len(newVoters))
-		}
-	}
-	if live < len(newVoters)/2+1 {
-		return nil, fmt.Errorf("%w: %d of %d voters would be live and caught up", ErrUnsafeConfChange, live, len(newVoters))
-	}
-	return &pb.ConfChangeV2{Changes: []*pb.ConfChangeSingle{{Type: typ.Enum(), NodeId: new(rid)}}}, nil
-}
-
-// TransferLeadership asks the leader (this replica) to hand leadership to
-// the full voter on node to; done gets nil once this replica sees the new
-// leader, or an error after two election timeouts.
-func (c *Core) TransferLeadership(group uint64, to transport.NodeID, done func(error)) {
-	g, err := c.leaderGroup(group)
-	if err != nil {
-		done(err)
-		return
-	}
-	rid := uint64(0)
-	for _, v := range g.confState().GetVoters() {
-		if node, kind := NodeOf(v); node == to && kind == FullReplica {
-			rid = v
-		}
-	}
-	if rid == 0 {
-		done(fmt.Errorf("multiraft: group %d: %w: node %d holds no full voter (log replicas never lead)", group, ErrInvalidConfChange, to))
-		return
-	}
-	if rid == g.replicaID {
-		done(nil)
-		return
-	}
-	g.transfers = append(g.transfers, &transferRequest{to: rid, deadline: c.ticks + 2*uint64(c.cfg.ElectionTicks), done: done})
-	g.rn.TransferLeader(rid)
 	c.markDirty(g)
 }
 
