@@ -244,7 +244,9 @@ func storageKey(cmd *Command) ([]byte, error) {
 	}
 	key, err := keyenc.Key(cmd.Table, pk, sk)
 	if err != nil {
-		return nil, &dberr.ValidationException{Message: itemcheck.MsgKeySchemaMismatch + ": " + err.Error()}
+		// The router validated the key; a value keyenc refuses (a number
+		// out of range) gets DynamoDB's key message all the same.
+		return nil, &dberr.ValidationException{Message: itemcheck.MsgKeySchemaMismatch}
 	}
 	return key, nil
 }

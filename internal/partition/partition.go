@@ -32,7 +32,10 @@ type Options struct {
 	// before and the size after (0 for no item; equal sizes for a command
 	// whose condition failed or whose update was refused, which consume
 	// capacity all the same). It is the hook for the per-key load sampler
-	// of internal/split; it runs on the apply goroutine and must not block.
+	// of internal/split (for example RecordWrite(key, write units of
+	// max(oldSize, newSize), now)); it runs on the apply goroutine and must
+	// not block. Reads record their load where they are served, outside
+	// the partition.
 	// A command refused for its range or its encoding does not call it.
 	OnWrite func(key []byte, oldSize, newSize int)
 }

@@ -153,7 +153,12 @@ func (it *Iterator) Next() bool {
 }
 
 // Key returns the storage key of the current item; valid until Next.
-func (it *Iterator) Key() []byte { return it.it.Key() }
+func (it *Iterator) Key() []byte {
+	if it.it == nil {
+		return nil
+	}
+	return it.it.Key()
+}
 
 // Item returns the current item, decoded; the caller may keep it.
 func (it *Iterator) Item() attr.Item { return it.item }
