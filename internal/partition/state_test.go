@@ -378,6 +378,10 @@ func TestSplit(t *testing.T) {
 
 		right, err := Open(e, 900, Options{})
 		require.NoError(t, err)
+		require.Equal(t, uint64(900), right.Group())
+		require.True(t, right.Contains(splitKey))
+		require.False(t, p.Contains(splitKey))
+		require.True(t, p.Contains(storageKeyOf(t, leftItems[0])))
 		rm := right.Meta()
 		require.Equal(t, r.Split.Right, rm)
 		require.Zero(t, rm.AppliedIndex, "the right side's raft group starts afresh")
@@ -503,4 +507,23 @@ func TestStoredValueRejectsCorruption(t *testing.T) {
 	require.False(t, it.Next())
 	require.ErrorIs(t, it.Close(), ErrCorruptItem)
 	var _ storage.Engine = e
+}
+
+func TestCountUnderflowStopsThePartition(t *testing.T) {
+	e := newEngine(t, engineKinds[0])
+	p := createPartition(t, e, Options{})
+	newFeeder(t, p).one(putCmd(item("a", 1, nil)))
+	// Damage the counts: the meta says the partition is empty.
+	m := p.Meta()
+	m.Items, m.Bytes = 0, 0
+	b := e.NewBatch()
+	b.SetMeta(testGroup, EncodeMeta(m))
+	require.NoError(t, e.Commit(b, true))
+	p, err := Open(e, testGroup, Options{})
+	require.NoError(t, err)
+	data, err := deleteCmd(key("a", 1)).Encode()
+	require.NoError(t, err)
+	_, err = p.Apply([]multiraft.Command{{Index: 2, Data: data}})
+	require.ErrorIs(t, err, ErrStateCorrupt)
+	require.Equal(t, uint64(1), p.AppliedIndex())
 }
