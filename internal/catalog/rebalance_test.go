@@ -1,0 +1,252 @@
+package catalog
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// allPartitions returns every partition of the catalog, tables by name.
+func allPartitions(c *Catalog) []Partition {
+	var out []Partition
+	for _, name := range c.TableNames() {
+		ps, _ := c.Partitions(name)
+		out = append(out, ps...)
+	}
+	return out
+}
+
+// loads returns each live node's replica count, bytes and units.
+func loads(c *Catalog, load map[uint64]PartitionLoad) map[NodeID]loadVec {
+	out := map[NodeID]loadVec{}
+	for _, n := range c.Nodes() {
+		if n.Live {
+			out[n.ID] = loadVec{}
+		}
+	}
+	for _, p := range allPartitions(c) {
+		for _, r := range p.Replicas {
+			if v, ok := out[r.Node]; ok {
+				rl := replicaLoad(r, load[p.ID])
+				for d := range v {
+					v[d] += rl[d]
+				}
+				out[r.Node] = v
+			}
+		}
+	}
+	return out
+}
+
+// worstRatio is the largest load ratio of any live node in any dimension.
+func worstRatio(c *Catalog, load map[uint64]PartitionLoad) float64 {
+	l := loads(c, load)
+	var total loadVec
+	for _, v := range l {
+		for d := range v {
+			total[d] += v[d]
+		}
+	}
+	worst := 0.0
+	for _, v := range l {
+		for d := range v {
+			if total[d] > 0 {
+				worst = max(worst, v[d]/(total[d]/float64(len(l))))
+			}
+		}
+	}
+	return worst
+}
+
+// applyMoves applies a plan through the catalog, which checks every move.
+func applyMoves(t *testing.T, c *Catalog, moves []Move) {
+	t.Helper()
+	for _, m := range moves {
+		tbl, ok := c.TableByID(m.Table)
+		require.True(t, ok)
+		require.NoError(t, c.MoveReplica(tbl.Description.TableName, m.Partition, m.From, m.To), "move %+v", m)
+	}
+	require.NoError(t, c.Check())
+}
+
+// grownCluster creates tables while only the first `start` nodes are live,
+// then brings the rest up: the new nodes are empty.
+func grownCluster(t *testing.T, zones, perZone, start, tables int, rcu int64) *Catalog {
+	c := newCluster(t, zones, perZone)
+	for _, n := range c.Nodes() {
+		require.NoError(t, c.SetNodeLive(n.ID, int(n.ID) <= start))
+	}
+	for i := 0; i < tables; i++ {
+		in := baseCreate()
+		in.TableName = fmt.Sprintf("table-%02d", i)
+		in.ProvisionedThroughput = pt(rcu, 1)
+		active(t, c, in)
+	}
+	for _, n := range c.Nodes() {
+		require.NoError(t, c.SetNodeLive(n.ID, true))
+	}
+	return c
+}
+
+func TestPlanRebalanceScenarios(t *testing.T) {
+	cases := []struct {
+		name      string
+		build     func(t *testing.T) (*Catalog, map[uint64]PartitionLoad)
+		wantMoves bool
+		balanced  bool
+	}{
+		{"balanced cluster needs no moves", func(t *testing.T) (*Catalog, map[uint64]PartitionLoad) {
+			c := newCluster(t, 3, 2)
+			for i := 0; i < 4; i++ {
+				in := baseCreate()
+				in.TableName = fmt.Sprintf("t%02d", i)
+				active(t, c, in)
+			}
+			return c, nil
+		}, false, true},
+		{"new nodes in every zone take replicas", func(t *testing.T) (*Catalog, map[uint64]PartitionLoad) {
+			// Zones a: 1,2  b: 3,4  c: 5,6; tables placed while only
+			// nodes 1, 3 and 5 were live.
+			c := newCluster(t, 3, 2)
+			for _, n := range c.Nodes() {
+				require.NoError(t, c.SetNodeLive(n.ID, n.ID%2 == 1))
+			}
+			for i := 0; i < 6; i++ {
+				in := baseCreate()
+				in.TableName = fmt.Sprintf("t%02d", i)
+				active(t, c, in)
+			}
+			for _, n := range c.Nodes() {
+				require.NoError(t, c.SetNodeLive(n.ID, true))
+			}
+			return c, nil
+		}, true, true},
+		{"hot partitions are spread by units", func(t *testing.T) (*Catalog, map[uint64]PartitionLoad) {
+			c := newCluster(t, 3, 2)
+			load := map[uint64]PartitionLoad{}
+			for i := 0; i < 6; i++ {
+				in := baseCreate()
+				in.TableName = fmt.Sprintf("t%02d", i)
+				active(t, c, in)
+			}
+			// Make every partition whose replicas sit on node 1 hot.
+			for _, p := range allPartitions(c) {
+				if p.Holds(1) {
+					load[p.ID] = PartitionLoad{Units: 300, Bytes: 1 << 20}
+				} else {
+					load[p.ID] = PartitionLoad{Units: 100, Bytes: 1 << 20}
+				}
+			}
+			return c, load
+		}, true, true},
+		{"dead nodes are neither sources nor targets", func(t *testing.T) (*Catalog, map[uint64]PartitionLoad) {
+			c := grownCluster(t, 3, 2, 3, 4, 100)
+			require.NoError(t, c.SetNodeLive(4, false))
+			require.NoError(t, c.SetNodeLive(5, false))
+			require.NoError(t, c.SetNodeLive(6, false))
+			return c, nil
+		}, false, false},
+		{"single zone cluster balances across its nodes", func(t *testing.T) (*Catalog, map[uint64]PartitionLoad) {
+			return grownCluster(t, 1, 6, 3, 6, 100), nil
+		}, true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, load := tc.build(t)
+			before := worstRatio(c, load)
+			in := RebalanceInput{Nodes: c.Nodes(), Partitions: allPartitions(c), Load: load}
+			moves := PlanRebalance(in)
+			require.Equal(t, tc.wantMoves, len(moves) > 0, "moves %v", moves)
+			require.Equal(t, moves, PlanRebalance(in), "the plan is deterministic")
+			for _, m := range moves {
+				n, _ := c.Node(m.To)
+				require.True(t, n.Live)
+			}
+			applyMoves(t, c, moves)
+			after := worstRatio(c, load)
+			require.LessOrEqual(t, after, before+1e-9)
+			if tc.balanced {
+				require.LessOrEqual(t, after, DefaultRebalanceThreshold+1e-9, "worst ratio %.3f", after)
+			}
+		})
+	}
+}
+
+func TestPlanRebalanceRespectsCapacityAndMaxMoves(t *testing.T) {
+	c := grownCluster(t, 3, 2, 3, 6, 100)
+	ns := c.Nodes()
+	for i := range ns {
+		if ns[i].ID == 2 {
+			ns[i].Capacity.Replicas = 1
+		}
+	}
+	moves := PlanRebalance(RebalanceInput{Nodes: ns, Partitions: allPartitions(c)})
+	into := 0
+	for _, m := range moves {
+		if m.To == 2 {
+			into++
+		}
+	}
+	require.LessOrEqual(t, into, 1)
+	limited := PlanRebalance(RebalanceInput{Nodes: ns, Partitions: allPartitions(c), MaxMoves: 2})
+	require.Len(t, limited, 2)
+	require.Equal(t, moves[:2], limited)
+}
+
+// TestPlanRebalanceRandomClusters checks the planner's promises on seeded
+// random clusters: every move is valid, zones stay distinct where they
+// were and zones suffice, the worst load never grows, and the plan is
+// deterministic.
+func TestPlanRebalanceRandomClusters(t *testing.T) {
+	for seed := uint64(1); seed <= 60; seed++ {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 11))
+			zones := 1 + r.IntN(4)
+			perZone := 1 + r.IntN(3)
+			total := zones * perZone
+			start := 1 + r.IntN(total)
+			c := grownCluster(t, zones, perZone, start, 1+r.IntN(8), int64(1+r.IntN(9000)))
+			for _, n := range c.Nodes() {
+				if r.IntN(8) == 0 {
+					require.NoError(t, c.SetNodeLive(n.ID, false))
+				}
+			}
+			load := map[uint64]PartitionLoad{}
+			for _, p := range allPartitions(c) {
+				load[p.ID] = PartitionLoad{Bytes: int64(r.IntN(1 << 30)), Units: float64(r.IntN(3000))}
+			}
+			liveZones := map[string]bool{}
+			for _, n := range c.Nodes() {
+				if n.Live {
+					liveZones[n.Zone] = true
+				}
+			}
+			distinctBefore := map[uint64]bool{}
+			for _, p := range allPartitions(c) {
+				distinctBefore[p.ID] = distinctZones(c, p) == len(p.Replicas)
+			}
+			before := worstRatio(c, load)
+			in := RebalanceInput{Nodes: c.Nodes(), Partitions: allPartitions(c), Load: load}
+			moves := PlanRebalance(in)
+			require.Equal(t, moves, PlanRebalance(in))
+			applyMoves(t, c, moves)
+			require.LessOrEqual(t, worstRatio(c, load), before+1e-9)
+			for _, p := range allPartitions(c) {
+				if distinctBefore[p.ID] {
+					require.Equal(t, len(p.Replicas), distinctZones(c, p), "partition %d lost zone diversity", p.ID)
+				}
+			}
+		})
+	}
+}
+
+func distinctZones(c *Catalog, p Partition) int {
+	zones := map[string]bool{}
+	for _, r := range p.Replicas {
+		n, _ := c.Node(r.Node)
+		zones[n.Zone] = true
+	}
+	return len(zones)
+}
