@@ -25,6 +25,10 @@ const (
 	MsgUpdateItemTooLarge = "Item size to update has exceeded the maximum allowed size"
 )
 
+// maxReusedBatch is the largest batch, in bytes, whose buffer Apply keeps
+// for the next call.
+const maxReusedBatch = 4 << 20
+
 // Result is the outcome of one command, the value Apply returns for it (as a
 // *Result). Err is nil when the command took effect; otherwise it says why
 // nothing changed: a *dberr.ConditionalCheckFailedException, a
@@ -94,7 +98,12 @@ func (p *Partition) Apply(cmds []multiraft.Command) ([]any, error) {
 		return nil, nil
 	}
 	meta := p.meta.Load().Clone()
-	a := &applier{p: p, meta: &meta, batch: p.engine.NewBatch(), overlay: make(map[string]*pending, len(cmds))}
+	batch := p.batch
+	p.batch = nil
+	if batch == nil {
+		batch = p.engine.NewBatch()
+	}
+	a := &applier{p: p, meta: &meta, batch: batch, overlay: make(map[string]*pending, len(cmds))}
 	results := make([]any, len(cmds))
 	for i, c := range cmds {
 		if c.Index <= meta.AppliedIndex {
@@ -115,6 +124,12 @@ func (p *Partition) Apply(cmds []multiraft.Command) ([]any, error) {
 		return nil, fmt.Errorf("partition: group %d: commit through index %d: %w", p.group, meta.AppliedIndex, err)
 	}
 	p.meta.Store(&meta)
+	// Keep the batch for the next call unless it grew large: its buffer
+	// stays allocated.
+	if batch.Size() <= maxReusedBatch {
+		batch.Reset()
+		p.batch = batch
+	}
 	if p.opts.OnWrite != nil {
 		for _, w := range a.writes {
 			p.opts.OnWrite(w.key, w.oldSize, w.newSize)

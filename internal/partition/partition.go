@@ -55,6 +55,9 @@ type Partition struct {
 	group  uint64
 	opts   Options
 	cache  *exprCache
+	// batch is the storage batch of the last Apply, reset, kept for the
+	// next one (only Apply uses it).
+	batch storage.Batch
 	// meta is the state as of the last committed batch; it is replaced,
 	// never modified, so readers load it without a lock.
 	meta atomic.Pointer[Meta]
