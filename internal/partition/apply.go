@@ -213,7 +213,7 @@ func (a *applier) apply(c multiraft.Command) (*Result, error) {
 				r.Err = err
 				return r, nil
 			}
-			base = canon.Clone()
+			base = cmd.Schema.KeyOf(canon)
 		}
 		updated = base
 		if comp.upd != nil {
@@ -221,6 +221,10 @@ func (a *applier) apply(c multiraft.Command) (*Result, error) {
 				r.Err = err
 				return r, nil
 			}
+		}
+		if err := checkKeyUnchanged(cmd.Schema, base, updated); err != nil {
+			r.Err = err
+			return r, nil
 		}
 		if err := checkUpdated(updated); err != nil {
 			r.Err = err
@@ -264,6 +268,19 @@ func storageKey(cmd *Command) ([]byte, error) {
 		return nil, &dberr.ValidationException{Message: itemcheck.MsgKeySchemaMismatch}
 	}
 	return key, nil
+}
+
+// checkKeyUnchanged refuses an update that changed a key attribute, which
+// would store the item under a key that is no longer its own. The router
+// refuses such updates before proposing them (expr.Update's
+// CheckKeyAttributes); this keeps storage consistent even if it did not.
+func checkKeyUnchanged(schema itemcheck.KeySchema, base, updated attr.Item) error {
+	for _, name := range schema.Names() {
+		if !attr.Equal(base[name], updated[name]) {
+			return &dberr.ValidationException{Message: "One or more parameter values were invalid: Cannot update attribute " + name + ". This attribute is part of the key"}
+		}
+	}
+	return nil
 }
 
 // checkUpdated applies DynamoDB's limits to the result of an update.

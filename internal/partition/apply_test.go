@@ -260,6 +260,25 @@ func TestApplyWrites(t *testing.T) {
 			wantStored: item("a", 1, attr.Item{"m": nested(31, attr.S("leaf"))}),
 		},
 		{
+			name: "update changing a key attribute is refused",
+			seed: stored,
+			cmd:  updateCmd(key("a", 1), "SET sk = :v", nil, expr.Values{":v": attr.N("2")}),
+			check: func(t *testing.T, r *Result) {
+				requireValidation(t, r.Err, "One or more parameter values were invalid: Cannot update attribute sk. This attribute is part of the key")
+			},
+			wantStored: stored,
+		},
+		{
+			name: "update of a missing item keeps only the key's attributes, in canonical form",
+			cmd: &Command{Op: OpUpdate, Table: testTable, Schema: testSchema, ReturnValues: "ALL_NEW",
+				Key: attr.Item{"pk": attr.S("a"), "sk": attr.N("1.00"), "stray": attr.S("x")}},
+			check: func(t *testing.T, r *Result) {
+				require.NoError(t, r.Err)
+				requireItem(t, key("a", 1), r.Attributes)
+			},
+			wantStored: key("a", 1),
+		},
+		{
 			name: "update with no action creates the key of a missing item",
 			cmd:  &Command{Op: OpUpdate, Table: testTable, Schema: testSchema, Key: key("a", 1), ReturnValues: "UPDATED_NEW"},
 			check: func(t *testing.T, r *Result) {
@@ -387,7 +406,7 @@ func TestApplyWrites(t *testing.T) {
 				if k == nil {
 					k = testSchema.KeyOf(tc.cmd.Item)
 				}
-				got, err := p.Get(k)
+				got, err := p.Get(testSchema.KeyOf(k))
 				require.NoError(t, err)
 				requireItem(t, tc.wantStored, got)
 				requireCounts(t, p)
