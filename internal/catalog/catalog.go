@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/embeddynamo/dynamo/internal/dberr"
 	"github.com/embeddynamo/dynamo/internal/keyenc"
 )
 
@@ -632,6 +633,10 @@ func (c *Catalog) CompleteTransition(name string) error {
 		}
 		if d.BillingModeSummary.BillingMode == BillingModePayPerRequest {
 			d.ProvisionedThroughput.ReadCapacityUnits, d.ProvisionedThroughput.WriteCapacityUnits = 0, 0
+			for i := range d.GlobalSecondaryIndexes {
+				g := &d.GlobalSecondaryIndexes[i].ProvisionedThroughput
+				g.ReadCapacityUnits, g.WriteCapacityUnits = 0, 0
+			}
 		} else if p.ReadCapacityUnits > 0 {
 			d.ProvisionedThroughput.ReadCapacityUnits = p.ReadCapacityUnits
 			d.ProvisionedThroughput.WriteCapacityUnits = p.WriteCapacityUnits
@@ -662,6 +667,19 @@ func (c *Catalog) CompleteTransition(name string) error {
 	d.GlobalSecondaryIndexes = kept
 	d.TableStatus = TableStatusActive
 	return nil
+}
+
+// DataTable returns the record of a table the data plane may use. A table
+// that does not exist, is still CREATING or is DELETING is a
+// ResourceNotFoundException "Requested resource not found", as DynamoDB
+// answers data-plane requests (dynalite's getTable status check, from its
+// tests against DynamoDB); an UPDATING table serves requests.
+func (c *Catalog) DataTable(name string) (Table, error) {
+	t, ok := c.tables[c.resolveName(name)]
+	if !ok || t.Description.TableStatus == TableStatusCreating || t.Description.TableStatus == TableStatusDeleting {
+		return Table{}, &dberr.ResourceNotFoundException{Message: MsgResourceNotFound}
+	}
+	return t.Clone(), nil
 }
 
 // SetCounters records a table's periodically refreshed size figures.

@@ -293,3 +293,55 @@ func TestListTables(t *testing.T) {
 		})
 	}
 }
+
+func TestDataTable(t *testing.T) {
+	c := newCluster(t, 3, 1)
+	mustCreate(t, c, baseCreate())
+	_, err := c.DataTable("orders")
+	requireAPIError(t, err, nfx, MsgResourceNotFound)
+	_, err = c.DataTable("missing")
+	requireAPIError(t, err, nfx, MsgResourceNotFound)
+	require.NoError(t, c.CompleteTransition("orders"))
+	tbl, err := c.DataTable("orders")
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), tbl.ID)
+	_, err = c.UpdateTable(&UpdateTableInput{TableName: "orders", ProvisionedThroughput: pt(9, 9)}, t0)
+	require.NoError(t, err)
+	_, err = c.DataTable("orders")
+	require.NoError(t, err, "an UPDATING table serves requests")
+	require.NoError(t, c.CompleteTransition("orders"))
+	_, err = c.DeleteTable(&DeleteTableInput{TableName: "orders"})
+	require.NoError(t, err)
+	_, err = c.DataTable("orders")
+	requireAPIError(t, err, nfx, MsgResourceNotFound)
+}
+
+func TestCountersAndCopies(t *testing.T) {
+	c := newCluster(t, 3, 1)
+	mustCreate(t, c, baseCreate())
+	require.NoError(t, c.SetCounters("orders", 12, 3400))
+	require.ErrorIs(t, c.SetCounters("nope", 1, 1), ErrNoTable)
+	require.ErrorIs(t, c.CompleteTransition("nope"), ErrNoTable)
+	out, err := c.DescribeTable(&DescribeTableInput{TableName: "orders"})
+	require.NoError(t, err)
+	require.Equal(t, int64(12), out.Table.ItemCount)
+	require.Equal(t, int64(3400), out.Table.TableSizeBytes)
+	// Returned records are copies: changing them changes nothing.
+	out.Table.KeySchema[0].AttributeName = "changed"
+	tbl, _ := c.Table("orders")
+	tbl.Partitions[0].Replicas[0].Node = 99
+	tbl.Partitions[0].Range.Start[0] = 0xff
+	again, _ := c.Table("orders")
+	require.Equal(t, "pk", again.Description.KeySchema[0].AttributeName)
+	require.NotEqual(t, NodeID(99), again.Partitions[0].Replicas[0].Node)
+	require.NoError(t, c.Check())
+}
+
+func TestSwitchToOnDemandZeroesIndexCapacity(t *testing.T) {
+	c := updateFixture(t)
+	_, err := c.UpdateTable(&UpdateTableInput{TableName: "prov", BillingMode: BillingModePayPerRequest}, t0)
+	require.NoError(t, err)
+	require.NoError(t, c.CompleteTransition("prov"))
+	tbl, _ := c.Table("prov")
+	require.Zero(t, tbl.Description.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits)
+}
