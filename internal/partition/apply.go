@@ -204,6 +204,12 @@ func (a *applier) apply(c multiraft.Command) (*Result, error) {
 			r.Attributes = old
 		}
 	case OpUpdate:
+		if old == nil && onlyRemoves(comp.upd) {
+			// DynamoDB does not create an item for an update that only
+			// removes attributes or set members: nothing is written.
+			r.NewSize = 0
+			return r, nil
+		}
 		base := old
 		if base == nil {
 			// The new item starts from the key, with its numbers in
@@ -268,6 +274,21 @@ func storageKey(cmd *Command) ([]byte, error) {
 		return nil, &dberr.ValidationException{Message: itemcheck.MsgKeySchemaMismatch}
 	}
 	return key, nil
+}
+
+// onlyRemoves reports whether an update has actions and all of them remove
+// (REMOVE, DELETE; legacy DELETE with or without a value). An update with no
+// action at all still creates a missing item from its key.
+func onlyRemoves(upd *expr.Update) bool {
+	if upd == nil || len(upd.Actions()) == 0 {
+		return false
+	}
+	for _, a := range upd.Actions() {
+		if a.Kind != expr.ActionRemove && a.Kind != expr.ActionDelete {
+			return false
+		}
+	}
+	return true
 }
 
 // checkKeyUnchanged refuses an update that changed a key attribute, which

@@ -279,6 +279,47 @@ func TestApplyWrites(t *testing.T) {
 			wantStored: key("a", 1),
 		},
 		{
+			name: "update that only removes does not create a missing item",
+			cmd: func() *Command {
+				c := updateCmd(key("a", 1), "REMOVE s DELETE tags :t", nil, expr.Values{":t": attr.SS("p")})
+				c.ReturnValues = "ALL_NEW"
+				return c
+			}(),
+			check: func(t *testing.T, r *Result) {
+				require.NoError(t, r.Err)
+				require.Nil(t, r.Attributes)
+				require.Nil(t, r.New)
+				require.Zero(t, r.NewSize)
+			},
+			wantStored: nil,
+		},
+		{
+			name: "legacy update that only deletes does not create a missing item",
+			cmd: &Command{Op: OpUpdate, Table: testTable, Schema: testSchema, Key: key("a", 1),
+				AttributeUpdates: map[string]legacy.AttributeValueUpdate{
+					"s":    {Action: legacy.ActionDelete},
+					"tags": {Value: ptr(attr.SS("p")), Action: legacy.ActionDelete},
+				}},
+			check:      func(t *testing.T, r *Result) { require.NoError(t, r.Err) },
+			wantStored: nil,
+		},
+		{
+			name: "legacy update with no action creates the key of a missing item",
+			cmd: &Command{Op: OpUpdate, Table: testTable, Schema: testSchema, Key: key("a", 1),
+				AttributeUpdates: map[string]legacy.AttributeValueUpdate{}},
+			check:      func(t *testing.T, r *Result) { require.NoError(t, r.Err) },
+			wantStored: key("a", 1),
+		},
+		{
+			name: "update that removes from an existing item writes it",
+			seed: stored,
+			cmd:  updateCmd(key("a", 1), "REMOVE s, n", nil, nil),
+			check: func(t *testing.T, r *Result) {
+				require.NoError(t, r.Err)
+			},
+			wantStored: item("a", 1, attr.Item{"tags": attr.SS("p", "q")}),
+		},
+		{
 			name: "update with no action creates the key of a missing item",
 			cmd:  &Command{Op: OpUpdate, Table: testTable, Schema: testSchema, Key: key("a", 1), ReturnValues: "UPDATED_NEW"},
 			check: func(t *testing.T, r *Result) {

@@ -25,7 +25,8 @@ const (
 	// OpPut writes Item, replacing any stored item with its key.
 	OpPut Op = iota + 1
 	// OpUpdate applies UpdateExpression (or AttributeUpdates) to the item
-	// with Key, creating it from the key when it is missing.
+	// with Key, creating it from the key when it is missing, unless every
+	// action removes (REMOVE, DELETE), which leaves a missing item missing.
 	OpUpdate
 	// OpDelete removes the item with Key.
 	OpDelete

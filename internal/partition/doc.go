@@ -37,7 +37,8 @@
 // *dberr.ConditionalCheckFailedException ("The conditional request failed"),
 // with the old item when ReturnValuesOnConditionCheckFailure is ALL_OLD; an
 // update applies to the stored item, or to an item made of the key when none
-// is stored, and fails with a *dberr.ValidationException on operand types,
+// is stored (except that an update made only of removals creates no item,
+// as in DynamoDB), and fails with a *dberr.ValidationException on operand types,
 // document paths, nesting beyond 32 levels or a result above 400 KB. A key
 // outside the partition's range returns a *WrongRangeError. A command that
 // fails changes nothing but still advances the applied index. Each command's

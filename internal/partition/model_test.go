@@ -197,6 +197,9 @@ func randomUpdate(r *rand.Rand, c *Command) func(old *modelItem) (*modelItem, er
 	case 3:
 		c.UpdateExpression = "REMOVE s"
 		f = func(old *modelItem) (*modelItem, error) {
+			if old == nil {
+				return nil, nil // an update that only removes creates no item
+			}
 			m := base(old)
 			m.s = nil
 			return m, nil
@@ -216,6 +219,9 @@ func randomUpdate(r *rand.Rand, c *Command) func(old *modelItem) (*modelItem, er
 		c.UpdateExpression = "DELETE tags :t"
 		values[":t"] = attr.SS(tag)
 		f = func(old *modelItem) (*modelItem, error) {
+			if old == nil {
+				return nil, nil
+			}
 			m := base(old)
 			if i := slices.Index(m.tags, tag); i >= 0 {
 				m.tags = slices.Delete(m.tags, i, i+1)
