@@ -92,7 +92,15 @@ func Load(ctx context.Context, t Target, w Workload, concurrency int, seed uint6
 					return
 				}
 				fill(r, value)
-				outcome, err := t.Insert(ctx, w.KeyOf(n), value)
+				// An insert that failed (a leader change, say) may be sent
+				// again: loading writes each record once, whatever it held.
+				var outcome Outcome
+				var err error
+				for range loadAttempts {
+					if outcome, err = t.Insert(ctx, w.KeyOf(n), value); outcome == OK || ctx.Err() != nil {
+						break
+					}
+				}
 				if outcome != OK {
 					cancel(fmt.Errorf("bench: load record %d: %v: %w", n, outcome, errOrOutcome(err, outcome)))
 					return
@@ -106,6 +114,9 @@ func Load(ctx context.Context, t Target, w Workload, concurrency int, seed uint6
 	}
 	return nil
 }
+
+// loadAttempts is how many times Load sends one record's insert.
+const loadAttempts = 3
 
 func errOrOutcome(err error, o Outcome) error {
 	if err != nil {
