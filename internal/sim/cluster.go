@@ -234,11 +234,36 @@ func (c *Cluster) AddReplica(id transport.NodeID, group uint64, kind multiraft.R
 // DropReplica stops hosting a group on a node and forgets its data.
 func (c *Cluster) DropReplica(id transport.NodeID, group uint64) error {
 	n := c.Node(id)
+	c.forget(n, group)
+	return n.Core.RemoveGroup(group)
+}
+
+func (c *Cluster) forget(n *Node, group uint64) {
 	delete(n.kinds, group)
 	delete(n.replicaIDs, group)
 	delete(n.sms, group)
 	delete(n.disks, group)
-	return n.Core.RemoveGroup(group)
+}
+
+// Hosts reports whether a live node hosts a group.
+func (c *Cluster) Hosts(id transport.NodeID, group uint64) bool {
+	n := c.Node(id)
+	if !n.Up {
+		return false
+	}
+	_, err := n.Core.Status(group)
+	return err == nil
+}
+
+// pruneRemoved forgets the groups a node's Core dropped by itself (its
+// replica was removed from the group), so that a restart does not bring
+// them back.
+func (c *Cluster) pruneRemoved(n *Node) {
+	for g := range n.kinds {
+		if _, err := n.Core.Status(g); err != nil {
+			c.forget(n, g)
+		}
+	}
 }
 
 // Crash stops a node at once: its Core and the in-memory state of its state
@@ -276,6 +301,13 @@ func (c *Cluster) Restart(id transport.NodeID) error {
 	}
 	slices.Sort(groups)
 	for _, g := range groups {
+		if _, err := n.Store.State(g); err != nil {
+			// Never started (a joiner that had received nothing): it is
+			// hosted again only if the group still counts it (reconcile),
+			// never blindly with an ID that may have been removed.
+			c.forget(n, g)
+			continue
+		}
 		if err := c.AddReplica(id, g, n.kinds[g], nil, n.replicaIDs[g]); err != nil {
 			return fmt.Errorf("sim: restart node %d group %d: %w", id, g, err)
 		}
@@ -325,6 +357,9 @@ func (c *Cluster) Settle() error {
 				return fmt.Errorf("sim: node %d: %w", n.ID, err)
 			}
 			any = any || worked
+			if worked {
+				c.pruneRemoved(n)
+			}
 			for _, job := range n.Core.TakeSnapshotJobs() {
 				c.runSnapshot(n, job)
 				any = true

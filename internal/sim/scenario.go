@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -161,22 +162,13 @@ func (c *Cluster) converged() bool {
 // whose node does not host it (its AddLearner outcome was unknown, or it was
 // added while the node was down), as an operator or the autoadmin would.
 func (c *Cluster) reconcile(g uint64, st multiraft.GroupStatus) {
-	// Reconcile first: a member whose node does not host it (its AddLearner
-	// outcome was unknown, or it was added while the node was down) is
-	// hosted now, as an operator or the autoadmin would.
-	for node, replica := range st.ReplicaIDs {
+	for _, node := range slices.Sorted(maps.Keys(st.ReplicaIDs)) {
+		replica := st.ReplicaIDs[node]
 		n := c.Node(node)
-		if n.replicaIDs[g] == replica && (n.Up || n.kinds[g] == multiraft.FullReplica) {
-			if _, hosted := n.kinds[g]; hosted {
-				continue
-			}
-		}
-		if !n.Up {
-			n.kinds[g], n.replicaIDs[g] = multiraft.FullReplica, replica
-			delete(n.disks, g)
+		if !n.Up || (c.Hosts(node, g) && n.replicaIDs[g] == replica) {
 			continue
 		}
-		if _, hosted := n.kinds[g]; hosted {
+		if c.Hosts(node, g) {
 			_ = c.DropReplica(node, g)
 		}
 		if err := c.AddReplica(node, g, multiraft.FullReplica, nil, replica); err != nil {
@@ -234,7 +226,7 @@ func (c *Cluster) changeMembership(res *ChaosResult) {
 			return
 		}
 		node := outside[c.Rng.IntN(len(outside))]
-		if _, hosted := c.Node(node).kinds[g]; hosted {
+		if c.Hosts(node, g) {
 			_ = c.DropReplica(node, g)
 		}
 		ch = multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: node}
@@ -247,11 +239,8 @@ func (c *Cluster) changeMembership(res *ChaosResult) {
 		if err != nil || ch.Type != multiraft.AddLearner {
 			return
 		}
-		if n := c.Node(ch.Node); !n.Up {
-			// Hosted when the node restarts.
-			n.kinds[g], n.replicaIDs[g] = multiraft.FullReplica, replica
-			delete(n.disks, g)
-			return
+		if !c.Node(ch.Node).Up {
+			return // hosted by reconcile once the node is back
 		}
 		if err := c.AddReplica(ch.Node, g, multiraft.FullReplica, nil, replica); err != nil {
 			c.Tracef("host learner group %d node %d: %v", g, ch.Node, err)
