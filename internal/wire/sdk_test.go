@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
@@ -53,9 +54,10 @@ type fakeDynamo struct {
 func (f *fakeDynamo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.requests++
 	requestID := fmt.Sprintf("REQ%049d", f.requests)
+	// assert, not require: over loopback this runs on a server goroutine.
 	body, err := io.ReadAll(r.Body)
-	require.NoError(f.t, err)
-	require.Equal(f.t, ContentType, r.Header.Get("Content-Type"))
+	assert.NoError(f.t, err)
+	assert.Equal(f.t, ContentType, r.Header.Get("Content-Type"))
 	if _, err := f.verifier.Verify(r, body); err != nil {
 		EncodeError(w, requestID, err)
 		return
@@ -356,7 +358,7 @@ func everyType() (attr.Item, map[string]types.AttributeValue) {
 func TestSDKReadsEncodedItems(t *testing.T) {
 	item, want := everyType()
 	f := &fakeDynamo{respond: func(target string, _ []byte) ([]byte, error) {
-		require.Equal(t, "DynamoDB_20120810.GetItem", target)
+		assert.Equal(t, "DynamoDB_20120810.GetItem", target)
 		body := append([]byte(`{"Item":`), AppendItem(nil, item)...)
 		return append(body, '}'), nil
 	}}
@@ -461,3 +463,54 @@ func (serviceUnavailable) Error() string        { return "ServiceUnavailable: tr
 func (serviceUnavailable) ErrorCode() string    { return "ServiceUnavailable" }
 func (serviceUnavailable) ErrorMessage() string { return "try later" }
 func (serviceUnavailable) Retryable() bool      { return true }
+
+// TestSDKOverLoopback runs the SDK against a real HTTP server on 127.0.0.1,
+// so the request the verifier sees has been through net/http's client and
+// server (Host, Content-Length and header handling as in production).
+func TestSDKOverLoopback(t *testing.T) {
+	item, sdkItem := everyType()
+	var stored attr.Item
+	f := &fakeDynamo{t: t, respond: func(target string, body []byte) ([]byte, error) {
+		switch target {
+		case "DynamoDB_20120810.PutItem":
+			var req struct{ Item Item }
+			if err := json.Unmarshal(body, &req); err != nil {
+				return nil, err
+			}
+			stored = attr.Item(req.Item)
+			return []byte(`{}`), nil
+		case "DynamoDB_20120810.GetItem":
+			out := append([]byte(`{"Item":`), AppendItem(nil, stored)...)
+			return append(out, '}'), nil
+		}
+		return nil, &dberr.ValidationException{Message: "unexpected " + target}
+	}}
+	f.verifier = sigv4.New(sigv4.Config{
+		Keys:   map[string]sigv4.Credentials{sdkKeyID: {SecretAccessKey: sdkSecret}},
+		Region: "us-east-1",
+	})
+	server := httptest.NewServer(f)
+	defer server.Close()
+	transport := &http.Transport{}
+	defer transport.CloseIdleConnections()
+	client := dynamodb.New(dynamodb.Options{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider(sdkKeyID, sdkSecret, ""),
+		BaseEndpoint:     aws.String(server.URL),
+		HTTPClient:       &http.Client{Transport: transport},
+		RetryMaxAttempts: 1,
+	})
+	ctx := context.Background()
+	_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("T"), Item: sdkItem})
+	require.NoError(t, err)
+	require.True(t, attr.ItemsEqual(item, stored), "stored %s, want %s", stored, item)
+	out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("T"),
+		Key: map[string]types.AttributeValue{"s": sdkItem["s"]}})
+	require.NoError(t, err)
+	require.Equal(t, sdkItem, out.Item)
+	_, err = client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("T")})
+	var api smithy.APIError
+	require.ErrorAs(t, err, &api)
+	require.Equal(t, "ValidationException", api.ErrorCode())
+	require.Equal(t, "unexpected DynamoDB_20120810.DeleteTable", api.ErrorMessage())
+}
