@@ -152,8 +152,9 @@ func (n *ReplicaNode) AddGroup(group uint64, sm StateMachine, peers ...transport
 }
 
 // JoinGroup hosts a new full replica of an existing group: replica is the
-// ID that the leader's ChangeReplicas (AddLearner) returned. The replica
-// receives a snapshot, then the log.
+// ID that the leader's ChangeReplicas (AddLearner) returned, and must still
+// be a member (ReplicaGroupStatus.ReplicaIDs): never re-create a removed
+// replica under its old ID. The replica receives a snapshot, then the log.
 func (n *ReplicaNode) JoinGroup(group uint64, sm StateMachine, replica uint64) error {
 	return n.node.AddGroup(multiraft.GroupConfig{Group: group, Kind: FullReplica, StateMachine: sm, ReplicaID: replica})
 }

@@ -39,7 +39,11 @@
 // leader, and the joining replica is created with that ID. So a node removed
 // from a group and added again is a new raft member: messages still in
 // flight to or from its old incarnation are dropped, never taken for the new
-// one's (which could make a leader count an empty replica's log). A log replica
+// one's (which could make a leader count an empty replica's log). The host
+// must create a joining replica only with an ID the group's membership still
+// lists (GroupStatus.ReplicaIDs), never with one that was removed; as a
+// second line of defence a replica votes only while its own membership
+// lists it as a voter. A log replica
 // persists the log and votes, but never applies commands, refuses
 // leadership transfers and serves no proposal or read. It joins with a
 // snapshot that carries only an index, a term and the membership.
