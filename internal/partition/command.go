@@ -42,6 +42,7 @@ const (
 
 var opNames = [...]string{"", "Put", "Update", "Delete", "Split"}
 
+// String returns the operation's name.
 func (o Op) String() string {
 	if o > 0 && int(o) < len(opNames) {
 		return opNames[o]

@@ -54,6 +54,7 @@ type WrongRangeError struct {
 	Range keyenc.Range
 }
 
+// Error describes the key and the range it fell outside of.
 func (e *WrongRangeError) Error() string {
 	return fmt.Sprintf("partition: group %d (table %d): key %x outside range [%x, %x)", e.Group, e.Table, e.Key, e.Range.Start, e.Range.End)
 }

@@ -53,6 +53,7 @@ type partitionSnapshot struct {
 	closeErr  error
 }
 
+// Index returns the applied index the snapshot reflects.
 func (s *partitionSnapshot) Index() uint64 { return s.meta.AppliedIndex }
 
 // WriteTo streams the snapshot: the header, then the range stream.
@@ -73,6 +74,7 @@ func (s *partitionSnapshot) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, nil
 }
 
+// Close releases the engine snapshot; it may be called more than once.
 func (s *partitionSnapshot) Close() error {
 	s.closeOnce.Do(func() { s.closeErr = s.snap.Close() })
 	return s.closeErr
