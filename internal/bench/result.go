@@ -189,8 +189,9 @@ func (r *Result) String() string {
 				other = append(other, fmt.Sprintf("%s=%d", o.n, o.c))
 			}
 		}
-		fmt.Fprintf(&b, "%-18s %9d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %s\n",
+		line := fmt.Sprintf("%-18s %9d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %s",
 			name, s.Count, s.MeanMs, s.P50Ms, s.P90Ms, s.P99Ms, s.P999Ms, s.MaxMs, strings.Join(other, " "))
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	for op := range numOpTypes {
 		if s, ok := r.Ops[op.String()]; ok {

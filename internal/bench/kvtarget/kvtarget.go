@@ -165,6 +165,39 @@ func (t *Target) Close() error {
 	return t.closeErr
 }
 
+// Settle waits until every replica has applied every write the leader
+// has committed, so that a run starts with the replicas in step (after a
+// load, eventually consistent reads would otherwise miss records).
+func (t *Target) Settle(ctx context.Context) error {
+	var commit uint64
+	err := t.atLeader(ctx, func(n *node) error {
+		if err := n.replica.Read(ctx, group); err != nil {
+			return err
+		}
+		st, err := n.replica.Status(group)
+		commit = st.Commit
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("kvtarget: settle: %w", err)
+	}
+	for _, n := range t.nodes {
+		for {
+			st, err := n.replica.Status(group)
+			if err != nil {
+				return fmt.Errorf("kvtarget: settle: node %d: %w", n.id, err)
+			}
+			if st.Applied >= commit {
+				break
+			}
+			if err := wait(ctx, time.Millisecond); err != nil {
+				return fmt.Errorf("kvtarget: settle: node %d applied %d of %d: %w", n.id, st.Applied, commit, err)
+			}
+		}
+	}
+	return nil
+}
+
 // findLeader returns the node leading the group, waiting out an election.
 func (t *Target) findLeader(ctx context.Context) (*node, error) {
 	if n := t.leader.Load(); n != nil {

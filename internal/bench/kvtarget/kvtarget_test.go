@@ -66,18 +66,13 @@ func TestOperations(t *testing.T) {
 			notFound(target.Read(ctx, bench.Key{Partition: "nope"}))
 			notFound(target.Scan(ctx, bench.Key{Partition: "r", Sort: "1"}, 10))
 			notFound(target.ReadModifyWrite(ctx, bench.Key{Partition: "nope"}, []byte("x")))
-			// Every replica applies every write: after a consistent read at
-			// the leader, wait for the followers through their status.
-			leader, err := target.findLeader(ctx)
-			require.NoError(t, err)
-			require.NoError(t, leader.replica.Read(ctx, group))
+			// Every replica applies every write: once settled, each holds them.
+			require.NoError(t, target.Settle(ctx))
 			for _, n := range target.nodes {
-				require.Eventually(t, func() bool {
-					_, version, _ := n.state.get(bench.EncodeKey(bench.Key{Partition: "p", Sort: "2"}))
-					return version == 2
-				}, 10*time.Second, time.Millisecond, "node %d", n.id)
-				value, _, _ := n.state.get(bench.EncodeKey(bench.Key{Partition: "p", Sort: "2"}))
+				value, version, found := n.state.get(bench.EncodeKey(bench.Key{Partition: "p", Sort: "2"}))
+				require.True(t, found, "node %d", n.id)
 				require.Equal(t, []byte("v2"), value)
+				require.Equal(t, uint64(2), version)
 				require.Equal(t, 2, n.state.scan(bench.Key{Partition: "p", Sort: "1"}, 10))
 			}
 		})
@@ -128,12 +123,13 @@ func TestWritesFollowTheLeader(t *testing.T) {
 }
 
 func TestBenchRunsOnTheTarget(t *testing.T) {
-	target := open(t, Options{Consistent: true})
+	target := open(t, Options{})
 	ctx := ctxT(t)
 	w, err := bench.CoreWorkload("a")
 	require.NoError(t, err)
 	w.RecordCount = 100
 	require.NoError(t, bench.Load(ctx, target, w, 8, 1))
+	require.NoError(t, target.Settle(ctx))
 	res, err := bench.Run(ctx, target, bench.Options{Workload: w, Concurrency: 8, Duration: 200 * time.Millisecond, Seed: 1})
 	require.NoError(t, err)
 	require.Positive(t, res.Ops["update"].OK)
