@@ -342,6 +342,13 @@ func TestModelRandomized(t *testing.T) {
 						applyModel(t, model, op, results[i], fmt.Sprintf("seed %d batch %d command %d: %s %q %q", seed, b, i, op.cmd.Op, op.cmd.ConditionExpression, op.cmd.UpdateExpression))
 					}
 					requireModelState(t, p, model)
+					if b%20 == 19 {
+						// Move to a replica restored from a snapshot and go on
+						// there: it must behave as the original would.
+						p = restoredCopy(t, kind, p)
+						f = newFeeder(t, p)
+						requireModelState(t, p, model)
+					}
 				}
 			})
 		}
@@ -371,4 +378,23 @@ func requireModelState(t *testing.T, p *Partition, model map[modelKey]*modelItem
 	m := p.Meta()
 	require.Equal(t, uint64(len(model)), m.Items)
 	require.Equal(t, bytesTotal, m.Bytes)
+}
+
+// restoredCopy returns a partition on a new engine restored from a snapshot
+// of p.
+func restoredCopy(t *testing.T, kind engineKind, p *Partition) *Partition {
+	t.Helper()
+	snap, err := p.Snapshot()
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	_, err = snap.WriteTo(&buf)
+	require.NoError(t, err)
+	require.NoError(t, snap.Close())
+	q, err := Open(newEngine(t, kind), testGroup, Options{})
+	require.NoError(t, err)
+	index, err := q.Restore(&buf)
+	require.NoError(t, err)
+	require.Equal(t, p.AppliedIndex(), index)
+	require.Equal(t, p.Meta(), q.Meta())
+	return q
 }
