@@ -398,3 +398,96 @@ func restoredCopy(t *testing.T, kind engineKind, p *Partition) *Partition {
 	require.Equal(t, p.Meta(), q.Meta())
 	return q
 }
+
+// TestModelRandomizedWithSplits runs the model test over a table whose
+// partition splits along the way: each command goes to the partition that
+// owns its key, and the partitions together must hold exactly the model,
+// with exact counts on each side.
+func TestModelRandomizedWithSplits(t *testing.T) {
+	const seeds, batches = 6, 90
+	forEachEngine(t, func(t *testing.T, kind engineKind) {
+		for seed := uint64(1); seed <= seeds; seed++ {
+			t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(seed, 0x51ed27))
+				e := newEngine(t, kind)
+				parts := []*Partition{createPartition(t, e, Options{})}
+				feeders := []*feeder{newFeeder(t, parts[0])}
+				owner := func(k []byte) int {
+					for i, p := range parts {
+						if p.Contains(k) {
+							return i
+						}
+					}
+					t.Fatalf("no partition owns %x", k)
+					return -1
+				}
+				model := map[modelKey]*modelItem{}
+				for b := range batches {
+					if b%15 == 7 {
+						k := modelKey{pk: fmt.Sprintf("p%d", r.IntN(4)), sk: r.IntN(4)}
+						splitKey := storageKeyOf(t, key(k.pk, k.sk))
+						i := owner(splitKey)
+						res := feeders[i].one(&Command{Op: OpSplit, SplitKey: splitKey, NewGroup: uint64(1000 + b)})
+						if res.Err != nil {
+							require.ErrorIs(t, res.Err, ErrInvalidSplit)
+						} else {
+							right, err := Open(e, uint64(1000+b), Options{})
+							require.NoError(t, err)
+							parts = append(parts, right)
+							feeders = append(feeders, newFeeder(t, right))
+						}
+					}
+					ops := make([]modelOp, 1+r.IntN(8))
+					perPart := make([][]*Command, len(parts))
+					where := make([][2]int, len(ops))
+					for i := range ops {
+						ops[i] = randomModelOp(r)
+						o := owner(storageKeyOf(t, key(ops[i].key.pk, ops[i].key.sk)))
+						where[i] = [2]int{o, len(perPart[o])}
+						perPart[o] = append(perPart[o], ops[i].cmd)
+					}
+					results := make([][]*Result, len(parts))
+					for o, cmds := range perPart {
+						if len(cmds) > 0 {
+							results[o] = feeders[o].apply(cmds...)
+						}
+					}
+					for i, op := range ops {
+						applyModel(t, model, op, results[where[i][0]][where[i][1]], fmt.Sprintf("seed %d batch %d command %d", seed, b, i))
+					}
+					requirePartsState(t, parts, model)
+				}
+				require.Greater(t, len(parts), 1, "the run split at least once")
+			})
+		}
+	})
+}
+
+// requirePartsState compares the partitions together with the model.
+func requirePartsState(t *testing.T, parts []*Partition, model map[modelKey]*modelItem) {
+	t.Helper()
+	var items, size uint64
+	got := 0
+	for _, p := range parts {
+		requireCounts(t, p)
+		m := p.Meta()
+		items += m.Items
+		size += m.Bytes
+		for _, it := range scanAll(t, p) {
+			var sk int
+			_, err := fmt.Sscan(it["sk"].N(), &sk)
+			require.NoError(t, err)
+			want, ok := model[modelKey{pk: it["pk"].S(), sk: sk}]
+			require.True(t, ok, "item %v is not in the model", it)
+			requireItem(t, want.item(it["pk"].S(), sk), it)
+			got++
+		}
+	}
+	require.Equal(t, len(model), got)
+	var wantSize uint64
+	for k, m := range model {
+		wantSize += uint64(itemcheck.Size(m.item(k.pk, k.sk)))
+	}
+	require.Equal(t, uint64(len(model)), items)
+	require.Equal(t, wantSize, size)
+}
