@@ -46,7 +46,9 @@
 //
 // The commands of one Apply call apply in order, each seeing the writes of
 // the ones before it (an overlay of the batch's pending writes), and are
-// committed in one batch.
+// committed in one batch. After the commit, Options.OnWrite reports each
+// write's key and item sizes: the hook through which internal/split's
+// per-key load sampler learns the partition's write load.
 //
 // # Reads
 //
