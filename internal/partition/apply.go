@@ -34,7 +34,7 @@ const maxReusedBatch = 4 << 20
 // nothing changed: a *dberr.ConditionalCheckFailedException, a
 // *dberr.ValidationException (an update that fails at run time or makes the
 // item too large or too deep), a *WrongRangeError, or an error wrapping
-// ErrCorruptCommand, ErrSchemaMismatch or ErrInvalidSplit. A command whose
+// ErrCorruptCommand, ErrSchemaMismatch, ErrInvalidItem or ErrInvalidSplit. A command whose
 // Err is set still advances the applied index.
 type Result struct {
 	Err error
@@ -243,7 +243,16 @@ func (a *applier) apply(c multiraft.Command) (*Result, error) {
 			r.Attributes = old
 		}
 	}
-	if err := a.write(key, old != nil, oldSize, updated, newSize); err != nil {
+	var value []byte
+	if updated != nil {
+		// Encoding fails only for values no valid request produces; the
+		// failure is the command's, the same on every replica.
+		if value, err = encodeStored(updated, newSize); err != nil {
+			r.Err = fmt.Errorf("%w: %w", ErrInvalidItem, err)
+			return r, nil
+		}
+	}
+	if err := a.write(key, old != nil, oldSize, updated, value, newSize); err != nil {
 		return nil, err
 	}
 	r.New, r.NewSize = updated, newSize
@@ -268,6 +277,9 @@ func storageKey(cmd *Command) ([]byte, error) {
 		}
 	}
 	key, err := keyenc.Key(cmd.Table, pk, sk)
+	if err == nil && len(key) > storage.MaxKeySize {
+		err = fmt.Errorf("key of %d bytes", len(key))
+	}
 	if err != nil {
 		// The router validated the key; a value keyenc refuses (a number
 		// out of range) gets DynamoDB's key message all the same.
@@ -373,9 +385,9 @@ func (a *applier) lookup(key []byte) (attr.Item, int, error) {
 	return item, size, nil
 }
 
-// write records the new state of key (updated nil: no item) in the batch
-// and the overlay and adjusts the counts.
-func (a *applier) write(key []byte, existed bool, oldSize int, updated attr.Item, newSize int) error {
+// write records the new state of key (updated nil: no item; value its
+// stored encoding) in the batch and the overlay and adjusts the counts.
+func (a *applier) write(key []byte, existed bool, oldSize int, updated attr.Item, value []byte, newSize int) error {
 	if existed {
 		if a.meta.Items == 0 || a.meta.Bytes < uint64(oldSize) {
 			return fmt.Errorf("%w: removing an item of %d bytes from a count of %d items, %d bytes", ErrStateCorrupt, oldSize, a.meta.Items, a.meta.Bytes)
@@ -390,10 +402,6 @@ func (a *applier) write(key []byte, existed bool, oldSize int, updated attr.Item
 		a.overlay[string(key)] = &pending{}
 		return nil
 	}
-	value, err := encodeStored(updated, newSize)
-	if err != nil {
-		return fmt.Errorf("encode item at key %x: %w", key, err)
-	}
 	a.batch.Set(key, value)
 	a.overlay[string(key)] = &pending{item: updated, size: newSize}
 	a.meta.Items++
@@ -407,6 +415,9 @@ func (a *applier) split(cmd *Command) (*Result, error) {
 	splitKey := cmd.SplitKey
 	if a.meta.Range.Empty() || bytes.Compare(splitKey, lo) <= 0 || (hi != nil && bytes.Compare(splitKey, hi) >= 0) {
 		return &Result{Err: fmt.Errorf("%w: split key %x not inside (%x, %x)", ErrInvalidSplit, splitKey, lo, hi)}, nil
+	}
+	if len(splitKey) > storage.MaxKeySize {
+		return &Result{Err: fmt.Errorf("%w: split key of %d bytes", ErrInvalidSplit, len(splitKey))}, nil
 	}
 	if cmd.NewGroup == 0 || cmd.NewGroup == a.p.group {
 		return &Result{Err: fmt.Errorf("%w: new group ID %d", ErrInvalidSplit, cmd.NewGroup)}, nil

@@ -518,6 +518,13 @@ func TestApplyRefusals(t *testing.T) {
 			},
 		},
 		{
+			name: "a key longer than the engine allows is a validation error",
+			data: encoded(putCmd(item(strings.Repeat("k", 40<<10), 2, nil))),
+			check: func(t *testing.T, r *Result) {
+				requireValidation(t, r.Err, itemcheck.MsgKeySchemaMismatch)
+			},
+		},
+		{
 			name: "corrupt command bytes are refused",
 			data: func(*testing.T) []byte { return []byte{CommandVersion, byte(OpPut), 0xFF} },
 			check: func(t *testing.T, r *Result) {

@@ -27,6 +27,10 @@ var (
 	// is not strictly inside the partition's range or whose new group ID is
 	// unusable. The command changes nothing.
 	ErrInvalidSplit = errors.New("partition: invalid split")
+	// ErrInvalidItem is the result error of a command whose item cannot be
+	// stored (a value itemcodec cannot encode). Validation on the router
+	// prevents it; the command changes nothing.
+	ErrInvalidItem = errors.New("partition: item cannot be stored")
 	// ErrSchemaMismatch is the result error of a command whose key schema is
 	// not the partition's. The command changes nothing.
 	ErrSchemaMismatch = errors.New("partition: key schema does not match the partition's")

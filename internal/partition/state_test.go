@@ -462,6 +462,7 @@ func TestSplitRefusals(t *testing.T) {
 			{"split below the range", &Command{Op: OpSplit, SplitKey: []byte{0}, NewGroup: 5}},
 			{"split at the range end", &Command{Op: OpSplit, SplitKey: r.End, NewGroup: 5}},
 			{"split to group 0", &Command{Op: OpSplit, SplitKey: mid, NewGroup: 0}},
+			{"split key longer than the engine allows", &Command{Op: OpSplit, SplitKey: append(bytes.Clone(r.Start), bytes.Repeat([]byte{1}, storage.MaxKeySize)...), NewGroup: 5}},
 			{"split to its own group", &Command{Op: OpSplit, SplitKey: mid, NewGroup: testGroup}},
 		}
 		for _, tc := range cases {
