@@ -33,10 +33,10 @@ const (
 	// OpSplit shrinks the partition to [Start, SplitKey) and records the
 	// right side, [SplitKey, End), as the partition of NewGroup. Apply walks
 	// the right side's keys once to count its items and bytes, reading each
-	// value's size prefix but decoding no item: O(items on the right), about
-	// 5 million items a second on the built-in engines
-	// (BenchmarkSplitWalk), so a 10 GiB partition of 1 KB items holds its
-	// Apply for a couple of seconds.
+	// value's size prefix but decoding no item: O(items on the right), 5 to
+	// 10 million items a second on the built-in engines on a shared 2-core
+	// machine (BenchmarkSplitWalk), so a 10 GiB partition of 1 KB items
+	// holds its Apply for one to two seconds.
 	OpSplit
 )
 
