@@ -1,0 +1,371 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/partition"
+	"github.com/embeddynamo/dynamo/internal/transport"
+)
+
+// WireVersion is the version of the request and response encodings, the
+// first byte of every message Forward sends or receives.
+const WireVersion byte = 1
+
+// RequestOp is the operation of a Request.
+type RequestOp uint8
+
+// The operations a Request runs on a node.
+const (
+	// OpWrite runs Node.Write with Command.
+	OpWrite RequestOp = iota + 1
+	// OpGet runs Node.Get with Key and Consistent.
+	OpGet
+	// OpScan runs Node.Scan with Scan.
+	OpScan
+)
+
+// Request is one call of Write, Get or Scan to run on a node, local or
+// remote (Forward).
+type Request struct {
+	Op    RequestOp
+	Group uint64
+	// Command is the write of OpWrite.
+	Command *partition.Command
+	// Key and Consistent are the read of OpGet.
+	Key        attr.Item
+	Consistent bool
+	// Scan is the page request of OpScan.
+	Scan ScanRequest
+}
+
+// Response is what a Request returned: Result for OpWrite (also set, with
+// the error, for a write that applied without effect), Item for OpGet (nil:
+// no item), Page for OpScan.
+type Response struct {
+	Result *partition.Result
+	Item   attr.Item
+	Page   *Page
+}
+
+// Serve runs req on this node.
+func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
+	switch req.Op {
+	case OpWrite:
+		res, err := n.Write(ctx, req.Group, req.Command)
+		if res == nil {
+			return nil, err
+		}
+		return &Response{Result: res}, err
+	case OpGet:
+		item, err := n.Get(ctx, req.Group, req.Key, req.Consistent)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Item: item}, nil
+	case OpScan:
+		page, err := n.Scan(ctx, req.Group, req.Scan)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Page: page}, nil
+	}
+	return nil, fmt.Errorf("node %d: unknown request operation %d", n.id, req.Op)
+}
+
+// Forward runs req on node to (this node itself runs it directly) and
+// returns its response and error as the peer's Serve returned them: a
+// *multiraft.NotLeaderError, a *partition.WrongRangeError, a dberr
+// exception or one of multiraft's sentinel errors is matchable with
+// errors.As and errors.Is; other errors arrive as *RemoteError. A transport
+// failure (transport.ErrUnreachable) or ctx's end means the outcome of a
+// write is unknown.
+func (n *Node) Forward(ctx context.Context, to transport.NodeID, req *Request) (*Response, error) {
+	if to == n.id {
+		return n.Serve(ctx, req)
+	}
+	msg, err := EncodeRequest(req)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: forward to %d: %w", n.id, to, err)
+	}
+	raw, err := n.tr.Call(ctx, to, msg)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: forward to %d: %w", n.id, to, err)
+	}
+	resp, rerr, err := DecodeResponse(raw, to)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: forward to %d: %w", n.id, to, err)
+	}
+	return resp, rerr
+}
+
+// handleCall serves a Forward from a peer. It fails the call only for bytes
+// it cannot decode; every error of the request itself travels in the
+// response.
+func (n *Node) handleCall(ctx context.Context, from transport.NodeID, raw []byte) ([]byte, error) {
+	req, err := DecodeRequest(raw)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: call from %d: %w", n.id, from, err)
+	}
+	resp, serr := n.Serve(ctx, req)
+	out, err := EncodeResponse(resp, serr)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: call from %d: %w", n.id, from, err)
+	}
+	return out, nil
+}
+
+// EncodeRequest returns the binary form of req, version WireVersion:
+//
+//	version op group body
+//	write: command (partition.Command.Encode, length-prefixed)
+//	get:   consistent key(item)
+//	scan:  consistent reverse range startAfter(opt) limit maxBytes
+//
+// Integers are unsigned varints, byte strings length-prefixed, optional
+// byte strings and items preceded by a presence byte, items in itemcodec.
+func EncodeRequest(req *Request) ([]byte, error) {
+	b := []byte{WireVersion, byte(req.Op)}
+	b = appendUvarint(b, req.Group)
+	var err error
+	switch req.Op {
+	case OpWrite:
+		if req.Command == nil {
+			return nil, errors.New("node: write request without a command")
+		}
+		cmd, cerr := req.Command.Encode()
+		if cerr != nil {
+			return nil, cerr
+		}
+		b = appendBytes(b, cmd)
+	case OpGet:
+		b = appendBool(b, req.Consistent)
+		b, err = appendItem(b, req.Key)
+	case OpScan:
+		s := req.Scan
+		if s.Limit < 0 || s.MaxBytes < 0 {
+			return nil, fmt.Errorf("node: scan request with negative Limit %d or MaxBytes %d", s.Limit, s.MaxBytes)
+		}
+		b = appendBool(b, s.Consistent)
+		b = appendBool(b, s.Reverse)
+		b = appendRange(b, s.Range)
+		b = appendOptBytes(b, s.StartAfter)
+		b = appendUvarint(b, uint64(s.Limit))
+		b = appendUvarint(b, uint64(s.MaxBytes))
+	default:
+		return nil, fmt.Errorf("node: unknown request operation %d", req.Op)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// DecodeRequest parses bytes written by EncodeRequest. Corrupt input yields
+// an error wrapping ErrCorruptMessage (or partition.ErrCorruptCommand).
+func DecodeRequest(raw []byte) (*Request, error) {
+	d := &decoder{b: raw}
+	if v := d.byte("version"); d.err == nil && v != WireVersion {
+		d.fail("unknown wire version %d", v)
+	}
+	req := &Request{Op: RequestOp(d.byte("operation")), Group: d.uvarint("group")}
+	if d.err != nil {
+		return nil, d.err
+	}
+	switch req.Op {
+	case OpWrite:
+		cmd := d.bytes("command")
+		if d.err != nil {
+			return nil, d.err
+		}
+		c, err := partition.DecodeCommand(cmd)
+		if err != nil {
+			return nil, err
+		}
+		req.Command = c
+	case OpGet:
+		req.Consistent = d.bool("consistent")
+		req.Key = d.item("key")
+	case OpScan:
+		req.Scan.Consistent = d.bool("consistent")
+		req.Scan.Reverse = d.bool("reverse")
+		req.Scan.Range = d.keyRange("range")
+		req.Scan.StartAfter = d.optBytes("start after")
+		req.Scan.Limit = d.int("limit")
+		req.Scan.MaxBytes = d.int("max bytes")
+	default:
+		d.fail("unknown request operation %d", req.Op)
+	}
+	d.end()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return req, nil
+}
+
+// Response kinds: what follows the status byte.
+const (
+	respResult = 1 << 0
+	respItem   = 1 << 1
+	respPage   = 1 << 2
+	respError  = 1 << 3
+)
+
+// EncodeResponse returns the binary form of a response and its error,
+// version WireVersion:
+//
+//	version flags [result] [item] [page] [error]
+//	result: key(opt) attributes(item) old(item) new(item) oldSize newSize
+//	        split(opt: left right, partition.EncodeMeta each)
+//	page:   count (key item)* bytes lastKey(opt) range
+//	error:  kind message fields (see appendError)
+//
+// A Result's Err is not encoded inside it: it is the response's error.
+func EncodeResponse(resp *Response, rerr error) ([]byte, error) {
+	var flags byte
+	if resp != nil {
+		if resp.Result != nil {
+			flags |= respResult
+		}
+		if resp.Item != nil {
+			flags |= respItem
+		}
+		if resp.Page != nil {
+			flags |= respPage
+		}
+	}
+	if rerr != nil {
+		flags |= respError
+	}
+	b := []byte{WireVersion, flags}
+	var err error
+	if flags&respResult != 0 {
+		if b, err = appendResult(b, resp.Result); err != nil {
+			return nil, err
+		}
+	}
+	if flags&respItem != 0 {
+		if b, err = appendItem(b, resp.Item); err != nil {
+			return nil, err
+		}
+	}
+	if flags&respPage != 0 {
+		p := resp.Page
+		if len(p.Keys) != len(p.Items) {
+			return nil, fmt.Errorf("node: page with %d keys and %d items", len(p.Keys), len(p.Items))
+		}
+		b = appendUvarint(b, uint64(len(p.Items)))
+		for i := range p.Items {
+			b = appendBytes(b, p.Keys[i])
+			if b, err = appendItem(b, p.Items[i]); err != nil {
+				return nil, err
+			}
+		}
+		b = appendUvarint(b, uint64(max(p.Bytes, 0)))
+		b = appendOptBytes(b, p.LastKey)
+		b = appendRange(b, p.Range)
+	}
+	if rerr != nil {
+		b = appendError(b, rerr)
+	}
+	return b, nil
+}
+
+func appendResult(b []byte, r *partition.Result) ([]byte, error) {
+	var err error
+	b = appendOptBytes(b, r.Key)
+	for _, item := range []attr.Item{r.Attributes, r.Old, r.New} {
+		if b, err = appendItem(b, item); err != nil {
+			return nil, err
+		}
+	}
+	b = appendUvarint(b, uint64(max(r.OldSize, 0)))
+	b = appendUvarint(b, uint64(max(r.NewSize, 0)))
+	b = appendBool(b, r.Split != nil)
+	if r.Split != nil {
+		b = appendBytes(b, partition.EncodeMeta(r.Split.Left))
+		b = appendBytes(b, partition.EncodeMeta(r.Split.Right))
+	}
+	return b, nil
+}
+
+// DecodeResponse parses bytes written by EncodeResponse: the response, the
+// error it carries (from names the peer for errors that travel as text),
+// and err for bytes that do not decode (wrapping ErrCorruptMessage).
+func DecodeResponse(raw []byte, from transport.NodeID) (resp *Response, rerr, err error) {
+	d := &decoder{b: raw}
+	if v := d.byte("version"); d.err == nil && v != WireVersion {
+		d.fail("unknown wire version %d", v)
+	}
+	flags := d.byte("flags")
+	if d.err == nil && flags&^(respResult|respItem|respPage|respError) != 0 {
+		d.fail("unknown flags %#x", flags)
+	}
+	resp = &Response{}
+	if flags&respResult != 0 {
+		resp.Result = d.result()
+	}
+	if flags&respItem != 0 {
+		resp.Item = d.item("item")
+	}
+	if flags&respPage != 0 {
+		resp.Page = d.page()
+	}
+	if flags&respError != 0 {
+		rerr = d.error(from)
+	}
+	d.end()
+	if d.err != nil {
+		return nil, nil, d.err
+	}
+	if resp.Result != nil {
+		resp.Result.Err = rerr
+	}
+	if flags&(respResult|respItem|respPage) == 0 {
+		resp = nil
+	}
+	return resp, rerr, nil
+}
+
+func (d *decoder) result() *partition.Result {
+	r := &partition.Result{Key: d.optBytes("result key")}
+	r.Attributes = d.item("attributes")
+	r.Old = d.item("old item")
+	r.New = d.item("new item")
+	r.OldSize = d.int("old size")
+	r.NewSize = d.int("new size")
+	if d.bool("split flag") {
+		left := d.bytes("split left")
+		right := d.bytes("split right")
+		if d.err != nil {
+			return nil
+		}
+		lm, err := partition.DecodeMeta(left)
+		if err != nil {
+			d.fail("split left: %v", err)
+			return nil
+		}
+		rm, err := partition.DecodeMeta(right)
+		if err != nil {
+			d.fail("split right: %v", err)
+			return nil
+		}
+		r.Split = &partition.SplitResult{Left: lm, Right: rm}
+	}
+	return r
+}
+
+func (d *decoder) page() *Page {
+	n := d.int("page items")
+	p := &Page{}
+	for i := 0; i < n && d.err == nil; i++ {
+		p.Keys = append(p.Keys, d.bytes("page key"))
+		p.Items = append(p.Items, d.item("page item"))
+	}
+	p.Bytes = d.int("page bytes")
+	p.LastKey = d.optBytes("last key")
+	p.Range = d.keyRange("page range")
+	return p
+}

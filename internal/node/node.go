@@ -1,0 +1,461 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/embeddynamo/dynamo/internal/clock"
+	"github.com/embeddynamo/dynamo/internal/keyenc"
+	"github.com/embeddynamo/dynamo/internal/logstore"
+	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/partition"
+	"github.com/embeddynamo/dynamo/internal/storage"
+	"github.com/embeddynamo/dynamo/internal/storage/boltstore"
+	"github.com/embeddynamo/dynamo/internal/storage/memstore"
+	"github.com/embeddynamo/dynamo/internal/transport"
+	"github.com/embeddynamo/dynamo/internal/wal"
+)
+
+// File names under Config.Dir.
+const (
+	walDir   = "wal"
+	dataFile = "data.db"
+)
+
+// Config configures Open. Zero values mean the documented defaults.
+type Config struct {
+	// ID is the node's ID in the cluster; required, 1 to 2^32-1.
+	ID transport.NodeID
+	// Zone is the node's failure domain (availability zone) label.
+	Zone string
+	// Dir holds the node's files: the WAL under Dir/wal and the bbolt file
+	// Dir/data.db. Empty means in memory (memlog and memstore), unless
+	// LogStore and Storage are both given.
+	Dir string
+	// Transport carries the node's traffic; required. The node starts it
+	// and closes it on Close.
+	Transport transport.Transport
+	// LogStore, when set, replaces the WAL (or memlog). The caller owns it:
+	// Close leaves it open, so that it can outlive the node (a restart in
+	// memory).
+	LogStore logstore.LogStore
+	// Storage, when set, replaces bbolt (or memstore). The caller owns it,
+	// as LogStore.
+	Storage storage.Engine
+	// Clock drives raft's ticks; nil means the wall clock.
+	Clock clock.Clock
+	// Logger receives the node's events; nil discards them.
+	Logger *slog.Logger
+	// TickInterval is raft's tick. Default 100ms.
+	TickInterval time.Duration
+	// ElectionTicks is how many ticks a follower waits for its leader
+	// before campaigning. Default 10.
+	ElectionTicks int
+	// ReadMode is how leaders serve strong reads: multiraft.ReadIndex (the
+	// default) or multiraft.LeaseRead.
+	ReadMode multiraft.ReadMode
+	// Seed seeds raft's election jitter; zero means from the clock.
+	Seed uint64
+	// Partition configures every hosted partition.
+	Partition partition.Options
+}
+
+// Node is one storage node hosting partition replicas. Its methods are safe
+// for concurrent use.
+type Node struct {
+	id        transport.NodeID
+	zone      string
+	log       *slog.Logger
+	tr        transport.Transport
+	logs      logstore.LogStore
+	engine    storage.Engine
+	ownLogs   bool
+	ownEngine bool
+	popts     partition.Options
+	raft      *multiraft.Node
+
+	// mu guards replicas, orphans and closed. Create and Remove of
+	// partitions are serialised by createMu so that the engine, the log
+	// store and the map change together.
+	createMu sync.Mutex
+	mu       sync.RWMutex
+	replicas map[uint64]*partition.Partition
+	orphans  map[uint64]bool
+	closed   bool
+}
+
+// Open opens a node's stores, starts its transport and scheduler, and
+// restarts every partition replica found in them (see the package doc).
+func Open(ctx context.Context, cfg Config) (*Node, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if cfg.Transport == nil {
+		return nil, errors.New("node: Config.Transport is required")
+	}
+	if cfg.ID == 0 {
+		return nil, errors.New("node: Config.ID is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	n := &Node{
+		id:       cfg.ID,
+		zone:     cfg.Zone,
+		log:      cfg.Logger.With("node", uint64(cfg.ID)),
+		tr:       cfg.Transport,
+		logs:     cfg.LogStore,
+		engine:   cfg.Storage,
+		popts:    cfg.Partition,
+		replicas: make(map[uint64]*partition.Partition),
+		orphans:  make(map[uint64]bool),
+	}
+	if err := n.openStores(cfg.Dir); err != nil {
+		return nil, err
+	}
+	metas, err := n.engine.Metas()
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("node %d: read partition metadata: %w", n.id, err)
+	}
+	groups, err := n.logs.Groups()
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("node %d: list log groups: %w", n.id, err)
+	}
+	n.raft, err = multiraft.StartNode(multiraft.NodeConfig{
+		Config: multiraft.Config{
+			NodeID:        cfg.ID,
+			LogStore:      n.logs,
+			ElectionTicks: cfg.ElectionTicks,
+			ReadMode:      cfg.ReadMode,
+			Seed:          cfg.Seed,
+			Logger:        cfg.Logger,
+		},
+		Transport:    cfg.Transport,
+		Clock:        cfg.Clock,
+		TickInterval: cfg.TickInterval,
+		CallHandler:  n.handleCall,
+	})
+	if err != nil {
+		n.closeStores()
+		return nil, fmt.Errorf("node %d: start raft: %w", n.id, err)
+	}
+	if err := n.restart(groups, metas); err != nil {
+		_ = n.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) openStores(dir string) error {
+	if n.logs == nil {
+		n.ownLogs = true
+		if dir == "" {
+			n.logs = memlog.New()
+		} else {
+			w, err := wal.Open(filepath.Join(dir, walDir), nil)
+			if err != nil {
+				return fmt.Errorf("node %d: open WAL: %w", n.id, err)
+			}
+			n.logs = w
+		}
+	}
+	if n.engine == nil {
+		n.ownEngine = true
+		if dir == "" {
+			n.engine = memstore.New()
+		} else {
+			e, err := boltstore.Open(filepath.Join(dir, dataFile), nil)
+			if err != nil {
+				n.closeStores()
+				return fmt.Errorf("node %d: open storage: %w", n.id, err)
+			}
+			n.engine = e
+		}
+	}
+	return nil
+}
+
+// closeStores closes the stores the node opened: the log store first (no
+// Save can follow), then the engine.
+func (n *Node) closeStores() error {
+	var errs []error
+	if n.ownLogs && n.logs != nil {
+		if err := n.logs.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("node %d: close log store: %w", n.id, err))
+		}
+	}
+	if n.ownEngine && n.engine != nil {
+		if err := n.engine.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("node %d: close storage: %w", n.id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// restart hosts every group of the log store again. A group with a log and
+// no metadata is a replica that joined and waits for its snapshot: it opens
+// empty. Metadata with no log is an orphan (see the package doc).
+func (n *Node) restart(groups []uint64, metas map[uint64][]byte) error {
+	slices.Sort(groups)
+	for _, g := range groups {
+		p, err := partition.Open(n.engine, g, n.popts)
+		if err != nil {
+			return fmt.Errorf("node %d: reopen partition %d: %w", n.id, g, err)
+		}
+		if err := n.raft.AddGroup(multiraft.GroupConfig{Group: g, Kind: multiraft.FullReplica, StateMachine: p}); err != nil {
+			return fmt.Errorf("node %d: restart group %d: %w", n.id, g, err)
+		}
+		n.mu.Lock()
+		n.replicas[g] = p
+		n.mu.Unlock()
+	}
+	for g := range metas {
+		if !slices.Contains(groups, g) {
+			n.log.Warn("partition metadata without a raft log: orphan until created again", "group", g)
+			n.mu.Lock()
+			n.orphans[g] = true
+			n.mu.Unlock()
+		}
+	}
+	n.log.Info("node open", "zone", n.zone, "partitions", len(groups), "orphans", len(n.orphans))
+	return nil
+}
+
+// ID returns the node's ID.
+func (n *Node) ID() transport.NodeID { return n.id }
+
+// Zone returns the node's zone label.
+func (n *Node) Zone() string { return n.zone }
+
+// Raft returns the node's multiraft scheduler, for membership changes and
+// leadership transfers.
+func (n *Node) Raft() *multiraft.Node { return n.raft }
+
+// Engine returns the node's storage engine.
+func (n *Node) Engine() storage.Engine { return n.engine }
+
+// Err returns the error that stopped the node's scheduler (a storage or log
+// failure), if any. A node with an error serves nothing more and should be
+// closed.
+func (n *Node) Err() error { return n.raft.Err() }
+
+// Partitions returns the groups of the partition replicas the node hosts,
+// ascending.
+func (n *Node) Partitions() []uint64 {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]uint64, 0, len(n.replicas))
+	for g := range n.replicas {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Orphans returns the groups whose partition metadata the engine holds with
+// no raft log on this node, ascending.
+func (n *Node) Orphans() []uint64 {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]uint64, 0, len(n.orphans))
+	for g := range n.orphans {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Partition returns the hosted replica of group, or an error wrapping
+// multiraft.ErrGroupNotFound.
+func (n *Node) Partition(group uint64) (*partition.Partition, error) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if n.closed {
+		return nil, fmt.Errorf("node %d: %w", n.id, multiraft.ErrClosed)
+	}
+	p, ok := n.replicas[group]
+	if !ok {
+		return nil, fmt.Errorf("node %d: partition %d: %w", n.id, group, multiraft.ErrGroupNotFound)
+	}
+	return p, nil
+}
+
+// Status describes the node's replica of group: its leader, term, indexes
+// and membership.
+func (n *Node) Status(group uint64) (multiraft.GroupStatus, error) {
+	return n.raft.Status(group)
+}
+
+// Leader returns the node this replica believes leads group (0: unknown).
+func (n *Node) Leader(group uint64) (transport.NodeID, error) {
+	st, err := n.raft.Status(group)
+	if err != nil {
+		return 0, err
+	}
+	return st.Leader, nil
+}
+
+// CreatePartition hosts a new replica of group holding the partition
+// described by meta (AppliedIndex zero; Items and Bytes counting what the
+// engine already holds in the range, zero for a new table). peers lists the
+// group's initial voters, this node among them; every one of them must
+// create the replica with the same list, and the group then elects a
+// leader. Creating an orphan (see Orphans) adopts its stored metadata when
+// its table and range are meta's.
+func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition.Meta, peers []transport.NodeID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !slices.Contains(peers, n.id) {
+		return fmt.Errorf("node %d: create partition %d: peers %v do not include this node", n.id, group, peers)
+	}
+	n.createMu.Lock()
+	defer n.createMu.Unlock()
+	n.mu.RLock()
+	_, hosted := n.replicas[group]
+	orphan := n.orphans[group]
+	closed := n.closed
+	n.mu.RUnlock()
+	switch {
+	case closed:
+		return fmt.Errorf("node %d: %w", n.id, multiraft.ErrClosed)
+	case hosted:
+		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, multiraft.ErrGroupExists)
+	}
+	var p *partition.Partition
+	var err error
+	created := false
+	if orphan {
+		p, err = partition.Open(n.engine, group, n.popts)
+		if err != nil {
+			return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
+		}
+		if stored := p.Meta(); stored.Table != meta.Table || !sameRange(stored.Range, meta.Range) {
+			return fmt.Errorf("node %d: create partition %d: %w (stored table %d range [%x, %x))", n.id, group, partition.ErrExists, stored.Table, stored.Range.Start, stored.Range.End)
+		}
+	} else {
+		p, err = partition.Create(n.engine, group, meta, n.popts)
+		if err != nil {
+			return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
+		}
+		created = true
+	}
+	if err := n.raft.AddGroup(multiraft.GroupConfig{Group: group, Kind: multiraft.FullReplica, StateMachine: p, Peers: peers}); err != nil {
+		if created {
+			b := n.engine.NewBatch()
+			b.DeleteMeta(group)
+			if cerr := n.engine.Commit(b, true); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
+		}
+		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
+	}
+	n.mu.Lock()
+	n.replicas[group] = p
+	delete(n.orphans, group)
+	n.mu.Unlock()
+	return nil
+}
+
+func sameRange(a, b keyenc.Range) bool {
+	return bytes.Equal(a.Start, b.Start) && (a.End == nil) == (b.End == nil) && bytes.Equal(a.End, b.End)
+}
+
+// RemovePartition stops hosting group's replica: its raft group and log
+// go first (nothing applies afterwards), then its items and metadata are
+// deleted from the engine. Requests pending on it fail. A crash between
+// the two steps leaves an orphan, which a later RemovePartition drops.
+func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n.createMu.Lock()
+	defer n.createMu.Unlock()
+	n.mu.RLock()
+	p, hosted := n.replicas[group]
+	orphan := n.orphans[group]
+	n.mu.RUnlock()
+	if !hosted && !orphan {
+		return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, multiraft.ErrGroupNotFound)
+	}
+	if hosted {
+		if err := n.raft.RemoveGroup(group); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
+			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)
+		}
+		n.mu.Lock()
+		delete(n.replicas, group)
+		n.orphans[group] = true
+		n.mu.Unlock()
+	} else {
+		var err error
+		if p, err = partition.Open(n.engine, group, n.popts); err != nil {
+			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)
+		}
+	}
+	b := n.engine.NewBatch()
+	if lo, hi, ok := dataBounds(p.Meta()); ok {
+		b.DeleteRange(lo, hi)
+	}
+	b.DeleteMeta(group)
+	if err := n.engine.Commit(b, true); err != nil {
+		return fmt.Errorf("node %d: remove partition %d: delete data: %w", n.id, group, err)
+	}
+	n.mu.Lock()
+	delete(n.orphans, group)
+	n.mu.Unlock()
+	return nil
+}
+
+// dataBounds returns the storage keys a partition's items occupy: its range
+// within its table's key space. ok is false for a replica that holds no
+// partition.
+func dataBounds(m partition.Meta) (lo, hi []byte, ok bool) {
+	if m.Range.Empty() {
+		return nil, nil, false
+	}
+	tableLo := keyenc.TablePrefix(m.Table)
+	tableHi := keyenc.PrefixEnd(tableLo)
+	lo = m.Range.Start
+	if bytes.Compare(lo, tableLo) < 0 {
+		lo = tableLo
+	}
+	hi = m.Range.End
+	if hi == nil || (tableHi != nil && bytes.Compare(tableHi, hi) < 0) {
+		hi = tableHi
+	}
+	if hi != nil && bytes.Compare(lo, hi) >= 0 {
+		return nil, nil, false
+	}
+	return lo, hi, true
+}
+
+// Close stops the scheduler and every goroutine of the node, fails pending
+// requests with multiraft.ErrClosed, closes the transport, then the log
+// store and the engine the node opened. It is safe to call twice.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	n.mu.Unlock()
+	var errs []error
+	if err := n.raft.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("node %d: close raft: %w", n.id, err))
+	}
+	if err := n.closeStores(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
