@@ -107,12 +107,6 @@ type group struct {
 
 func (g *group) confState() *pb.ConfState { return g.confHistory[len(g.confHistory)-1].cs }
 
-// isVoter reports whether the replica's latest membership makes it a voter.
-func (g *group) isVoter() bool {
-	cs := g.confState()
-	return slices.Contains(cs.GetVoters(), g.replicaID) || slices.Contains(cs.GetVotersOutgoing(), g.replicaID)
-}
-
 // confAt returns the membership in force at index.
 func (g *group) confAt(index uint64) *pb.ConfState {
 	for i := len(g.confHistory) - 1; i > 0; i-- {
@@ -607,10 +601,12 @@ func (c *Core) step(from transport.NodeID, msgs []transport.GroupMessage) {
 		if raft.IsLocalMsg(m.GetType()) || !wellFormed(m) {
 			continue
 		}
-		if t := m.GetType(); (t == pb.MsgVote || t == pb.MsgPreVote) && !g.isVoter() {
-			// Only a replica that knows itself a voter votes: an empty
-			// replica that was given the ID of a removed member (a host's
-			// mistake) must not help a stale candidate win.
+		if t := m.GetType(); (t == pb.MsgVote || t == pb.MsgPreVote) && g.storage.snap.GetIndex() == 0 {
+			// A replica that holds no log at all (a joiner before its first
+			// snapshot) does not vote: if a host created it with the ID of
+			// a removed member, its empty log must not help a stale
+			// candidate win. (A legitimate member always holds a log: the
+			// initial snapshot, or the one it joined with.)
 			continue
 		}
 		if m.GetType() == pb.MsgHeartbeat && m.GetCommit() > g.storage.last && !g.rn.HasReady() {

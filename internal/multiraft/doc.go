@@ -42,8 +42,8 @@
 // one's (which could make a leader count an empty replica's log). The host
 // must create a joining replica only with an ID the group's membership still
 // lists (GroupStatus.ReplicaIDs), never with one that was removed; as a
-// second line of defence a replica votes only while its own membership
-// lists it as a voter. A log replica
+// second line of defence a replica that holds no log yet does not vote.
+// A log replica
 // persists the log and votes, but never applies commands, refuses
 // leadership transfers and serves no proposal or read. It joins with a
 // snapshot that carries only an index, a term and the membership.
