@@ -76,7 +76,7 @@ const (
 	MsgStreamWithIOPS  = invalidPrefix + "You cannot modify stream status while updating table IOPS"
 	MsgIndexWithIOPS   = invalidPrefix + "You cannot create or delete index while updating table IOPS"
 	MsgIndexWithStream = invalidPrefix + "You cannot create or delete index while changing stream status"
-	// MsgStreamNeedsViewType and MsgStreamNoViewType are CreateTable's
+	// MsgCreateStreamNeedsViewType and MsgCreateStreamNoViewType are CreateTable's
 	// stream messages.
 	MsgCreateStreamNeedsViewType = invalidPrefix + "Table is being created with a stream enabled, UpdateViewType is required"
 	MsgCreateStreamNoViewType    = invalidPrefix + "Table is being created with a stream disabled, UpdateViewType should not be specified"
