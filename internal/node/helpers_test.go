@@ -23,6 +23,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const testTable = 1
 
+// tickForTests is raft's tick in the tests' nodes.
+const tickForTests = 10 * time.Millisecond
+
 // testSchema is the test table's key: pk (S), no sort key.
 var testSchema = itemcheck.KeySchema{Partition: itemcheck.KeyDef{Name: "pk", Type: attr.TypeS}}
 
