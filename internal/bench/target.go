@@ -52,7 +52,18 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("outcome(%d)", uint8(o))
 }
 
-// Target is the store under test. Its methods are called from many workers
+// Target is the store under test.
+//
+// A Table target maps the calls onto the shapes in the root package's
+// requests.go: Read is GetItem (ConsistentRead from the -consistent flag);
+// Update is UpdateItem ("SET #v = :v, #ver = #ver + :one"); Insert is
+// PutItem; Scan is Query (KeyConditionExpression "pk = :p AND sk >= :s",
+// Limit) for a key with a sort key, and Scan (ExclusiveStartKey, Limit) for
+// one without; ReadModifyWrite is GetItem then UpdateItem with the
+// ConditionExpression "#ver = :read". ProvisionedThroughputExceededException,
+// ThrottlingException and RequestLimitExceeded are Throttled;
+// ConditionalCheckFailedException is ConditionFailed.
+// Its methods are called from many workers
 // at once and must be safe for concurrent use. Each returns the outcome and,
 // for Error, the error; value slices belong to the caller and are reused
 // after the call returns, so a target that keeps one must copy it.
