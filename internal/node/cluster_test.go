@@ -138,7 +138,9 @@ func TestReopenDiskCluster(t *testing.T) {
 	c = startCluster(t, cfg)
 	for _, n := range c.Nodes() {
 		require.Equal(t, []uint64{1, 2, 3, 4}, n.Partitions(), "node %d", n.ID())
-		require.Empty(t, n.Orphans())
+		orphans, err := n.Orphans()
+	require.NoError(t, err)
+	require.Empty(t, orphans)
 	}
 	for g := uint64(1); g <= groups; g++ {
 		for _, id := range c.IDs() {

@@ -82,13 +82,12 @@ type Node struct {
 	popts     partition.Options
 	raft      *multiraft.Node
 
-	// mu guards replicas, orphans and closed. Create and Remove of
-	// partitions are serialised by createMu so that the engine, the log
-	// store and the map change together.
+	// mu guards replicas and closed. Create and Remove of partitions are
+	// serialised by createMu so that the engine, the log store and the map
+	// change together.
 	createMu sync.Mutex
 	mu       sync.RWMutex
 	replicas map[uint64]*partition.Partition
-	orphans  map[uint64]bool
 	closed   bool
 }
 
@@ -116,7 +115,6 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		engine:   cfg.Storage,
 		popts:    cfg.Partition,
 		replicas: make(map[uint64]*partition.Partition),
-		orphans:  make(map[uint64]bool),
 	}
 	if err := n.openStores(cfg.Dir); err != nil {
 		return nil, err
@@ -219,15 +217,14 @@ func (n *Node) restart(groups []uint64, metas map[uint64][]byte) error {
 		n.replicas[g] = p
 		n.mu.Unlock()
 	}
+	orphans := 0
 	for g := range metas {
 		if !slices.Contains(groups, g) {
-			n.log.Warn("partition metadata without a raft log: orphan until created again", "group", g)
-			n.mu.Lock()
-			n.orphans[g] = true
-			n.mu.Unlock()
+			n.log.Info("partition metadata without a raft log: orphan until created", "group", g)
+			orphans++
 		}
 	}
-	n.log.Info("node open", "zone", n.zone, "partitions", len(groups), "orphans", len(n.orphans))
+	n.log.Info("node open", "zone", n.zone, "partitions", len(groups), "orphans", orphans)
 	return nil
 }
 
@@ -262,17 +259,37 @@ func (n *Node) Partitions() []uint64 {
 	return out
 }
 
-// Orphans returns the groups whose partition metadata the engine holds with
-// no raft log on this node, ascending.
-func (n *Node) Orphans() []uint64 {
+// Orphans returns the groups whose partition metadata the engine holds
+// while the node hosts no replica of them, ascending: partitions whose
+// bootstrap did not reach the log before a crash, and the right sides of
+// splits whose groups are not created yet.
+func (n *Node) Orphans() ([]uint64, error) {
+	metas, err := n.engine.Metas()
+	if err != nil {
+		return nil, fmt.Errorf("node %d: list orphans: %w", n.id, err)
+	}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	out := make([]uint64, 0, len(n.orphans))
-	for g := range n.orphans {
-		out = append(out, g)
+	var out []uint64
+	for g := range metas {
+		if _, ok := n.replicas[g]; !ok {
+			out = append(out, g)
+		}
 	}
 	slices.Sort(out)
-	return out
+	return out, nil
+}
+
+// hasMeta reports whether the engine holds metadata for group.
+func (n *Node) hasMeta(group uint64) (bool, error) {
+	_, err := n.engine.Meta(group)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return false, nil
+	}
+	return false, err
 }
 
 // Partition returns the hosted replica of group, or an error wrapping
@@ -311,7 +328,8 @@ func (n *Node) Leader(group uint64) (transport.NodeID, error) {
 // group's initial voters, this node among them; every one of them must
 // create the replica with the same list, and the group then elects a
 // leader. Creating an orphan (see Orphans) adopts its stored metadata when
-// its table and range are meta's.
+// its table and range are meta's: how the right side of a split gets its
+// replicas on the nodes of the left side.
 func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition.Meta, peers []transport.NodeID) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -323,7 +341,6 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	defer n.createMu.Unlock()
 	n.mu.RLock()
 	_, hosted := n.replicas[group]
-	orphan := n.orphans[group]
 	closed := n.closed
 	n.mu.RUnlock()
 	switch {
@@ -332,8 +349,11 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	case hosted:
 		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, multiraft.ErrGroupExists)
 	}
+	orphan, err := n.hasMeta(group)
+	if err != nil {
+		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
+	}
 	var p *partition.Partition
-	var err error
 	created := false
 	if orphan {
 		p, err = partition.Open(n.engine, group, n.popts)
@@ -362,7 +382,6 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	}
 	n.mu.Lock()
 	n.replicas[group] = p
-	delete(n.orphans, group)
 	n.mu.Unlock()
 	return nil
 }
@@ -383,21 +402,22 @@ func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
 	defer n.createMu.Unlock()
 	n.mu.RLock()
 	p, hosted := n.replicas[group]
-	orphan := n.orphans[group]
 	n.mu.RUnlock()
-	if !hosted && !orphan {
-		return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, multiraft.ErrGroupNotFound)
-	}
 	if hosted {
 		if err := n.raft.RemoveGroup(group); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
 			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)
 		}
 		n.mu.Lock()
 		delete(n.replicas, group)
-		n.orphans[group] = true
 		n.mu.Unlock()
 	} else {
-		var err error
+		orphan, err := n.hasMeta(group)
+		if err != nil {
+			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)
+		}
+		if !orphan {
+			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, multiraft.ErrGroupNotFound)
+		}
 		if p, err = partition.Open(n.engine, group, n.popts); err != nil {
 			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)
 		}
@@ -410,9 +430,6 @@ func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
 	if err := n.engine.Commit(b, true); err != nil {
 		return fmt.Errorf("node %d: remove partition %d: delete data: %w", n.id, group, err)
 	}
-	n.mu.Lock()
-	delete(n.orphans, group)
-	n.mu.Unlock()
 	return nil
 }
 

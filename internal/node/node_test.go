@@ -226,7 +226,9 @@ func TestCreateAndRemovePartition(t *testing.T) {
 
 	require.NoError(t, n.RemovePartition(ctx, group))
 	require.Empty(t, n.Partitions())
-	require.Empty(t, n.Orphans())
+	orphans, err := n.Orphans()
+	require.NoError(t, err)
+	require.Empty(t, orphans)
 	metas, err := n.Engine().Metas()
 	require.NoError(t, err)
 	require.Empty(t, metas)
