@@ -139,8 +139,8 @@ func TestReopenDiskCluster(t *testing.T) {
 	for _, n := range c.Nodes() {
 		require.Equal(t, []uint64{1, 2, 3, 4}, n.Partitions(), "node %d", n.ID())
 		orphans, err := n.Orphans()
-	require.NoError(t, err)
-	require.Empty(t, orphans)
+		require.NoError(t, err)
+		require.Empty(t, orphans)
 	}
 	for g := uint64(1); g <= groups; g++ {
 		for _, id := range c.IDs() {
