@@ -225,3 +225,68 @@ func TestManyPartitionsConcurrently(t *testing.T) {
 		require.Len(t, page.Items, writes, "group %d", g)
 	}
 }
+
+// A split's right side becomes a partition of its own: once each node's
+// replica of the left side has applied the split, the right side's
+// metadata is an orphan there, and creating the new group on the same
+// nodes adopts it. Keys then route by range: the left refuses the right's
+// keys with a wrong-range redirect.
+func TestSplitCreatesRightPartition(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 3, Zones: 3, Seed: 8})
+	const left, right = 40, 41
+	require.NoError(t, c.CreatePartition(ctx, left, wholeTable(), c.IDs()))
+	leaderID, err := c.WaitLeader(ctx, left)
+	require.NoError(t, err)
+	leader, err := c.Node(leaderID)
+	require.NoError(t, err)
+	for i := range 20 {
+		_, err := leader.Write(ctx, left, putCmd(fmt.Sprintf("k%d", i), "1"))
+		require.NoError(t, err)
+	}
+	full, err := leader.Scan(ctx, left, node.ScanRequest{Consistent: true})
+	require.NoError(t, err)
+	require.Len(t, full.Items, 20)
+	splitKey := full.Keys[10]
+	rightPK := full.Items[10]["pk"].S()
+
+	// The right side cannot be created before the split applied.
+	early := wholeTable()
+	early.Range.Start = splitKey
+	require.ErrorIs(t, leader.CreatePartition(ctx, right, early, c.IDs()), node.ErrRangeOverlap)
+
+	res, err := leader.Write(ctx, left, &partition.Command{Op: partition.OpSplit, SplitKey: splitKey, NewGroup: right})
+	require.NoError(t, err)
+	require.NotNil(t, res.Split)
+	require.Equal(t, uint64(10), res.Split.Right.Items)
+	for _, n := range c.Nodes() {
+		eventually(t, ctx, func() error {
+			orphans, err := n.Orphans()
+			if err != nil {
+				return err
+			}
+			if len(orphans) != 1 || orphans[0] != right {
+				return fmt.Errorf("node %d: orphans %v, want the right side", n.ID(), orphans)
+			}
+			return nil
+		})
+	}
+	require.NoError(t, c.CreatePartition(ctx, right, res.Split.Right, c.IDs()))
+	rightLeader, err := c.WaitLeader(ctx, right)
+	require.NoError(t, err)
+	rl, err := c.Node(rightLeader)
+	require.NoError(t, err)
+	item, err := rl.Get(ctx, right, key(rightPK), true)
+	require.NoError(t, err)
+	require.Equal(t, "1", item["v"].S())
+	_, err = rl.Write(ctx, right, putCmd(rightPK, "2"))
+	require.NoError(t, err)
+
+	_, err = leader.Write(ctx, left, putCmd(rightPK, "3"))
+	var wrong *partition.WrongRangeError
+	require.ErrorAs(t, err, &wrong)
+	require.Equal(t, splitKey, wrong.Range.End)
+	page, err := rl.Scan(ctx, right, node.ScanRequest{Consistent: true})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 10)
+}

@@ -30,6 +30,10 @@ const (
 	dataFile = "data.db"
 )
 
+// ErrRangeOverlap is returned by CreatePartition for a range that overlaps
+// a partition the node hosts.
+var ErrRangeOverlap = errors.New("node: partition range overlaps a hosted partition")
+
 // Config configures Open. Zero values mean the documented defaults.
 type Config struct {
 	// ID is the node's ID in the cluster; required, 1 to 2^32-1.
@@ -329,7 +333,10 @@ func (n *Node) Leader(group uint64) (transport.NodeID, error) {
 // create the replica with the same list, and the group then elects a
 // leader. Creating an orphan (see Orphans) adopts its stored metadata when
 // its table and range are meta's: how the right side of a split gets its
-// replicas on the nodes of the left side.
+// replicas on the nodes of the left side. A range that overlaps a hosted
+// partition of the same table is refused with ErrRangeOverlap: on a node
+// whose replica of the left side has not applied the split yet, the right
+// side must wait until it has (Orphans lists it then).
 func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition.Meta, peers []transport.NodeID) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -352,6 +359,9 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	orphan, err := n.hasMeta(group)
 	if err != nil {
 		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
+	}
+	if other, ok := n.overlapping(meta); ok {
+		return fmt.Errorf("node %d: create partition %d: %w: group %d holds part of range [%x, %x)", n.id, group, ErrRangeOverlap, other, meta.Range.Start, meta.Range.End)
 	}
 	var p *partition.Partition
 	created := false
@@ -384,6 +394,27 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	n.replicas[group] = p
 	n.mu.Unlock()
 	return nil
+}
+
+// overlapping returns a hosted partition whose keys overlap meta's.
+func (n *Node) overlapping(meta partition.Meta) (uint64, bool) {
+	lo, hi, ok := dataBounds(meta)
+	if !ok {
+		return 0, false
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	for g, p := range n.replicas {
+		m := p.Meta()
+		if m.Table != meta.Table {
+			continue
+		}
+		plo, phi, ok := dataBounds(m)
+		if ok && (hi == nil || bytes.Compare(plo, hi) < 0) && (phi == nil || bytes.Compare(lo, phi) < 0) {
+			return g, true
+		}
+	}
+	return 0, false
 }
 
 func sameRange(a, b keyenc.Range) bool {
