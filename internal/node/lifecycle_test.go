@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -91,4 +92,87 @@ func TestClosedNodeAndCancelledContext(t *testing.T) {
 	require.ErrorIs(t, err, multiraft.ErrClosed)
 	_, err = n.Get(ctx, 1, key("a"), false)
 	require.ErrorIs(t, err, multiraft.ErrClosed)
+}
+
+// changeReplicas applies a membership change at the group's leader,
+// retrying while the group is busy or the learner lags.
+func changeReplicas(t *testing.T, ctx context.Context, c *node.Cluster, group uint64, ch multiraft.ReplicaChange) uint64 {
+	t.Helper()
+	var id uint64
+	eventually(t, ctx, func() error {
+		leaderID, err := c.WaitLeader(ctx, group)
+		if err != nil {
+			return err
+		}
+		leader, err := c.Node(leaderID)
+		if err != nil {
+			return err
+		}
+		id, err = leader.Raft().ChangeReplicas(ctx, group, ch)
+		return err
+	})
+	return id
+}
+
+// A full replica joins an existing group from a snapshot and a log
+// replica joins with the log only; both restart as what they are.
+func TestJoinReplicasAndRestart(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 5, Zones: 3, Seed: 9})
+	const group = 50
+	require.NoError(t, c.CreatePartition(ctx, group, wholeTable(), []transport.NodeID{1, 2, 3}))
+	want := map[string]string{}
+	for i := range 10 {
+		pk := fmt.Sprintf("k%d", i)
+		_, err := routedWrite(ctx, c, 1, group, putCmd(pk, "1"))
+		require.NoError(t, err)
+		want[pk] = "1"
+	}
+
+	full := changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.FullReplica})
+	n4, err := c.Node(4)
+	require.NoError(t, err)
+	require.NoError(t, n4.JoinPartition(ctx, group, full))
+	requireItems(t, ctx, c, 4, group, want)
+	changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4})
+
+	// multiraft's AddLogReplica proposes replica ID 0 (it never assigns
+	// one), so the log replica joins as a learner and is promoted.
+	logID := changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 5, Kind: multiraft.LogReplica})
+	n5, err := c.Node(5)
+	require.NoError(t, err)
+	require.NoError(t, n5.JoinLogReplica(ctx, group, logID))
+	changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 5})
+	require.Equal(t, []uint64{group}, n5.LogReplicas())
+	_, err = n5.Get(ctx, group, key("k1"), false)
+	require.ErrorIs(t, err, multiraft.ErrGroupNotFound, "a log replica serves nothing")
+	_, err = routedWrite(ctx, c, 1, group, putCmd("late", "2"))
+	require.NoError(t, err)
+	want["late"] = "2"
+	eventually(t, ctx, func() error {
+		st, err := n5.Status(group)
+		if err != nil {
+			return err
+		}
+		if st.LastIndex < st.Commit || st.Commit == 0 {
+			return fmt.Errorf("log replica at %d, commit %d", st.LastIndex, st.Commit)
+		}
+		return nil
+	})
+
+	for _, id := range []transport.NodeID{4, 5} {
+		require.NoError(t, c.Crash(id))
+		require.NoError(t, c.Restart(ctx, id))
+	}
+	n4, err = c.Node(4)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{group}, n4.Partitions())
+	requireItems(t, ctx, c, 4, group, want)
+	n5, err = c.Node(5)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{group}, n5.LogReplicas())
+	require.Empty(t, n5.Partitions())
+	st, err := n5.Status(group)
+	require.NoError(t, err)
+	require.Equal(t, multiraft.LogReplica, st.Kind)
 }

@@ -86,13 +86,15 @@ type Node struct {
 	popts     partition.Options
 	raft      *multiraft.Node
 
-	// mu guards replicas and closed. Create and Remove of partitions are
+	// mu guards replicas, logReplicas and closed. Create and Remove of partitions are
 	// serialised by createMu so that the engine, the log store and the map
 	// change together.
 	createMu sync.Mutex
 	mu       sync.RWMutex
 	replicas map[uint64]*partition.Partition
-	closed   bool
+	// logReplicas are the groups of which the node hosts a log replica.
+	logReplicas map[uint64]bool
+	closed      bool
 }
 
 // Open opens a node's stores, starts its transport and scheduler, and
@@ -118,7 +120,8 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		logs:     cfg.LogStore,
 		engine:   cfg.Storage,
 		popts:    cfg.Partition,
-		replicas: make(map[uint64]*partition.Partition),
+		replicas:    make(map[uint64]*partition.Partition),
+		logReplicas: make(map[uint64]bool),
 	}
 	if err := n.openStores(cfg.Dir); err != nil {
 		return nil, err
@@ -204,12 +207,25 @@ func (n *Node) closeStores() error {
 	return errors.Join(errs...)
 }
 
-// restart hosts every group of the log store again. A group with a log and
-// no metadata is a replica that joined and waits for its snapshot: it opens
-// empty. Metadata with no log is an orphan (see the package doc).
+// restart hosts every group of the log store again, as the kind of replica
+// its membership says. A full replica with a log and no metadata joined and
+// waits for its snapshot: it opens empty. Metadata with no log is an orphan (see the package doc).
 func (n *Node) restart(groups []uint64, metas map[uint64][]byte) error {
 	slices.Sort(groups)
 	for _, g := range groups {
+		kind, err := replicaKind(n.logs, g, uint64(n.id))
+		if err != nil {
+			return fmt.Errorf("node %d: restart group %d: %w", n.id, g, err)
+		}
+		if kind == multiraft.LogReplica {
+			if err := n.raft.AddGroup(multiraft.GroupConfig{Group: g, Kind: multiraft.LogReplica}); err != nil {
+				return fmt.Errorf("node %d: restart log replica %d: %w", n.id, g, err)
+			}
+			n.mu.Lock()
+			n.logReplicas[g] = true
+			n.mu.Unlock()
+			continue
+		}
 		p, err := partition.Open(n.engine, g, n.popts)
 		if err != nil {
 			return fmt.Errorf("node %d: reopen partition %d: %w", n.id, g, err)
@@ -346,15 +362,8 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	}
 	n.createMu.Lock()
 	defer n.createMu.Unlock()
-	n.mu.RLock()
-	_, hosted := n.replicas[group]
-	closed := n.closed
-	n.mu.RUnlock()
-	switch {
-	case closed:
-		return fmt.Errorf("node %d: %w", n.id, multiraft.ErrClosed)
-	case hosted:
-		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, multiraft.ErrGroupExists)
+	if err := n.checkNew(group); err != nil {
+		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
 	}
 	orphan, err := n.hasMeta(group)
 	if err != nil {
@@ -421,8 +430,8 @@ func sameRange(a, b keyenc.Range) bool {
 	return bytes.Equal(a.Start, b.Start) && (a.End == nil) == (b.End == nil) && bytes.Equal(a.End, b.End)
 }
 
-// RemovePartition stops hosting group's replica: its raft group and log
-// go first (nothing applies afterwards), then its items and metadata are
+// RemovePartition stops hosting group's replica (a log replica: its log
+// only). A full replica's raft group and log go first (nothing applies afterwards), then its items and metadata are
 // deleted from the engine. Requests pending on it fail. A crash between
 // the two steps leaves an orphan, which a later RemovePartition drops.
 func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
@@ -433,7 +442,17 @@ func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
 	defer n.createMu.Unlock()
 	n.mu.RLock()
 	p, hosted := n.replicas[group]
+	logReplica := n.logReplicas[group]
 	n.mu.RUnlock()
+	if logReplica {
+		if err := n.raft.RemoveGroup(group); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
+			return fmt.Errorf("node %d: remove log replica %d: %w", n.id, group, err)
+		}
+		n.mu.Lock()
+		delete(n.logReplicas, group)
+		n.mu.Unlock()
+		return nil
+	}
 	if hosted {
 		if err := n.raft.RemoveGroup(group); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
 			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)

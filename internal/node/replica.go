@@ -1,0 +1,146 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/embeddynamo/dynamo/internal/logstore"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/partition"
+)
+
+// JoinPartition hosts a new full replica of an existing group: replica is
+// the raft ID that the leader's ChangeReplicas (AddLearner, Kind
+// FullReplica, Node this node) returned, and must still be a member of the
+// group. The replica starts empty, receives the partition as a snapshot,
+// then the log; promote it with PromoteLearner once caught up.
+func (n *Node) JoinPartition(ctx context.Context, group, replica uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n.createMu.Lock()
+	defer n.createMu.Unlock()
+	if err := n.checkNew(group); err != nil {
+		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
+	}
+	p, err := partition.Open(n.engine, group, n.popts)
+	if err != nil {
+		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
+	}
+	if err := n.raft.AddGroup(multiraft.GroupConfig{Group: group, Kind: multiraft.FullReplica, StateMachine: p, ReplicaID: replica}); err != nil {
+		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
+	}
+	n.mu.Lock()
+	n.replicas[group] = p
+	n.mu.Unlock()
+	return nil
+}
+
+// JoinLogReplica hosts a log replica of an existing group: replica is the
+// raft ID that ChangeReplicas (AddLearner with Kind LogReplica, or
+// AddLogReplica) returned. A log replica persists the log and votes but
+// holds no partition: requests for its group fail here as for a group the
+// node does not host.
+func (n *Node) JoinLogReplica(ctx context.Context, group, replica uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n.createMu.Lock()
+	defer n.createMu.Unlock()
+	if err := n.checkNew(group); err != nil {
+		return fmt.Errorf("node %d: join log replica %d: %w", n.id, group, err)
+	}
+	if err := n.raft.AddGroup(multiraft.GroupConfig{Group: group, Kind: multiraft.LogReplica, ReplicaID: replica}); err != nil {
+		return fmt.Errorf("node %d: join log replica %d: %w", n.id, group, err)
+	}
+	n.mu.Lock()
+	n.logReplicas[group] = true
+	n.mu.Unlock()
+	return nil
+}
+
+// checkNew fails for a group the node already hosts or is closed.
+func (n *Node) checkNew(group uint64) error {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if n.closed {
+		return multiraft.ErrClosed
+	}
+	if _, ok := n.replicas[group]; ok || n.logReplicas[group] {
+		return multiraft.ErrGroupExists
+	}
+	return nil
+}
+
+// LogReplicas returns the groups of which the node hosts a log replica,
+// ascending.
+func (n *Node) LogReplicas() []uint64 {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	out := make([]uint64, 0, len(n.logReplicas))
+	for g := range n.logReplicas {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// replicaKind finds the kind of this node's replica of a group in the log
+// store, as multiraft finds its raft ID on a restart: the latest replica of
+// this node in the compaction point's membership or in a configuration
+// change still in the log. A group with no such mention (a joiner that got
+// no snapshot yet) is a full replica.
+func replicaKind(logs logstore.LogStore, group uint64, self uint64) (multiraft.ReplicaKind, error) {
+	st, err := logs.State(group)
+	if err != nil {
+		return 0, err
+	}
+	kind := multiraft.FullReplica
+	mine := func(id uint64) bool {
+		node, _ := multiraft.NodeOf(id)
+		return uint64(node) == self
+	}
+	cs := st.Snapshot.GetConfState()
+	for _, id := range slices.Concat(cs.GetVoters(), cs.GetLearners(), cs.GetVotersOutgoing(), cs.GetLearnersNext()) {
+		if mine(id) {
+			_, kind = multiraft.NodeOf(id)
+		}
+	}
+	if st.LastIndex < st.FirstIndex {
+		return kind, nil
+	}
+	ents, err := logs.Entries(group, st.FirstIndex, st.LastIndex+1, math.MaxUint64)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range ents {
+		var cc pb.ConfChangeI
+		switch e.GetType() {
+		case pb.EntryType_EntryConfChange:
+			var v1 pb.ConfChange
+			if proto.Unmarshal(e.GetData(), &v1) != nil {
+				continue
+			}
+			cc = &v1
+		case pb.EntryType_EntryConfChangeV2:
+			var v2 pb.ConfChangeV2
+			if proto.Unmarshal(e.GetData(), &v2) != nil {
+				continue
+			}
+			cc = &v2
+		default:
+			continue
+		}
+		for _, ch := range cc.AsV2().GetChanges() {
+			if t := ch.GetType(); (t == pb.ConfChangeAddNode || t == pb.ConfChangeAddLearnerNode) && mine(ch.GetNodeId()) {
+				_, kind = multiraft.NodeOf(ch.GetNodeId())
+			}
+		}
+	}
+	return kind, nil
+}
