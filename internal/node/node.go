@@ -113,13 +113,13 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	n := &Node{
-		id:       cfg.ID,
-		zone:     cfg.Zone,
-		log:      cfg.Logger.With("node", uint64(cfg.ID)),
-		tr:       cfg.Transport,
-		logs:     cfg.LogStore,
-		engine:   cfg.Storage,
-		popts:    cfg.Partition,
+		id:          cfg.ID,
+		zone:        cfg.Zone,
+		log:         cfg.Logger.With("node", uint64(cfg.ID)),
+		tr:          cfg.Transport,
+		logs:        cfg.LogStore,
+		engine:      cfg.Storage,
+		popts:       cfg.Partition,
 		replicas:    make(map[uint64]*partition.Partition),
 		logReplicas: make(map[uint64]bool),
 	}
