@@ -27,7 +27,7 @@ func sampleRequests() map[string]*node.Request {
 		"write put": {Op: node.OpWrite, Group: 7, Command: cond},
 		"write update": {Op: node.OpWrite, Group: 1 << 40, Command: &partition.Command{Op: partition.OpUpdate, Table: 3, Schema: testSchema,
 			Key: key("k"), UpdateExpression: "ADD n :one", Values: expr.Values{":one": attr.N("1")}, ReturnValues: "ALL_NEW"}},
-		"strong get":   {Op: node.OpGet, Group: 2, Key: key("x"), Consistent: true},
+		"strong get":   {Op: node.OpGet, Group: 2, Key: key("x"), Consistent: true, Timeout: 1500 * time.Millisecond},
 		"eventual get": {Op: node.OpGet, Group: 2, Key: attr.Item{"pk": attr.S("x"), "sk": attr.N("12.5")}},
 		"scan bounded": {Op: node.OpScan, Group: 9, Scan: node.ScanRequest{Range: keyenc.Range{Start: []byte{1, 2}, End: []byte{}},
 			StartAfter: []byte{1, 2, 3}, Reverse: true, Limit: 25, MaxBytes: 4096, Consistent: true}},
@@ -50,6 +50,7 @@ func TestRequestRoundTrip(t *testing.T) {
 			require.Equal(t, req.Group, got.Group)
 			require.Equal(t, req.Scan, got.Scan)
 			require.Equal(t, req.Consistent, got.Consistent)
+			require.Equal(t, req.Timeout, got.Timeout)
 			require.True(t, attr.ItemsEqual(req.Key, got.Key))
 		})
 	}
@@ -170,7 +171,7 @@ func TestDecodeCorrupt(t *testing.T) {
 		"unknown op":      {node.WireVersion, 99, 1},
 		"truncated":       valid[:len(valid)-1],
 		"trailing bytes":  append(append([]byte{}, valid...), 0),
-		"huge length":     {node.WireVersion, byte(node.OpWrite), 1, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"huge length":     {node.WireVersion, byte(node.OpWrite), 1, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
 	}
 	for name, raw := range tests {
 		t.Run("request "+name, func(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/partition"
@@ -39,6 +41,11 @@ type Request struct {
 	Consistent bool
 	// Scan is the page request of OpScan.
 	Scan ScanRequest
+	// Timeout is how long the peer may work on the request; zero means no
+	// bound beyond the call itself. Forward sets it from ctx's deadline, so
+	// that a peer stops working for a caller that has given up even over a
+	// transport that carries no deadline.
+	Timeout time.Duration
 }
 
 // Response is what a Request returned: Result for OpWrite (also set, with
@@ -86,6 +93,11 @@ func (n *Node) Forward(ctx context.Context, to transport.NodeID, req *Request) (
 	if to == n.id {
 		return n.Serve(ctx, req)
 	}
+	if deadline, ok := ctx.Deadline(); ok {
+		bounded := *req
+		bounded.Timeout = max(time.Until(deadline), time.Nanosecond)
+		req = &bounded
+	}
 	msg, err := EncodeRequest(req)
 	if err != nil {
 		return nil, fmt.Errorf("node %d: forward to %d: %w", n.id, to, err)
@@ -109,6 +121,11 @@ func (n *Node) handleCall(ctx context.Context, from transport.NodeID, raw []byte
 	if err != nil {
 		return nil, fmt.Errorf("node %d: call from %d: %w", n.id, from, err)
 	}
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
+		defer cancel()
+	}
 	resp, serr := n.Serve(ctx, req)
 	out, err := EncodeResponse(resp, serr)
 	if err != nil {
@@ -119,7 +136,8 @@ func (n *Node) handleCall(ctx context.Context, from transport.NodeID, raw []byte
 
 // EncodeRequest returns the binary form of req, version WireVersion:
 //
-//	version op group body
+//	version op group timeout body
+//	timeout: nanoseconds, 0 for none
 //	write: command (partition.Command.Encode, length-prefixed)
 //	get:   consistent key(item)
 //	scan:  consistent reverse range startAfter(opt) limit maxBytes
@@ -129,6 +147,7 @@ func (n *Node) handleCall(ctx context.Context, from transport.NodeID, raw []byte
 func EncodeRequest(req *Request) ([]byte, error) {
 	b := []byte{WireVersion, byte(req.Op)}
 	b = appendUvarint(b, req.Group)
+	b = appendUvarint(b, uint64(max(req.Timeout, 0)))
 	var err error
 	switch req.Op {
 	case OpWrite:
@@ -171,6 +190,11 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		d.fail("unknown wire version %d", v)
 	}
 	req := &Request{Op: RequestOp(d.byte("operation")), Group: d.uvarint("group")}
+	if timeout := d.uvarint("timeout"); timeout > math.MaxInt64 {
+		d.fail("timeout %d", timeout)
+	} else {
+		req.Timeout = time.Duration(timeout)
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
