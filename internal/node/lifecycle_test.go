@@ -42,12 +42,20 @@ func TestOrphanPartitions(t *testing.T) {
 		_, err := partition.Create(engine, g, stored, partition.Options{})
 		require.NoError(t, err)
 	}
+	// Group 3 is what a removal that crashed midway leaves: a state that
+	// has applied entries of a log that is gone.
+	applied := tableMeta(testTable + 2)
+	applied.AppliedIndex = 5
+	_, err := partition.Create(engine, 3, applied, partition.Options{})
+	require.NoError(t, err)
 
 	n := openSingle(t, logs, engine)
 	defer func() { require.NoError(t, n.Close()) }()
 	orphans, err := n.Orphans()
 	require.NoError(t, err)
-	require.Equal(t, []uint64{1, 2}, orphans)
+	require.Equal(t, []uint64{1, 2, 3}, orphans)
+	require.ErrorIs(t, n.CreatePartition(ctx, 3, applied, []transport.NodeID{1}), partition.ErrExists)
+	require.NoError(t, n.RemovePartition(ctx, 3))
 	require.Empty(t, n.Partitions())
 
 	other := tableMeta(testTable + 1)

@@ -381,6 +381,11 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 		}
 		if stored := p.Meta(); stored.Table != meta.Table || !sameRange(stored.Range, meta.Range) {
 			return fmt.Errorf("node %d: create partition %d: %w (stored table %d range [%x, %x))", n.id, group, partition.ErrExists, stored.Table, stored.Range.Start, stored.Range.End)
+		} else if stored.AppliedIndex != 0 {
+			// A new raft group starts its log afresh; a state that claims
+			// applied entries would make it skip them. Only a removal that
+			// crashed midway leaves such metadata: finish it first.
+			return fmt.Errorf("node %d: create partition %d: %w (stored state applied up to %d: remove it first)", n.id, group, partition.ErrExists, stored.AppliedIndex)
 		}
 	} else {
 		p, err = partition.Create(n.engine, group, meta, n.popts)
