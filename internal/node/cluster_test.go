@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/partition"
 	"github.com/embeddynamo/dynamo/internal/transport"
+	"github.com/embeddynamo/dynamo/internal/transport/memnet"
 )
 
 // requireItems checks that node id serves every item of want (pk to v) from
@@ -289,4 +291,86 @@ func TestSplitCreatesRightPartition(t *testing.T) {
 	page, err := rl.Scan(ctx, right, node.ScanRequest{Consistent: true})
 	require.NoError(t, err)
 	require.Len(t, page.Items, 10)
+}
+
+// A leader cut off from its peers cannot serve a strong read: the others
+// elect a new leader and take a write, and the old leader's ReadIndex
+// never confirms, so it returns an error, never the stale value. Its
+// eventual read may be stale, as DynamoDB's may.
+func TestIsolatedLeaderServesNoStaleStrongRead(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 3, Zones: 3, Seed: 10})
+	const group = 60
+	require.NoError(t, c.CreatePartition(ctx, group, wholeTable(), c.IDs()))
+	oldID, err := c.WaitLeader(ctx, group)
+	require.NoError(t, err)
+	old, err := c.Node(oldID)
+	require.NoError(t, err)
+	_, err = old.Write(ctx, group, putCmd("a", "old"))
+	require.NoError(t, err)
+
+	c.Network().Isolate(oldID)
+	via := followers(c.IDs(), oldID)[0]
+	var newID transport.NodeID
+	eventually(t, ctx, func() error {
+		for _, id := range followers(c.IDs(), oldID) {
+			n, err := c.Node(id)
+			if err != nil {
+				return err
+			}
+			st, err := n.Status(group)
+			if err != nil {
+				return err
+			}
+			if st.IsLeader {
+				newID = id
+				return nil
+			}
+		}
+		return fmt.Errorf("no new leader yet")
+	})
+	newLeader, err := c.Node(newID)
+	require.NoError(t, err)
+	_, err = newLeader.Write(ctx, group, putCmd("a", "new"))
+	require.NoError(t, err)
+
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	item, err := old.Get(short, group, key("a"), true)
+	require.Error(t, err, "a strong read on the isolated leader returned %v", item)
+	item, err = old.Get(ctx, group, key("a"), false)
+	require.NoError(t, err)
+	require.Equal(t, "old", item["v"].S(), "the isolated replica has not seen the new write")
+
+	c.Network().Heal()
+	resp, err := func() (*node.Response, error) {
+		n, err := c.Node(via)
+		if err != nil {
+			return nil, err
+		}
+		return n.Forward(ctx, newID, &node.Request{Op: node.OpGet, Group: group, Key: key("a"), Consistent: true})
+	}()
+	require.NoError(t, err)
+	require.Equal(t, "new", resp.Item["v"].S())
+	requireItems(t, ctx, c, oldID, group, map[string]string{"a": "new"})
+}
+
+// Writes keep being acknowledged, and land on every replica, on a network
+// that drops, duplicates and reorders raft traffic.
+func TestWritesOnFaultyNetwork(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 3, Zones: 3, Seed: 11,
+		Faults: memnet.Faults{Drop: 0.05, Duplicate: 0.05, Reorder: 0.1, MaxDelay: 2 * time.Millisecond}})
+	const group = 70
+	require.NoError(t, c.CreatePartition(ctx, group, wholeTable(), c.IDs()))
+	want := map[string]string{}
+	for i := range 30 {
+		pk := fmt.Sprintf("k%d", i)
+		_, err := routedWrite(ctx, c, transport.NodeID(i%3+1), group, putCmd(pk, "v"))
+		require.NoError(t, err)
+		want[pk] = "v"
+	}
+	for _, id := range c.IDs() {
+		requireItems(t, ctx, c, id, group, want)
+	}
 }
