@@ -33,7 +33,8 @@ func BenchmarkWorkerOperation(b *testing.B) {
 				start := time.Now()
 				op := w.pick(wk.r)
 				outcome, err := runOp(ctx, target, w, wk, records, op)
-				wk.record(op, outcome, err, time.Since(start))
+				elapsed := time.Since(start)
+				wk.record(op, outcome, err, elapsed, elapsed)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 		})

@@ -33,8 +33,15 @@
 // send times on a fixed schedule, one every 1/Rate seconds; a free worker
 // takes the next scheduled operation, waits for its time if it is early, and
 // its latency is measured from the intended time, so time spent queued
-// behind a stall counts. Operations scheduled before the end of the run but
-// never sent are reported as Unsent, with how late the oldest was.
+// behind a stall counts; the service time, from the actual send, is
+// recorded beside it. Operations scheduled before the end of the run but
+// never sent are reported as Unsent, with how late the oldest was. A
+// worker that was early and slept until an operation's time forgives its
+// timer up to 2 ms of lateness (Go's timers fire up to a millisecond late
+// on an idle Linux process): that delay is the harness's, not the
+// target's. A longer one, such as a pause of the whole process, counts:
+// an in-process target causes those too. What remains of the harness's
+// own delay shows in a run of the memory target at the same rate.
 //
 // # Recording
 //

@@ -42,6 +42,14 @@ type Result struct {
 	// All summarizes every operation type together; Ops each one.
 	All OpStats            `json:"all"`
 	Ops map[string]OpStats `json:"ops"`
+	// Service is the open loop's service time per operation type: from the
+	// actual send, not the intended one, so without the time spent waiting
+	// for a free worker. Ops minus Service is the queueing a closed loop
+	// would have hidden.
+	Service map[string]OpStats `json:"service,omitempty"`
+	// ServiceAll is the open loop's service time of every operation type
+	// together.
+	ServiceAll *OpStats `json:"service_all,omitempty"`
 	// ErrorSamples holds a few distinct error texts.
 	ErrorSamples []string `json:"error_samples,omitempty"`
 
@@ -72,8 +80,10 @@ func newResult(opts Options, workers []*worker, elapsed time.Duration) *Result {
 		Ops: map[string]OpStats{}, hists: map[OpType]*hdrhistogram.Histogram{}}
 	if opts.Rate > 0 {
 		res.Loop, res.Rate = "open", opts.Rate
+		res.Service = map[string]OpStats{}
 	}
 	all := hdrhistogram.New(histMin, histMax, histSigFigs)
+	allService := hdrhistogram.New(histMin, histMax, histSigFigs)
 	var allCounts [numOutcomes]int64
 	for _, op := range w.ops() {
 		h := hdrhistogram.New(histMin, histMax, histSigFigs)
@@ -90,8 +100,20 @@ func newResult(opts Options, workers []*worker, elapsed time.Duration) *Result {
 		}
 		res.Ops[op.String()] = stats(h, counts)
 		res.hists[op] = h
+		if res.Service != nil {
+			svc := hdrhistogram.New(histMin, histMax, histSigFigs)
+			for _, wk := range workers {
+				svc.Merge(wk.service[op])
+			}
+			res.Service[op.String()] = stats(svc, counts)
+			allService.Merge(svc)
+		}
 	}
 	res.All = stats(all, allCounts)
+	if res.Service != nil {
+		s := stats(allService, allCounts)
+		res.ServiceAll = &s
+	}
 	res.Operations = res.All.Count
 	res.Throttled, res.Errors = res.All.Throttled, res.All.Errors
 	if elapsed > 0 {
@@ -199,6 +221,15 @@ func (r *Result) String() string {
 		}
 	}
 	row("all", r.All)
+	if len(r.Service) > 0 {
+		b.WriteString("service time (from the actual send, without queueing):\n")
+		for op := range numOpTypes {
+			if s, ok := r.Service[op.String()]; ok {
+				row(op.String(), s)
+			}
+		}
+		row("all", *r.ServiceAll)
+	}
 	for _, e := range r.ErrorSamples {
 		fmt.Fprintf(&b, "error: %s\n", e)
 	}

@@ -19,8 +19,9 @@ import (
 // the worker waits (a timer fires at once, its wait skipped forward) or
 // when the fake target serves a request.
 type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu   sync.Mutex
+	now  time.Time
+	late time.Duration // how late every timer fires
 }
 
 func (c *stepClock) Now() time.Time {
@@ -36,7 +37,7 @@ func (c *stepClock) advance(d time.Duration) {
 }
 
 func (c *stepClock) NewTimer(d time.Duration) clock.Timer {
-	c.advance(d)
+	c.advance(d + c.late)
 	ch := make(chan time.Time, 1)
 	ch <- c.Now()
 	return firedTimer{ch}
@@ -139,6 +140,41 @@ func TestOpenLoopLatencyIncludesQueueing(t *testing.T) {
 			require.InEpsilon(t, float64(tc.wantP50.Microseconds()), float64(h.ValueAtQuantile(50)), 0.01)
 			require.InEpsilon(t, float64(tc.wantMax.Microseconds()), float64(h.Max()), 0.01)
 			require.InEpsilon(t, float64(tc.wantP50.Microseconds())/1000, res.Ops["read"].P50Ms, 0.01)
+			if tc.rate > 0 {
+				// Service time, from the actual send, is the target's 1 ms
+				// however long the queue.
+				require.InEpsilon(t, 1.0, res.Service["read"].P50Ms, 0.01)
+				require.InEpsilon(t, 1.0, res.Service["read"].MaxMs, 0.01)
+			} else {
+				require.Nil(t, res.Service)
+			}
+		})
+	}
+}
+
+// TestOpenLoopForgivesALateTimerUpToTheSlack runs below capacity (one
+// operation every 10 ms, served in 1 ms) with timers firing late: a
+// millisecond is the harness's, not counted; of 5 ms, what exceeds the
+// 2 ms slack counts.
+func TestOpenLoopForgivesALateTimerUpToTheSlack(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		late        time.Duration
+		wantLatency time.Duration
+	}{
+		{"punctual timer", 0, time.Millisecond},
+		{"timer 1 ms late is forgiven", time.Millisecond, time.Millisecond},
+		{"timer 5 ms late counts beyond the slack", 5 * time.Millisecond, 4 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newStepClock()
+			clk.late = tc.late
+			res, err := Run(context.Background(), newFakeTarget(clk, time.Millisecond), Options{Workload: workload(t, "c"), Duration: time.Second, Rate: 100, Clock: clk})
+			require.NoError(t, err)
+			require.Positive(t, res.Operations)
+			require.InEpsilon(t, float64(tc.wantLatency.Microseconds())/1000, res.Ops["read"].P50Ms, 0.01)
+			require.InEpsilon(t, float64(tc.wantLatency.Microseconds())/1000, res.Ops["read"].MaxMs, 0.01)
+			require.InEpsilon(t, 1.0, res.Service["read"].MaxMs, 0.01)
 		})
 	}
 }
