@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/logstore"
 	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
@@ -38,6 +39,9 @@ type ClusterConfig struct {
 	Seed uint64
 	// Faults applies to every link of the network.
 	Faults memnet.Faults
+	// Clock drives raft's ticks and the network's delays; nil means the
+	// wall clock. With a clock.Sim the caller advances time.
+	Clock clock.Clock
 	// TickInterval is raft's tick. Default 10ms.
 	TickInterval time.Duration
 	// ElectionTicks is raft's election timeout in ticks. Default 10.
@@ -81,7 +85,7 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 	if cfg.TickInterval <= 0 {
 		cfg.TickInterval = 10 * time.Millisecond
 	}
-	net, err := memnet.New(memnet.Options{Seed: cfg.Seed, Faults: cfg.Faults})
+	net, err := memnet.New(memnet.Options{Seed: cfg.Seed, Faults: cfg.Faults, Clock: cfg.Clock})
 	if err != nil {
 		return nil, fmt.Errorf("node: cluster network: %w", err)
 	}
@@ -111,6 +115,7 @@ func (c *Cluster) open(ctx context.Context, id transport.NodeID, tr *memnet.Tran
 		ID:            id,
 		Zone:          c.Zone(id),
 		Transport:     tr,
+		Clock:         c.cfg.Clock,
 		TickInterval:  c.cfg.TickInterval,
 		ElectionTicks: c.cfg.ElectionTicks,
 		ReadMode:      c.cfg.ReadMode,

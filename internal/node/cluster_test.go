@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/keyenc"
 	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/partition"
@@ -373,4 +374,33 @@ func TestWritesOnFaultyNetwork(t *testing.T) {
 	for _, id := range c.IDs() {
 		requireItems(t, ctx, c, id, group, want)
 	}
+}
+
+// Raft's time is the injected clock: with a simulated clock that does not
+// move no replica ever campaigns; advancing it elects a leader, which then
+// takes writes.
+func TestSimulatedClockDrivesElections(t *testing.T) {
+	ctx := testContext(t)
+	sim := clock.NewSim(time.Unix(1_700_000_000, 0))
+	c := startCluster(t, node.ClusterConfig{Nodes: 3, Zones: 3, Seed: 12, Clock: sim})
+	const group = 80
+	require.NoError(t, c.CreatePartition(ctx, group, wholeTable(), c.IDs()))
+	for range 20 {
+		for _, n := range c.Nodes() {
+			st, err := n.Status(group)
+			require.NoError(t, err)
+			require.Zero(t, st.Leader, "node %d knows a leader with the clock stopped", n.ID())
+		}
+	}
+	eventually(t, ctx, func() error {
+		sim.Advance(10 * time.Millisecond)
+		if c.Leader(group) == 0 {
+			return fmt.Errorf("no leader after advancing the clock")
+		}
+		return nil
+	})
+	leader, err := c.Node(c.Leader(group))
+	require.NoError(t, err)
+	_, err = leader.Write(ctx, group, putCmd("a", "1"))
+	require.NoError(t, err)
 }
