@@ -24,7 +24,7 @@ const benchClients = 64
 func benchCluster(b *testing.B) (*node.Cluster, *node.Node, *node.Node) {
 	b.Helper()
 	ctx := testContext(b)
-	c := startCluster(b, node.ClusterConfig{Nodes: 3, Zones: 3, Dir: b.TempDir(), Seed: 42})
+	c := startCluster(b, node.ClusterConfig{Nodes: 3, Zones: 3, Dir: b.TempDir(), Seed: 42, ElectionTicks: 100})
 	const group = 1
 	require.NoError(b, c.CreatePartition(ctx, group, wholeTable(), c.IDs()))
 	leaderID, err := c.WaitLeader(ctx, group)

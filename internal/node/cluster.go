@@ -44,7 +44,9 @@ type ClusterConfig struct {
 	Clock clock.Clock
 	// TickInterval is raft's tick. Default 10ms.
 	TickInterval time.Duration
-	// ElectionTicks is raft's election timeout in ticks. Default 10.
+	// ElectionTicks is raft's election timeout in ticks. Default 20: with
+	// the default tick, 200ms, long enough that a loaded test machine does
+	// not depose healthy leaders, short enough for quick failover.
 	ElectionTicks int
 	// ReadMode is the leaders' strong read mode.
 	ReadMode multiraft.ReadMode
@@ -84,6 +86,9 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 	cfg.Zones = min(cfg.Zones, cfg.Nodes)
 	if cfg.TickInterval <= 0 {
 		cfg.TickInterval = 10 * time.Millisecond
+	}
+	if cfg.ElectionTicks <= 0 {
+		cfg.ElectionTicks = 20
 	}
 	net, err := memnet.New(memnet.Options{Seed: cfg.Seed, Faults: cfg.Faults, Clock: cfg.Clock})
 	if err != nil {
