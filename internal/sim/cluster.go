@@ -66,6 +66,7 @@ type Node struct {
 	ticker      clock.Ticker
 	kinds       map[uint64]multiraft.ReplicaKind
 	replicaIDs  map[uint64]uint64
+	bootstrap   map[uint64][]transport.NodeID // initial replicas: their peers
 	sms         map[uint64]*KV
 	disks       map[uint64]*KVDisk
 }
@@ -130,7 +131,7 @@ func NewCluster(opts Options) (*Cluster, error) {
 	}
 	for i := 1; i <= opts.Nodes; i++ {
 		id := transport.NodeID(i)
-		n := &Node{ID: id, Store: memlog.New(), kinds: map[uint64]multiraft.ReplicaKind{}, replicaIDs: map[uint64]uint64{},
+		n := &Node{ID: id, Store: memlog.New(), kinds: map[uint64]multiraft.ReplicaKind{}, replicaIDs: map[uint64]uint64{}, bootstrap: map[uint64][]transport.NodeID{},
 			sms: map[uint64]*KV{}, disks: map[uint64]*KVDisk{}}
 		tr, err := net.Join(id)
 		if err != nil {
@@ -224,6 +225,9 @@ func (c *Cluster) AddReplica(id transport.NodeID, group uint64, kind multiraft.R
 		gc.StateMachine = kv
 	}
 	n.kinds[group] = kind
+	if len(peers) > 0 {
+		n.bootstrap[group] = peers
+	}
 	if replicaID == 0 {
 		replicaID = multiraft.ReplicaID(id, kind) // an initial replica
 	}
@@ -241,6 +245,7 @@ func (c *Cluster) DropReplica(id transport.NodeID, group uint64) error {
 func (c *Cluster) forget(n *Node, group uint64) {
 	delete(n.kinds, group)
 	delete(n.replicaIDs, group)
+	delete(n.bootstrap, group)
 	delete(n.sms, group)
 	delete(n.disks, group)
 }
@@ -302,9 +307,17 @@ func (c *Cluster) Restart(id transport.NodeID) error {
 	slices.Sort(groups)
 	for _, g := range groups {
 		if _, err := n.Store.State(g); err != nil {
-			// Never started (a joiner that had received nothing): it is
-			// hosted again only if the group still counts it (reconcile),
-			// never blindly with an ID that may have been removed.
+			if peers, ok := n.bootstrap[g]; ok {
+				// An initial replica that crashed before its bootstrap
+				// was saved: nothing of it left the node, bootstrap again.
+				if err := c.AddReplica(id, g, n.kinds[g], peers, 0); err != nil {
+					return fmt.Errorf("sim: restart node %d group %d: %w", id, g, err)
+				}
+				continue
+			}
+			// A joiner that had received nothing: it is hosted again only
+			// if the group still counts it (reconcile), never blindly
+			// with an ID that may have been removed since.
 			c.forget(n, g)
 			continue
 		}
