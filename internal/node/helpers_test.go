@@ -118,25 +118,16 @@ func routedWrite(ctx context.Context, c *node.Cluster, via transport.NodeID, gro
 		case errors.As(err, &nl) && nl.Leader != 0 && nl.Leader != target:
 			target = nl.Leader
 		case retryable(err):
-			target = 0
-			waitBriefly(ctx)
+			// Wait for the group to know a leader again (an election).
+			wctx, cancel := context.WithTimeout(ctx, time.Second)
+			target, _ = c.WaitLeader(wctx, group)
+			cancel()
 		default:
 			if resp != nil {
 				return resp.Result, err
 			}
 			return nil, err
 		}
-	}
-}
-
-// waitBriefly waits one poll interval (or ctx's end) before a retry that
-// needs the cluster to make progress first (an election).
-func waitBriefly(ctx context.Context) {
-	t := time.NewTimer(5 * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 
