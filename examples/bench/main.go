@@ -276,6 +276,19 @@ func prepare(ctx context.Context, cfg config, dir, name string, w bench.Workload
 	return target, closeTarget, nil
 }
 
+// drainTimeout bounds how long a run waits, after -duration, for the
+// operations still in flight (a target that lost its leader for good would
+// otherwise hold them forever); those it cancels count as errors.
+const drainTimeout = 30 * time.Second
+
+// runBench runs one measurement, its operations cancelled drainTimeout
+// after its duration.
+func runBench(ctx context.Context, target bench.Target, opts bench.Options) (*bench.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, opts.Duration+drainTimeout)
+	defer cancel()
+	return bench.Run(ctx, target, opts)
+}
+
 func (c config) options(w bench.Workload, concurrency int, rate float64, out io.Writer) bench.Options {
 	opts := bench.Options{Workload: w, Concurrency: concurrency, Rate: rate, Duration: c.duration, Seed: c.seed}
 	if c.progress > 0 {
@@ -293,7 +306,7 @@ func runOnce(ctx context.Context, cfg config, dir string, out io.Writer) (*bench
 	if err != nil {
 		return nil, err
 	}
-	res, err := bench.Run(ctx, target, cfg.options(w, cfg.concurrency, cfg.rate, out))
+	res, err := runBench(ctx, target, cfg.options(w, cfg.concurrency, cfg.rate, out))
 	if cerr := closeTarget(); err == nil && cerr != nil {
 		err = fmt.Errorf("close target: %w", cerr)
 	}
@@ -336,7 +349,7 @@ func runSweep(ctx context.Context, cfg config, dir string, out io.Writer) (*swee
 		return nil, err
 	}
 	defer func() { _ = closeTarget() }()
-	closed, err := bench.Run(ctx, target, cfg.options(w, cfg.concurrency, 0, out))
+	closed, err := runBench(ctx, target, cfg.options(w, cfg.concurrency, 0, out))
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +359,7 @@ func runSweep(ctx context.Context, cfg config, dir string, out io.Writer) (*swee
 	for _, pct := range sweepLoads {
 		rate := closed.Throughput * float64(pct) / 100
 		fmt.Fprintf(out, "\n--- open loop at %d%% of capacity: %.0f ops/s\n", pct, rate)
-		res, err := bench.Run(ctx, target, cfg.options(w, cfg.concurrency, rate, out))
+		res, err := runBench(ctx, target, cfg.options(w, cfg.concurrency, rate, out))
 		if err != nil {
 			return nil, err
 		}
@@ -406,7 +419,7 @@ func runCompare(ctx context.Context, cfg config, dir string, out io.Writer) (*co
 	defer func() { _ = closeTarget() }()
 	report := &compareReport{Fdatasync: ceiling}
 	for _, workers := range []int{1, cfg.concurrency} {
-		res, err := bench.Run(ctx, target, cfg.options(w, workers, 0, out))
+		res, err := runBench(ctx, target, cfg.options(w, workers, 0, out))
 		if err != nil {
 			return nil, err
 		}
