@@ -404,3 +404,71 @@ func TestSimulatedClockDrivesElections(t *testing.T) {
 	_, err = leader.Write(ctx, group, putCmd("a", "1"))
 	require.NoError(t, err)
 }
+
+// A follower that stays down while the group writes past what its leader
+// retains in the log catches up from a snapshot of the partition when it
+// restarts from its disk.
+func TestRestartedFollowerCatchesUpBySnapshot(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 3, Zones: 3, Dir: t.TempDir(), Seed: 13})
+	const group = 90
+	require.NoError(t, c.CreatePartition(ctx, group, wholeTable(), c.IDs()))
+	leaderID, err := c.WaitLeader(ctx, group)
+	require.NoError(t, err)
+	down := followers(c.IDs(), leaderID)[0]
+	via := followers(c.IDs(), leaderID)[1]
+	_, err = routedWrite(ctx, c, via, group, putCmd("first", "1"))
+	require.NoError(t, err)
+	requireItems(t, ctx, c, down, group, map[string]string{"first": "1"})
+	require.NoError(t, c.Crash(down))
+
+	// multiraft compacts once 2×LogRetainEntries (default 1000) entries
+	// are applied, keeping the last 1000: this is well past that.
+	const writes, clients = 2600, 16
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < writes; i += clients {
+				if _, err := routedWrite(ctx, c, via, group, putCmd(fmt.Sprintf("k%d", i), "1")); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	leaderID, err = c.WaitLeader(ctx, group)
+	require.NoError(t, err)
+	leader, err := c.Node(leaderID)
+	require.NoError(t, err)
+	st, err := leader.Status(group)
+	require.NoError(t, err)
+
+	require.NoError(t, c.Restart(ctx, down))
+	restarted, err := c.Node(down)
+	require.NoError(t, err)
+	eventually(t, ctx, func() error {
+		rs, err := restarted.Status(group)
+		if err != nil {
+			return err
+		}
+		if rs.Applied < st.Commit {
+			return fmt.Errorf("restarted replica applied %d, leader committed %d", rs.Applied, st.Commit)
+		}
+		return nil
+	})
+	p, err := restarted.Partition(group)
+	require.NoError(t, err)
+	require.Equal(t, uint64(writes+1), p.Meta().Items, "the restarted replica holds every item")
+	page, err := restarted.Scan(ctx, group, node.ScanRequest{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, writes+1)
+	require.NotZero(t, c.Network().Stats().Snapshots, "the follower caught up by a snapshot, not the log")
+}
