@@ -472,3 +472,67 @@ func TestRestartedFollowerCatchesUpBySnapshot(t *testing.T) {
 	require.Len(t, page.Items, writes+1)
 	require.NotZero(t, c.Network().Stats().Snapshots, "the follower caught up by a snapshot, not the log")
 }
+
+// The leader crashes while writers keep writing: writers go on at the new
+// leader, and once the crashed node is back every acknowledged write is on
+// every replica (writes whose outcome was unknown may be there too).
+func TestLeaderCrashUnderConcurrentWrites(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 3, Zones: 3, Dir: t.TempDir(), Seed: 14})
+	const group = 95
+	require.NoError(t, c.CreatePartition(ctx, group, wholeTable(), c.IDs()))
+	first, err := c.WaitLeader(ctx, group)
+	require.NoError(t, err)
+	via := followers(c.IDs(), first)[0]
+
+	const writers = 8
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	acks := make(chan string, 1024)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				pk := fmt.Sprintf("w%d-%d", w, i)
+				if _, err := routedWrite(wctx, c, via, group, putCmd(pk, "v")); err != nil {
+					return // stopped (any other failure shows as missing acks)
+				}
+				select {
+				case acks <- pk:
+				case <-wctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	acked := map[string]string{}
+	collect := func(n int) {
+		for range n {
+			select {
+			case pk := <-acks:
+				acked[pk] = "v"
+			case <-ctx.Done():
+				require.NoError(t, ctx.Err(), "writes stalled with %d acknowledged", len(acked))
+			}
+		}
+	}
+	collect(50)
+	require.NoError(t, c.Crash(first))
+	collect(100)
+	stop()
+	wg.Wait()
+	close(acks)
+	for pk := range acks {
+		acked[pk] = "v"
+	}
+	second, err := c.WaitLeader(ctx, group)
+	require.NoError(t, err)
+	require.NotEqual(t, first, second)
+
+	require.NoError(t, c.Restart(ctx, first))
+	for _, id := range c.IDs() {
+		requireItems(t, ctx, c, id, group, acked)
+	}
+}
