@@ -347,7 +347,9 @@ func DecodeResponse(raw []byte, from transport.NodeID) (resp *Response, rerr, er
 	if resp.Result != nil {
 		resp.Result.Err = rerr
 	}
-	if flags&(respResult|respItem|respPage) == 0 {
+	if flags&(respResult|respItem|respPage) == 0 && rerr != nil {
+		// A failed request has no response; a Get of a missing item has
+		// an empty one.
 		resp = nil
 	}
 	return resp, rerr, nil

@@ -112,6 +112,10 @@ func TestClusterItemLifecycle(t *testing.T) {
 	got, err = leader.Get(ctx, group, key("a"), true)
 	require.NoError(t, err)
 	require.Nil(t, got)
+	resp, err = follower.Forward(ctx, leaderID, &node.Request{Op: node.OpGet, Group: group, Key: key("a"), Consistent: true})
+	require.NoError(t, err)
+	require.NotNil(t, resp, "a forwarded read of a missing item has a response")
+	require.Nil(t, resp.Item)
 
 	// A key of another table is a wrong-range redirect, locally and
 	// through Forward.
