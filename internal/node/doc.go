@@ -17,8 +17,9 @@
 // split). A router retries elsewhere within the request's deadline.
 //
 // Forward runs a Request on another node over Transport.Call with a small
-// versioned binary protocol (wire.go); results and typed errors (dberr
-// exceptions, redirects, multiraft's sentinel errors) arrive intact.
+// versioned binary protocol (forward.go, codec.go); results and typed
+// errors (dberr exceptions, redirects, multiraft's sentinel errors) arrive
+// intact, and the caller's remaining deadline bounds the peer's work.
 //
 // # Lifecycle
 //
@@ -26,10 +27,16 @@
 // the LogStore restarts as a full replica running the partition whose
 // metadata the engine holds (raft replays its log from the compaction point;
 // commands at or below the partition's durable applied index are skipped).
-// Metadata with no log is an orphan: a partition whose bootstrap did not
-// reach the log before a crash, or the right side of a split whose group
-// was not created yet. CreatePartition adopts an orphan with the same table
-// and range; RemovePartition drops it.
+// A group whose membership makes this node's replica a log replica restarts
+// as one (no partition). Metadata with no log is an orphan: a partition
+// whose bootstrap did not reach the log before a crash, or the right side
+// of a split whose group was not created yet. CreatePartition adopts an
+// orphan with the same table and range; RemovePartition drops it.
+//
+// New replicas: CreatePartition on every initial voter with the same peer
+// list bootstraps a group; JoinPartition and JoinLogReplica host a replica
+// that a membership change (multiraft's ChangeReplicas, through Raft) added
+// to an existing group.
 //
 // Cluster runs N nodes in Z zones in one process on memnet, on disk or in
 // memory, with Crash and Restart of single nodes: the fixture for tests of

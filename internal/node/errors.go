@@ -22,6 +22,7 @@ type RemoteError struct {
 	Message string
 }
 
+// Error names the peer and its error's text.
 func (e *RemoteError) Error() string { return fmt.Sprintf("node %d: %s", e.Node, e.Message) }
 
 // remoteWrapped keeps the full text of a peer's error whose typed core was
