@@ -204,6 +204,11 @@ type Options struct {
 	Replicas int
 }
 
+// MaxInitialPartitions bounds the partitions CreateTable lays out, whatever
+// the capacity (the default maximum capacity needs 54); a larger table
+// grows by split.
+const MaxInitialPartitions = 4096
+
 // The defaults of Options.
 const (
 	DefaultRegion                  = "us-east-1"
@@ -417,7 +422,7 @@ func (c *Catalog) CreateTable(in *CreateTableInput, now time.Time) (*CreateTable
 		return nil, err
 	}
 	id := c.nextTableID
-	count := InitialPartitionCount(mode, read, write, c.opts.OnDemandPartitions)
+	count := min(InitialPartitionCount(mode, read, write, c.opts.OnDemandPartitions), MaxInitialPartitions)
 	ranges := InitialRanges(id, count)
 	placements, err := PlaceMany(c.Nodes(), c.replicaCounts(), c.opts.Replicas, len(ranges))
 	if err != nil {

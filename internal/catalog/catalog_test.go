@@ -345,3 +345,14 @@ func TestSwitchToOnDemandZeroesIndexCapacity(t *testing.T) {
 	tbl, _ := c.Table("prov")
 	require.Zero(t, tbl.Description.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits)
 }
+
+func TestInitialPartitionsAreBounded(t *testing.T) {
+	c := New(Options{MaxTableCapacityUnits: 1_000_000_000_000})
+	require.NoError(t, c.AddNode(Node{ID: 1, Zone: "a", Live: true}))
+	in := baseCreate()
+	in.ProvisionedThroughput = pt(1_000_000_000_000, 1)
+	mustCreate(t, c, in)
+	tbl, _ := c.Table("orders")
+	require.Len(t, tbl.Partitions, MaxInitialPartitions)
+	require.NoError(t, c.Check())
+}
