@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -240,4 +241,39 @@ func FuzzDecodeResponse(f *testing.F) {
 			require.Equal(t, rerr.Error(), rerr2.Error())
 		}
 	})
+}
+
+// refuseAll is a transport.Handler that serves nothing.
+type refuseAll struct{}
+
+func (refuseAll) HandleMessages(transport.NodeID, []transport.GroupMessage) {}
+func (refuseAll) HandleCall(context.Context, transport.NodeID, []byte) ([]byte, error) {
+	return nil, errors.New("refused")
+}
+func (refuseAll) HandleSnapshot(context.Context, transport.NodeID, []byte, io.Reader) error {
+	return errors.New("refused")
+}
+
+// A peer that sends bytes which are not a request gets an error back; the
+// node goes on serving.
+func TestCallWithGarbageIsRefused(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 1, Zones: 1, Seed: 15})
+	peer, err := c.Network().Join(99)
+	require.NoError(t, err)
+	require.NoError(t, peer.Start(refuseAll{}))
+	defer peer.Close()
+	for _, raw := range [][]byte{nil, {node.WireVersion}, {node.WireVersion, byte(node.OpGet), 1, 0, 1, 5, 0xff}} {
+		_, err := peer.Call(ctx, 1, raw)
+		var remote *transport.RemoteError
+		require.ErrorAs(t, err, &remote)
+		require.Contains(t, remote.Message, "corrupt message")
+	}
+	good, err := node.EncodeRequest(&node.Request{Op: node.OpGet, Group: 1, Key: key("a")})
+	require.NoError(t, err)
+	raw, err := peer.Call(ctx, 1, good)
+	require.NoError(t, err)
+	_, rerr, err := node.DecodeResponse(raw, 1)
+	require.NoError(t, err)
+	require.ErrorIs(t, rerr, multiraft.ErrGroupNotFound)
 }
