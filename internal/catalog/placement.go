@@ -19,10 +19,15 @@ const (
 
 // InitialPartitionCount returns the number of partitions a new table starts
 // with. A PROVISIONED table gets ceil(RCU/3000 + WCU/1000), at least 1: the
-// partition count at which no partition must serve more than its ceiling
-// (the rule AWS has documented for sizing partitions from throughput, and
-// the per-partition limits of the Developer Guide). A PAY_PER_REQUEST table
-// gets onDemand partitions (Options.OnDemandPartitions) and grows by split.
+// count at which no partition must serve more than DynamoDB's per-partition
+// ceilings of 3,000 RCU and 1,000 WCU (Developer Guide, "Best practices for
+// designing and using partition keys effectively"). The formula itself is
+// the one AWS gave for partitions by capacity in the Developer Guide's former
+// "Understand Partition Behavior" section and in its 2016 DynamoDB deep-dive
+// talks (Rick Houlihan, AWS Loft San Francisco): partitions by capacity =
+// RCU/3000 + WCU/1000, rounded up; the size term (10 GB per partition) does
+// not apply to an empty table. A PAY_PER_REQUEST table gets onDemand
+// partitions (Options.OnDemandPartitions) and grows by split.
 func InitialPartitionCount(mode BillingMode, rcu, wcu int64, onDemand int) int {
 	if mode == BillingModePayPerRequest {
 		return max(onDemand, 1)
