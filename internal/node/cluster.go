@@ -203,7 +203,9 @@ func (c *Cluster) Nodes() []*Node {
 
 // CreatePartition creates a replica of group holding meta on each of the
 // nodes ids, with ids as the group's voters: the group then elects a
-// leader among them.
+// leader among them. It stops at the first node that fails (a crashed one:
+// ErrNodeDown); creating again on the nodes that already host the group
+// fails with multiraft.ErrGroupExists.
 func (c *Cluster) CreatePartition(ctx context.Context, group uint64, meta partition.Meta, ids []transport.NodeID) error {
 	for _, id := range ids {
 		n, err := c.Node(id)
@@ -217,9 +219,10 @@ func (c *Cluster) CreatePartition(ctx context.Context, group uint64, meta partit
 	return nil
 }
 
-// Leader returns the node that leads group as seen by a live node that
-// knows a leader which is itself live and agrees that it leads. It returns
-// 0 when no such node is known now.
+// Leader returns the lowest-numbered live node whose replica of group is
+// leader now, or 0 when none is. During a partition an old leader that has
+// not yet stepped down may be returned; requests there fail with a
+// redirect or an unknown outcome, and a router retries.
 func (c *Cluster) Leader(group uint64) transport.NodeID {
 	for _, n := range c.Nodes() {
 		st, err := n.Status(group)
