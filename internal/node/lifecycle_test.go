@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	pb "go.etcd.io/raft/v3/raftpb"
 
+	"github.com/embeddynamo/dynamo/internal/logstore"
 	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
@@ -183,4 +185,25 @@ func TestJoinReplicasAndRestart(t *testing.T) {
 	st, err := n5.Status(group)
 	require.NoError(t, err)
 	require.Equal(t, multiraft.LogReplica, st.Kind)
+}
+
+// A replica that joined a group and crashed before its snapshot arrived
+// has a log with no membership naming it: the restart drops it instead of
+// hosting it under a raft ID that is not its own.
+func TestRestartDropsJoinerWithoutSnapshot(t *testing.T) {
+	logs, engine := memlog.New(), memstore.New()
+	t.Cleanup(func() { _ = logs.Close(); _ = engine.Close() })
+	term := uint64(3)
+	require.NoError(t, logs.Save([]logstore.Update{{Group: 7, HardState: &pb.HardState{Term: &term}}}))
+	groups, err := logs.Groups()
+	require.NoError(t, err)
+	require.Equal(t, []uint64{7}, groups)
+
+	n := openSingle(t, logs, engine)
+	defer func() { require.NoError(t, n.Close()) }()
+	require.Empty(t, n.Partitions())
+	require.Empty(t, n.LogReplicas())
+	groups, err = logs.Groups()
+	require.NoError(t, err)
+	require.Empty(t, groups)
 }

@@ -213,9 +213,22 @@ func (n *Node) closeStores() error {
 func (n *Node) restart(groups []uint64, metas map[uint64][]byte) error {
 	slices.Sort(groups)
 	for _, g := range groups {
-		kind, err := replicaKind(n.logs, g, uint64(n.id))
+		kind, known, err := replicaKind(n.logs, g, uint64(n.id))
 		if err != nil {
 			return fmt.Errorf("node %d: restart group %d: %w", n.id, g, err)
+		}
+		if !known {
+			// A joiner that crashed before its snapshot: it holds no data and
+			// its raft ID (a generation the leader chose) is not in the log,
+			// so it cannot rejoin as itself. Dropping its log is safe (it has
+			// no entries, and a replica that is not hosted casts no vote);
+			// the group's leader sees a member that never catches up, which
+			// the control plane removes and adds again.
+			n.log.Warn("dropping a joining replica that crashed before its snapshot", "group", g)
+			if err := n.logs.RemoveGroup(g); err != nil {
+				return fmt.Errorf("node %d: drop unjoined group %d: %w", n.id, g, err)
+			}
+			continue
 		}
 		if kind == multiraft.LogReplica {
 			if err := n.raft.AddGroup(multiraft.GroupConfig{Group: g, Kind: multiraft.LogReplica}); err != nil {

@@ -93,17 +93,22 @@ func (n *Node) LogReplicas() []uint64 {
 // replicaKind finds the kind of this node's replica of a group in the log
 // store, as multiraft finds its raft ID on a restart: the latest replica of
 // this node in the compaction point's membership or in a configuration
-// change still in the log. A group with no such mention (a joiner that got
-// no snapshot yet) is a full replica.
-func replicaKind(logs logstore.LogStore, group uint64, self uint64) (multiraft.ReplicaKind, error) {
+// change still in the log. known is false when there is no such mention: a
+// replica that joined and crashed before its snapshot arrived, whose raft
+// ID the log does not hold.
+func replicaKind(logs logstore.LogStore, group uint64, self uint64) (kind multiraft.ReplicaKind, known bool, err error) {
 	st, err := logs.State(group)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	kind := multiraft.FullReplica
+	kind = multiraft.FullReplica
 	mine := func(id uint64) bool {
 		node, _ := multiraft.NodeOf(id)
-		return uint64(node) == self
+		if uint64(node) == self {
+			known = true
+			return true
+		}
+		return false
 	}
 	cs := st.Snapshot.GetConfState()
 	for _, id := range slices.Concat(cs.GetVoters(), cs.GetLearners(), cs.GetVotersOutgoing(), cs.GetLearnersNext()) {
@@ -112,11 +117,11 @@ func replicaKind(logs logstore.LogStore, group uint64, self uint64) (multiraft.R
 		}
 	}
 	if st.LastIndex < st.FirstIndex {
-		return kind, nil
+		return kind, known, nil
 	}
 	ents, err := logs.Entries(group, st.FirstIndex, st.LastIndex+1, math.MaxUint64)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	for _, e := range ents {
 		var cc pb.ConfChangeI
@@ -142,5 +147,5 @@ func replicaKind(logs logstore.LogStore, group uint64, self uint64) (multiraft.R
 			}
 		}
 	}
-	return kind, nil
+	return kind, known, nil
 }
