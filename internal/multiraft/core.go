@@ -51,6 +51,8 @@ type readRequest struct {
 	done  func(error)
 	index uint64
 	ready bool
+	asked uint64 // node tick at which the read index round began
+	round bool   // confirmed by a heartbeat round (not served under lease)
 }
 
 type confRequest struct {
@@ -94,6 +96,7 @@ type group struct {
 	conf        *confRequest
 	confBarrier uint64
 	transfers   []*transferRequest
+	leaseUntil  uint64 // LeaseRead: node tick until which reads need no round
 
 	dirty         bool
 	quiesced      bool
@@ -188,6 +191,9 @@ type Stats struct {
 	// RaftMessages the raft messages they carried, LivenessMessages the
 	// node heartbeats.
 	Sends, RaftMessages, LivenessMessages uint64
+	// LeaseReads counts reads served under a leader lease, without a
+	// round trip.
+	LeaseReads uint64
 	// Groups is the number of hosted groups, Active those not quiesced.
 	Groups, Active int
 }
@@ -348,10 +354,10 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 }
 
 func (c *Core) newRawNode(g *group) (*raft.RawNode, error) {
+	// Always raft's safe read index: LeaseRead is the scheduler's own lease
+	// (see Read), not raft's ReadOnlyLeaseBased, whose lease can outlive
+	// the followers' promise not to elect another leader.
 	readOnly := raft.ReadOnlySafe
-	if c.cfg.ReadMode == LeaseRead {
-		readOnly = raft.ReadOnlyLeaseBased
-	}
 	return raft.NewRawNode(&raft.Config{
 		ID:                        g.replicaID,
 		ElectionTick:              c.cfg.ElectionTicks,
@@ -892,6 +898,9 @@ func (c *Core) softStateChanged(g *group, ss *raft.SoftState) {
 	wasLeader := g.state == raft.StateLeader
 	prevLead, prevState := g.lead, g.state
 	g.lead, g.state = ss.Lead, ss.RaftState
+	if g.state != raft.StateLeader {
+		g.leaseUntil = 0
+	}
 	if g.state != prevState || g.lead != 0 {
 		// Not when a follower merely forgot its dead leader: its timer
 		// keeps running.
@@ -949,6 +958,12 @@ func (c *Core) afterApply(g *group, rd *raft.Ready) {
 			r := g.reads[id]
 			if r.ready && r.index <= g.applied {
 				delete(g.reads, id)
+				// A quorum acknowledged a heartbeat sent after r.asked: none
+				// of those voters grants a vote before an election timeout
+				// from then, so no other leader can exist until about then.
+				if lease := r.asked + uint64(c.cfg.ElectionTicks) - leaseMarginTicks; r.round && lease > g.leaseUntil {
+					g.leaseUntil = lease
+				}
 				r.done(nil)
 			}
 		}
@@ -1042,12 +1057,28 @@ func (c *Core) Read(group uint64, done func(error)) {
 		return
 	}
 	id := c.nextID()
+	if c.cfg.ReadMode == LeaseRead && c.ticks < g.leaseUntil && len(g.transfers) == 0 {
+		// Under lease: no round trip, but everything committed so far
+		// must be applied first.
+		c.stats.LeaseReads++
+		g.reads[id] = &readRequest{done: done, index: g.rn.BasicStatus().HardState.GetCommit(), ready: true, asked: c.ticks}
+		c.markDirty(g)
+		if g.applied >= g.reads[id].index {
+			delete(g.reads, id)
+			done(nil)
+		}
+		return
+	}
 	ctx := make([]byte, requestIDLen)
 	id.put(ctx)
-	g.reads[id] = &readRequest{done: done}
+	g.reads[id] = &readRequest{done: done, asked: c.ticks, round: true}
 	g.rn.ReadIndex(ctx)
 	c.markDirty(g)
 }
+
+// leaseMarginTicks is how much shorter than an election timeout a leader's
+// lease is: ticks of different nodes are not in phase, and clocks drift.
+const leaseMarginTicks = 2
 
 // Status describes a hosted group.
 func (c *Core) Status(group uint64) (GroupStatus, error) {

@@ -257,6 +257,7 @@ func (c *Core) TransferLeadership(group uint64, to transport.NodeID, done func(e
 		done(nil)
 		return
 	}
+	g.leaseUntil = 0 // the transferee campaigns at once, ignoring leases
 	g.transfers = append(g.transfers, &transferRequest{to: rid, deadline: c.ticks + 2*uint64(c.cfg.ElectionTicks), done: done})
 	g.rn.TransferLeader(rid)
 	c.markDirty(g)

@@ -171,8 +171,12 @@ const (
 	// before serving a read (raft's ReadOnlySafe). The default.
 	ReadIndex ReadMode = iota
 	// LeaseRead serves a read without a round trip while the leader holds
-	// its lease (raft's ReadOnlyLeaseBased). It relies on bounded clock
-	// drift between nodes.
+	// a lease: a read index round that a quorum acknowledged at tick t
+	// grants a lease until t + ElectionTicks - 2, since none of those
+	// voters grants a vote before an election timeout has passed (a
+	// leadership transfer ends the lease). Reads outside a lease take a
+	// round and renew it. It relies on tick rates that agree across nodes
+	// (bounded clock drift).
 	LeaseRead
 )
 

@@ -88,11 +88,15 @@ func TestLinearizable(t *testing.T) {
 // The simulated nodes tick at exactly the same rate, the assumption (bounded
 // clock drift) that leases rest on.
 func TestLinearizableLeaseReads(t *testing.T) {
-	completed := 0
+	completed, leaseReads := 0, uint64(0)
 	for _, seed := range seeds() {
-		completed += checkLinearizable(t, "TestLinearizableLeaseReads", seed, multiraft.LeaseRead).Completed
+		res := checkLinearizable(t, "TestLinearizableLeaseReads", seed, multiraft.LeaseRead)
+		completed += res.Completed
+		leaseReads += res.LeaseReads
 	}
+	t.Logf("%d operations completed, at least %d reads served under lease", completed, leaseReads)
 	require.Positive(t, completed)
+	require.Positive(t, leaseReads, "no read was served under a lease: the mode was not exercised")
 }
 
 func TestSimulationIsDeterministic(t *testing.T) {

@@ -39,6 +39,9 @@ type ChaosResult struct {
 	Trace []string
 	// Digest is the final state of every replica.
 	Digest string
+	// LeaseReads counts reads the final incarnations of the nodes served
+	// under a leader lease.
+	LeaseReads uint64
 }
 
 // RunChaos runs the KV workload on three nodes and two groups under random
@@ -125,6 +128,11 @@ func RunChaos(opts ChaosOptions) (*ChaosResult, error) {
 		return nil, err
 	}
 	res.History, res.Completed, res.Trace, res.Digest = w.History(), w.Completed, c.Trace(), c.Digest()
+	for _, n := range c.Nodes {
+		if n.Up {
+			res.LeaseReads += n.Core.Stats().LeaseReads
+		}
+	}
 	if !converged {
 		return res, fmt.Errorf("sim: seed %d: replicas did not converge:\n%s", opts.Seed, res.Digest)
 	}
