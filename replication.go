@@ -82,8 +82,9 @@ var (
 type LeaderReadMode = multiraft.ReadMode
 
 // The leader read modes: ReadIndexReads confirm leadership with a quorum
-// round trip (the default); LeaseReads are served under the leader's lease
-// without one, relying on bounded clock drift between nodes.
+// round trip (the default); LeaseReads skip the round trip while the leader
+// holds a lease, which an acknowledged round grants for an election timeout
+// less two ticks. Leases rely on tick rates that agree across nodes.
 const (
 	ReadIndexReads = multiraft.ReadIndex
 	LeaseReads     = multiraft.LeaseRead

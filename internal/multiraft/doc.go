@@ -31,6 +31,15 @@
 // generator, runs out. Leaders tick normally (heartbeats and the quorum
 // check involve no randomness). A simulation therefore replays exactly.
 //
+// # Reads
+//
+// A linearizable read waits until the leader's applied index reaches a read
+// index. ReadIndex confirms leadership with a heartbeat round for every
+// read. LeaseRead lets a confirmed round grant a lease: the voters that
+// acknowledged a heartbeat sent at tick t grant no vote before an election
+// timeout from t, so until t + ElectionTicks - 2 the leader serves reads
+// without a round; a leadership transfer ends the lease.
+//
 // # Replicas
 //
 // A replica's raft ID holds its node ID, a generation and a log-replica flag
