@@ -91,5 +91,7 @@
 // proposal, read, membership request or inbound message wakes a group; when
 // a peer node is declared dead, the quiesced groups with a replica there wake
 // up, and followers whose leader was there forget it so that an election can
-// start.
+// start. A group may quiesce without its followers on dead nodes; when such a
+// node is heard from again, its groups wake so that their leaders catch it
+// up.
 package multiraft
