@@ -311,6 +311,20 @@ func TestLeadershipTransfer(t *testing.T) {
 	require.Equal(t, to, got)
 }
 
+// TestLeadershipTransferReportsSuccessAcrossSeeds transfers leadership under
+// many delivery orders. The old leader often learns that its term is over
+// (leader unknown) before it learns who won; the transfer must still be
+// reported as done once the transferee leads, not as a lost leadership.
+func TestLeadershipTransferReportsSuccessAcrossSeeds(t *testing.T) {
+	for seed := uint64(1); seed <= 30; seed++ {
+		c := newCluster(t, sim.Options{Seed: seed})
+		lead := mustPut(t, c, 1, "k", "v")
+		to := otherThan(c, lead)
+		require.NoError(t, c.TransferLeadership(1, to, time.Second), "seed %d", seed)
+		require.Equal(t, to, c.Leader(1), "seed %d", seed)
+	}
+}
+
 func TestRestartReappliesMembershipAfterTheCompactionPoint(t *testing.T) {
 	for _, syncEvery := range []int{1, 4} {
 		t.Run(fmt.Sprint("state machine syncs every ", syncEvery, " applies"), func(t *testing.T) {

@@ -547,6 +547,9 @@ func (c *Core) tickGroup(g *group) {
 		g.rn.Tick()
 		return
 	}
+	// A leader that stepped down for a transfer waits, ticking as a
+	// follower, to learn who leads now; its transfers expire meanwhile.
+	c.expireTransfers(g)
 	// raft's own election timer is never used: its jitter comes from
 	// crypto/rand, which would make simulations unrepeatable.
 	g.rn.TickQuiesced()
@@ -910,16 +913,10 @@ func (c *Core) softStateChanged(g *group, ss *raft.SoftState) {
 		leadNode, _ := NodeOf(g.lead)
 		c.cfg.Logger.Info("multiraft: leader changed", "node", c.self, "group", g.id, "leader", leadNode)
 	}
+	if g.state != raft.StateLeader {
+		c.settleTransfers(g)
+	}
 	if wasLeader && g.state != raft.StateLeader {
-		transfers := g.transfers
-		g.transfers = nil
-		for _, t := range transfers {
-			if t.to == g.lead {
-				t.done(nil)
-			} else {
-				t.done(ErrLeaderChanged)
-			}
-		}
 		props := g.proposals
 		g.proposals = make(map[requestID]*proposal)
 		for _, id := range sortedIDs(props) {

@@ -103,6 +103,26 @@ func (c *Core) handOffLeadership(g *group) {
 	}
 }
 
+// settleTransfers completes the transfers a replica had pending when it
+// stopped leading, once it knows the new leader: a leader that steps down
+// for MsgTimeoutNow first learns only that its term is over (leader
+// unknown), and only later which replica won. Until then the transfers wait,
+// bounded by their deadlines.
+func (c *Core) settleTransfers(g *group) {
+	if g.lead == 0 || len(g.transfers) == 0 {
+		return
+	}
+	transfers := g.transfers
+	g.transfers = nil
+	for _, t := range transfers {
+		if t.to == g.lead {
+			t.done(nil)
+		} else {
+			t.done(ErrLeaderChanged)
+		}
+	}
+}
+
 func (c *Core) expireTransfers(g *group) {
 	kept := g.transfers[:0]
 	for _, t := range g.transfers {
