@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo"
-	"github.com/embeddynamo/dynamo/internal/transport"
-	"github.com/embeddynamo/dynamo/internal/transport/memnet"
 )
 
 // counter is a replicated counter: each command adds a number.
@@ -73,10 +71,10 @@ func (s counterSnapshot) WriteTo(w io.Writer) (int64, error) {
 // Three replica nodes in one process host a replicated counter; whichever
 // node leads takes the writes.
 func ExampleReplicaNode() {
-	network, _ := memnet.New(memnet.Options{})
+	network, _ := dynamo.NewMemoryNetwork(dynamo.MemoryNetworkOptions{})
 	defer network.Close()
 	var nodes []*dynamo.ReplicaNode
-	for _, id := range []transport.NodeID{1, 2, 3} {
+	for _, id := range []dynamo.NodeID{1, 2, 3} {
 		tr, err := network.Join(id)
 		if err != nil {
 			fmt.Println(err)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/multiraft"
-	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
 // StateMachine is what a replication group runs on each full replica: it
@@ -94,10 +93,10 @@ const (
 // defaults.
 type ReplicaNodeOptions struct {
 	// ID is the node's ID in the cluster; required, never zero.
-	ID transport.NodeID
+	ID NodeID
 	// Transport carries traffic to the other nodes; required. The node
 	// starts it and closes it on Close.
-	Transport transport.Transport
+	Transport Transport
 	// LogStore persists the logs of every group on the node; required
 	// (OpenWAL, or NewMemoryLogStore in tests). It stays open on Close.
 	LogStore LogStore
@@ -148,7 +147,7 @@ func StartReplicaNode(opts ReplicaNodeOptions) (*ReplicaNode, error) {
 // peers lists its initial voters (this node included) on every one of them;
 // when the group already has state in the LogStore (a restart), peers is
 // empty.
-func (n *ReplicaNode) AddGroup(group uint64, sm StateMachine, peers ...transport.NodeID) error {
+func (n *ReplicaNode) AddGroup(group uint64, sm StateMachine, peers ...NodeID) error {
 	return n.node.AddGroup(multiraft.GroupConfig{Group: group, Kind: FullReplica, StateMachine: sm, Peers: peers})
 }
 
@@ -195,7 +194,7 @@ func (n *ReplicaNode) ChangeReplicas(ctx context.Context, group uint64, ch Repli
 
 // TransferLeadership hands the group's leadership to the full voter on
 // node to.
-func (n *ReplicaNode) TransferLeadership(ctx context.Context, group uint64, to transport.NodeID) error {
+func (n *ReplicaNode) TransferLeadership(ctx context.Context, group uint64, to NodeID) error {
 	return n.node.TransferLeadership(ctx, group, to)
 }
 

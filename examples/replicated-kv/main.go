@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo"
-	"github.com/embeddynamo/dynamo/internal/transport"
-	"github.com/embeddynamo/dynamo/internal/transport/memnet"
 )
 
 // kv is the state machine: a map and its applied index, behind a mutex so
@@ -76,7 +74,7 @@ func (e *encoded) Index() uint64 { return e.index }
 func (e *encoded) Close() error  { return nil }
 
 type node struct {
-	id      transport.NodeID
+	id      dynamo.NodeID
 	replica *dynamo.ReplicaNode
 	state   *kv
 }
@@ -123,10 +121,10 @@ func must[T any](v T, err error) T {
 }
 
 func main() {
-	network := must(memnet.New(memnet.Options{}))
+	network := must(dynamo.NewMemoryNetwork(dynamo.MemoryNetworkOptions{}))
 	defer network.Close()
 	var nodes []*node
-	for _, id := range []transport.NodeID{1, 2, 3} {
+	for _, id := range []dynamo.NodeID{1, 2, 3} {
 		replica := must(dynamo.StartReplicaNode(dynamo.ReplicaNodeOptions{ID: id, Transport: must(network.Join(id)),
 			LogStore: dynamo.NewMemoryLogStore(), TickInterval: 20 * time.Millisecond}))
 		defer replica.Close()
