@@ -159,30 +159,30 @@ func appendThrottle(b []byte, reason dberr.ThrottleReason, resource string, retr
 // decodeError reads an error written by appendError; from names the peer
 // for errors that travel as text.
 func (d *decoder) error(from transport.NodeID) error {
-	kind := d.byte("error kind")
-	msg := d.string("error message")
+	kind := d.Byte("error kind")
+	msg := d.String("error message")
 	var core error
 	switch kind {
 	case errKindRemote:
 		core = &RemoteError{Node: from, Message: msg}
 	case errKindNotLeader:
-		core = &multiraft.NotLeaderError{Group: d.uvarint("group"), Leader: transport.NodeID(d.uvarint("leader"))}
+		core = &multiraft.NotLeaderError{Group: d.Uvarint("group"), Leader: transport.NodeID(d.Uvarint("leader"))}
 	case errKindWrongRange:
-		core = &partition.WrongRangeError{Group: d.uvarint("group"), Table: d.uvarint("table"), Key: d.optBytes("key"), Range: d.keyRange("range")}
+		core = &partition.WrongRangeError{Group: d.Uvarint("group"), Table: d.Uvarint("table"), Key: d.optBytes("key"), Range: d.keyRange("range")}
 	case errKindSentinel:
-		i := d.uvarint("sentinel")
-		if d.err == nil && i >= uint64(len(sentinels)) {
-			d.fail("unknown sentinel error %d", i)
+		i := d.Uvarint("sentinel")
+		if d.Err() == nil && i >= uint64(len(sentinels)) {
+			d.Fail("unknown sentinel error %d", i)
 		}
-		if d.err == nil {
+		if d.Err() == nil {
 			core = sentinels[i]
 		}
 	case errKindAPI:
 		core = d.apiError()
 	default:
-		d.fail("unknown error kind %d", kind)
+		d.Fail("unknown error kind %d", kind)
 	}
-	if d.err != nil {
+	if d.Err() != nil {
 		return nil
 	}
 	if core.Error() == msg {
@@ -192,8 +192,8 @@ func (d *decoder) error(from transport.NodeID) error {
 }
 
 func (d *decoder) apiError() error {
-	code := d.string("exception code")
-	msg := d.string("exception message")
+	code := d.String("exception code")
+	msg := d.String("exception message")
 	switch code {
 	case "ValidationException":
 		return &dberr.ValidationException{Message: msg}
@@ -219,30 +219,30 @@ func (d *decoder) apiError() error {
 		return &dberr.ThrottlingException{Message: msg, Reason: reason, Resource: resource, RetryAfter: after}
 	case "InternalServerError":
 		e := &dberr.InternalServerError{Message: msg}
-		if inner := d.string("inner error"); inner != "" {
+		if inner := d.String("inner error"); inner != "" {
 			e.Err = errors.New(inner)
 		}
 		return e
 	case "TransactionCanceledException":
 		n := d.int("cancellation reasons")
 		e := &dberr.TransactionCanceledException{Message: msg}
-		for i := 0; i < n && d.err == nil; i++ {
+		for i := 0; i < n && d.Err() == nil; i++ {
 			e.CancellationReasons = append(e.CancellationReasons, dberr.CancellationReason{
-				Code: d.string("reason code"), Message: d.string("reason message"), Item: d.item("reason item"),
+				Code: d.String("reason code"), Message: d.String("reason message"), Item: d.item("reason item"),
 			})
 		}
 		return e
 	}
-	d.fail("unknown exception %q", code)
+	d.Fail("unknown exception %q", code)
 	return nil
 }
 
 func (d *decoder) throttle() (dberr.ThrottleReason, string, time.Duration) {
-	reason := dberr.ThrottleReason(d.string("throttle reason"))
-	resource := d.string("throttle resource")
-	after := d.uvarint("retry after")
+	reason := dberr.ThrottleReason(d.String("throttle reason"))
+	resource := d.String("throttle resource")
+	after := d.Uvarint("retry after")
 	if after > uint64(1<<62) {
-		d.fail("retry after %d", after)
+		d.Fail("retry after %d", after)
 	}
 	return reason, resource, time.Duration(after)
 }

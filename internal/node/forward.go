@@ -185,24 +185,24 @@ func EncodeRequest(req *Request) ([]byte, error) {
 // DecodeRequest parses bytes written by EncodeRequest. Corrupt input yields
 // an error wrapping ErrCorruptMessage (or partition.ErrCorruptCommand).
 func DecodeRequest(raw []byte) (*Request, error) {
-	d := &decoder{b: raw}
-	if v := d.byte("version"); d.err == nil && v != WireVersion {
-		d.fail("unknown wire version %d", v)
+	d := newDecoder(raw)
+	if v := d.Byte("version"); d.Err() == nil && v != WireVersion {
+		d.Fail("unknown wire version %d", v)
 	}
-	req := &Request{Op: RequestOp(d.byte("operation")), Group: d.uvarint("group")}
-	if timeout := d.uvarint("timeout"); timeout > math.MaxInt64 {
-		d.fail("timeout %d", timeout)
+	req := &Request{Op: RequestOp(d.Byte("operation")), Group: d.Uvarint("group")}
+	if timeout := d.Uvarint("timeout"); timeout > math.MaxInt64 {
+		d.Fail("timeout %d", timeout)
 	} else {
 		req.Timeout = time.Duration(timeout)
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	switch req.Op {
 	case OpWrite:
-		cmd := d.bytes("command")
-		if d.err != nil {
-			return nil, d.err
+		cmd := d.CopyBytes("command")
+		if d.Err() != nil {
+			return nil, d.Err()
 		}
 		c, err := partition.DecodeCommand(cmd)
 		if err != nil {
@@ -210,21 +210,21 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		}
 		req.Command = c
 	case OpGet:
-		req.Consistent = d.bool("consistent")
+		req.Consistent = d.Bool("consistent")
 		req.Key = d.item("key")
 	case OpScan:
-		req.Scan.Consistent = d.bool("consistent")
-		req.Scan.Reverse = d.bool("reverse")
+		req.Scan.Consistent = d.Bool("consistent")
+		req.Scan.Reverse = d.Bool("reverse")
 		req.Scan.Range = d.keyRange("range")
 		req.Scan.StartAfter = d.optBytes("start after")
 		req.Scan.Limit = d.int("limit")
 		req.Scan.MaxBytes = d.int("max bytes")
 	default:
-		d.fail("unknown request operation %d", req.Op)
+		d.Fail("unknown request operation %d", req.Op)
 	}
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	return req, nil
 }
@@ -319,13 +319,13 @@ func appendResult(b []byte, r *partition.Result) ([]byte, error) {
 // error it carries (from names the peer for errors that travel as text),
 // and err for bytes that do not decode (wrapping ErrCorruptMessage).
 func DecodeResponse(raw []byte, from transport.NodeID) (resp *Response, rerr, err error) {
-	d := &decoder{b: raw}
-	if v := d.byte("version"); d.err == nil && v != WireVersion {
-		d.fail("unknown wire version %d", v)
+	d := newDecoder(raw)
+	if v := d.Byte("version"); d.Err() == nil && v != WireVersion {
+		d.Fail("unknown wire version %d", v)
 	}
-	flags := d.byte("flags")
-	if d.err == nil && flags&^(respResult|respItem|respPage|respError) != 0 {
-		d.fail("unknown flags %#x", flags)
+	flags := d.Byte("flags")
+	if d.Err() == nil && flags&^(respResult|respItem|respPage|respError) != 0 {
+		d.Fail("unknown flags %#x", flags)
 	}
 	resp = &Response{}
 	if flags&respResult != 0 {
@@ -340,9 +340,9 @@ func DecodeResponse(raw []byte, from transport.NodeID) (resp *Response, rerr, er
 	if flags&respError != 0 {
 		rerr = d.error(from)
 	}
-	d.end()
-	if d.err != nil {
-		return nil, nil, d.err
+	d.End()
+	if d.Err() != nil {
+		return nil, nil, d.Err()
 	}
 	if resp.Result != nil {
 		resp.Result.Err = rerr
@@ -362,20 +362,20 @@ func (d *decoder) result() *partition.Result {
 	r.New = d.item("new item")
 	r.OldSize = d.int("old size")
 	r.NewSize = d.int("new size")
-	if d.bool("split flag") {
-		left := d.bytes("split left")
-		right := d.bytes("split right")
-		if d.err != nil {
+	if d.Bool("split flag") {
+		left := d.CopyBytes("split left")
+		right := d.CopyBytes("split right")
+		if d.Err() != nil {
 			return nil
 		}
 		lm, err := partition.DecodeMeta(left)
 		if err != nil {
-			d.fail("split left: %v", err)
+			d.Fail("split left: %v", err)
 			return nil
 		}
 		rm, err := partition.DecodeMeta(right)
 		if err != nil {
-			d.fail("split right: %v", err)
+			d.Fail("split right: %v", err)
 			return nil
 		}
 		r.Split = &partition.SplitResult{Left: lm, Right: rm}
@@ -386,8 +386,8 @@ func (d *decoder) result() *partition.Result {
 func (d *decoder) page() *Page {
 	n := d.int("page items")
 	p := &Page{}
-	for i := 0; i < n && d.err == nil; i++ {
-		p.Keys = append(p.Keys, d.bytes("page key"))
+	for i := 0; i < n && d.Err() == nil; i++ {
+		p.Keys = append(p.Keys, d.CopyBytes("page key"))
 		p.Items = append(p.Items, d.item("page item"))
 	}
 	p.Bytes = d.int("page bytes")
