@@ -55,6 +55,9 @@ func (d *Decoder) Err() error { return d.err }
 // Remaining returns the number of bytes not yet read.
 func (d *Decoder) Remaining() int { return len(d.b) - d.off }
 
+// Rest returns the bytes not yet read, aliasing the input.
+func (d *Decoder) Rest() []byte { return d.b[d.off:] }
+
 // Fail records a failure at the current offset unless one is recorded.
 func (d *Decoder) Fail(format string, args ...any) {
 	if d.err == nil {

@@ -17,6 +17,7 @@ func TestRoundTrip(t *testing.T) {
 	b = append(b, 0x2a)
 	d := NewDecoder(b, errTest)
 	require.Equal(t, "hello", d.String("s"))
+	require.Equal(t, len(b)-6, len(d.Rest()), "Rest is what follows the string")
 	require.True(t, d.Bool("flag"))
 	require.Equal(t, []byte{0, 1, 2}, d.CopyBytes("b"))
 	require.Equal(t, byte(0x2a), d.Byte("byte"))

@@ -268,125 +268,125 @@ func DecodeCommand(b []byte) (*Command, error) {
 // decodeCommand also returns the bytes of the exprs section (aliasing b),
 // the key of the compiled-expression cache.
 func decodeCommand(b []byte) (*Command, []byte, error) {
-	d := &decoder{b: b, what: ErrCorruptCommand}
-	if v := d.byte("version"); d.err == nil && v != CommandVersion {
-		d.fail("unknown version %d", v)
+	d := newDecoder(b, ErrCorruptCommand)
+	if v := d.Byte("version"); d.Err() == nil && v != CommandVersion {
+		d.Fail("unknown version %d", v)
 	}
-	c := &Command{Op: Op(d.byte("operation"))}
-	if d.err != nil {
-		return nil, nil, d.err
+	c := &Command{Op: Op(d.Byte("operation"))}
+	if d.Err() != nil {
+		return nil, nil, d.Err()
 	}
 	switch c.Op {
 	case OpSplit:
-		c.SplitKey = slices.Clone(d.bytes("split key"))
-		c.NewGroup = d.uvarint("new group")
-		d.end()
-		if d.err != nil {
-			return nil, nil, d.err
+		c.SplitKey = slices.Clone(d.Bytes("split key"))
+		c.NewGroup = d.Uvarint("new group")
+		d.End()
+		if d.Err() != nil {
+			return nil, nil, d.Err()
 		}
 		return c, nil, nil
 	case OpPut, OpUpdate, OpDelete:
 	default:
-		d.fail("unknown operation %d", c.Op)
-		return nil, nil, d.err
+		d.Fail("unknown operation %d", c.Op)
+		return nil, nil, d.Err()
 	}
-	c.Table = d.uvarint("table")
+	c.Table = d.Uvarint("table")
 	c.Schema = d.schema()
-	itemBytes := d.bytes("item")
-	if d.err == nil {
+	itemBytes := d.Bytes("item")
+	if d.Err() == nil {
 		item, err := itemcodec.Decode(itemBytes)
 		if err != nil {
-			d.fail("item: %v", err)
+			d.Fail("item: %v", err)
 		} else if c.Op == OpPut {
 			c.Item = item
 		} else {
 			c.Key = item
 		}
 	}
-	flags := d.byte("flags")
-	if d.err == nil && flags&^(flagExpected|flagAttributeUpdates) != 0 {
-		d.fail("unknown flags 0x%02x", flags)
+	flags := d.Byte("flags")
+	if d.Err() == nil && flags&^(flagExpected|flagAttributeUpdates) != 0 {
+		d.Fail("unknown flags 0x%02x", flags)
 	}
-	c.ReturnValues = d.string("ReturnValues")
-	c.ReturnValuesOnConditionCheckFailure = d.string("ReturnValuesOnConditionCheckFailure")
+	c.ReturnValues = d.String("ReturnValues")
+	c.ReturnValuesOnConditionCheckFailure = d.String("ReturnValuesOnConditionCheckFailure")
 
-	exprStart := d.b
-	c.ConditionExpression = d.string("ConditionExpression")
-	c.UpdateExpression = d.string("UpdateExpression")
-	if n := d.count("names", 2); n > 0 {
+	exprStart := d.Rest()
+	c.ConditionExpression = d.String("ConditionExpression")
+	c.UpdateExpression = d.String("UpdateExpression")
+	if n := d.Count("names", 2); n > 0 {
 		c.Names = make(expr.Names, n)
 		prev := ""
 		for i := range n {
-			name := d.string("name")
+			name := d.String("name")
 			if i > 0 && name <= prev {
-				d.fail("names out of order")
+				d.Fail("names out of order")
 			}
-			c.Names[name] = d.string("name value")
+			c.Names[name] = d.String("name value")
 			prev = name
 		}
 	}
-	if n := d.count("values", 2); n > 0 {
+	if n := d.Count("values", 2); n > 0 {
 		c.Values = make(expr.Values, n)
 		prev := ""
 		for i := range n {
-			name := d.string("value name")
+			name := d.String("value name")
 			if i > 0 && name <= prev {
-				d.fail("values out of order")
+				d.Fail("values out of order")
 			}
 			c.Values[name] = d.value("value " + name)
 			prev = name
 		}
 	}
-	c.ConditionalOperator = d.string("ConditionalOperator")
+	c.ConditionalOperator = d.String("ConditionalOperator")
 	if flags&flagExpected != 0 {
-		n := d.count("expected", 3)
+		n := d.Count("expected", 3)
 		c.Expected = make(map[string]legacy.ExpectedAttributeValue, n)
 		prev := ""
 		for i := range n {
-			name := d.string("expected name")
+			name := d.String("expected name")
 			if i > 0 && name <= prev {
-				d.fail("expected out of order")
+				d.Fail("expected out of order")
 			}
 			prev = name
 			c.Expected[name] = d.expected(name)
 		}
 	}
 	if flags&flagAttributeUpdates != 0 {
-		n := d.count("attribute updates", 3)
+		n := d.Count("attribute updates", 3)
 		c.AttributeUpdates = make(map[string]legacy.AttributeValueUpdate, n)
 		prev := ""
 		for i := range n {
-			name := d.string("attribute update name")
+			name := d.String("attribute update name")
 			if i > 0 && name <= prev {
-				d.fail("attribute updates out of order")
+				d.Fail("attribute updates out of order")
 			}
 			prev = name
 			var u legacy.AttributeValueUpdate
-			if d.bool("attribute update value flag") {
+			if d.Bool("attribute update value flag") {
 				v := d.value("attribute update " + name)
 				u.Value = &v
 			}
-			u.Action = d.string("attribute update action")
+			u.Action = d.String("attribute update action")
 			c.AttributeUpdates[name] = u
 		}
 	}
-	exprs := exprStart[:len(exprStart)-len(d.b)]
-	d.end()
-	if d.err != nil {
-		return nil, nil, d.err
+	exprs := exprStart[:len(exprStart)-d.Remaining()]
+	d.End()
+	if d.Err() != nil {
+		return nil, nil, d.Err()
 	}
 	return c, exprs, nil
 }
 
 // value reads a length-prefixed itemcodec value.
 func (d *decoder) value(field string) attr.Value {
-	enc := d.bytes(field)
-	if d.err != nil {
+	enc := d.Bytes(field)
+	if d.Err() != nil {
 		return attr.Value{}
 	}
 	v, err := itemcodec.DecodeValue(enc)
 	if err != nil {
-		d.fail("%s: %v", field, err)
+		d.Fail("%s: %v", field, err)
 		return attr.Value{}
 	}
 	return v
@@ -394,9 +394,9 @@ func (d *decoder) value(field string) attr.Value {
 
 func (d *decoder) expected(name string) legacy.ExpectedAttributeValue {
 	var e legacy.ExpectedAttributeValue
-	has := d.byte("expected flags")
-	if d.err == nil && has&^(eavValue|eavExists|eavList) != 0 {
-		d.fail("expected %s: unknown flags 0x%02x", name, has)
+	has := d.Byte("expected flags")
+	if d.Err() == nil && has&^(eavValue|eavExists|eavList) != 0 {
+		d.Fail("expected %s: unknown flags 0x%02x", name, has)
 		return e
 	}
 	if has&eavValue != 0 {
@@ -404,12 +404,12 @@ func (d *decoder) expected(name string) legacy.ExpectedAttributeValue {
 		e.Value = &v
 	}
 	if has&eavExists != 0 {
-		exists := d.bool("expected exists")
+		exists := d.Bool("expected exists")
 		e.Exists = &exists
 	}
-	e.ComparisonOperator = d.string("expected operator")
+	e.ComparisonOperator = d.String("expected operator")
 	if has&eavList != 0 {
-		n := d.count("expected list", 2)
+		n := d.Count("expected list", 2)
 		e.AttributeValueList = make([]attr.Value, 0, n)
 		for range n {
 			e.AttributeValueList = append(e.AttributeValueList, d.value("expected list value"))

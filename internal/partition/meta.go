@@ -104,33 +104,33 @@ func DecodeMeta(b []byte) (Meta, error) {
 	if got := crc32.Checksum(body, castagnoli); got != sum {
 		return Meta{}, corruptMeta("checksum %08x, computed %08x", sum, got)
 	}
-	d := &decoder{b: body, what: ErrCorruptMeta}
-	if v := d.byte("version"); v != FormatVersion {
+	d := newDecoder(body, ErrCorruptMeta)
+	if v := d.Byte("version"); v != FormatVersion {
 		return Meta{}, corruptMeta("unknown format version %d", v)
 	}
 	var m Meta
-	m.AppliedIndex = d.uvarint("applied index")
-	m.Table = d.uvarint("table")
+	m.AppliedIndex = d.Uvarint("applied index")
+	m.Table = d.Uvarint("table")
 	m.Schema = d.schema()
-	if start := d.bytes("range start"); len(start) > 0 {
+	if start := d.Bytes("range start"); len(start) > 0 {
 		m.Range.Start = bytes.Clone(start)
 	}
-	if d.bool("range end flag") {
-		m.Range.End = append([]byte{}, d.bytes("range end")...)
+	if d.Bool("range end flag") {
+		m.Range.End = append([]byte{}, d.Bytes("range end")...)
 	}
-	m.Items = d.uvarint("items")
-	m.Bytes = d.uvarint("bytes")
-	d.end()
-	if d.err != nil {
-		return Meta{}, d.err
+	m.Items = d.Uvarint("items")
+	m.Bytes = d.Uvarint("bytes")
+	d.End()
+	if d.Err() != nil {
+		return Meta{}, d.Err()
 	}
 	return m, nil
 }
 
 func corruptMeta(format string, args ...any) error {
-	d := &decoder{what: ErrCorruptMeta}
-	d.fail(format, args...)
-	return d.err
+	d := newDecoder(nil, ErrCorruptMeta)
+	d.Fail(format, args...)
+	return d.Err()
 }
 
 func appendSchema(b []byte, s itemcheck.KeySchema) []byte {
@@ -147,7 +147,7 @@ func appendSchema(b []byte, s itemcheck.KeySchema) []byte {
 func (d *decoder) schema() itemcheck.KeySchema {
 	var s itemcheck.KeySchema
 	s.Partition = d.keyDef("partition key")
-	if d.bool("sort key flag") {
+	if d.Bool("sort key flag") {
 		sk := d.keyDef("sort key")
 		s.Sort = &sk
 	}
@@ -155,12 +155,12 @@ func (d *decoder) schema() itemcheck.KeySchema {
 }
 
 func (d *decoder) keyDef(field string) itemcheck.KeyDef {
-	name := d.string(field + " name")
-	t := attr.Type(d.byte(field + " type"))
+	name := d.String(field + " name")
+	t := attr.Type(d.Byte(field + " type"))
 	// The zero KeyDef is the schema of a replica that holds no partition
 	// yet; any other key attribute is S, N or B.
-	if d.err == nil && !t.IsScalar() && (t != attr.TypeInvalid || name != "") {
-		d.fail("%s type %d is not S, N or B", field, t)
+	if d.Err() == nil && !t.IsScalar() && (t != attr.TypeInvalid || name != "") {
+		d.Fail("%s type %d is not S, N or B", field, t)
 	}
 	return itemcheck.KeyDef{Name: name, Type: t}
 }
