@@ -66,3 +66,26 @@ type ItemCollectionSizeLimitExceededException = dberr.ItemCollectionSizeLimitExc
 // InternalServerError reports a failure inside the database that is not the
 // caller's fault; it is safe to retry.
 type InternalServerError = dberr.InternalServerError
+
+// UnknownOperationException reports a request for an operation that does
+// not exist.
+type UnknownOperationException = dberr.UnknownOperationException
+
+// AccessDeniedException reports a caller not allowed to perform the operation.
+type AccessDeniedException = dberr.AccessDeniedException
+
+// RequestLimitExceeded reports throughput beyond an account-level quota; it is
+// safe to retry.
+type RequestLimitExceeded = dberr.RequestLimitExceeded
+
+// IdempotentParameterMismatchException reports a transaction retried with the
+// same client request token but different parameters.
+type IdempotentParameterMismatchException = dberr.IdempotentParameterMismatchException
+
+// TransactionInProgressException reports a client request token that belongs
+// to a transaction still being processed.
+type TransactionInProgressException = dberr.TransactionInProgressException
+
+// ServiceUnavailable reports that the database cannot serve the request now;
+// it is safe to retry.
+type ServiceUnavailable = dberr.ServiceUnavailable

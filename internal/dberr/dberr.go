@@ -197,3 +197,67 @@ func (e *InternalServerError) Unwrap() error        { return e.Err }
 func (e *InternalServerError) ErrorCode() string    { return "InternalServerError" }
 func (e *InternalServerError) ErrorMessage() string { return e.Message }
 func (e *InternalServerError) Retryable() bool      { return true }
+
+// UnknownOperationException reports a request for an operation the service
+// does not have (an unknown X-Amz-Target).
+type UnknownOperationException struct{ Message string }
+
+func (e *UnknownOperationException) Error() string {
+	return "UnknownOperationException: " + e.Message
+}
+func (e *UnknownOperationException) ErrorCode() string    { return "UnknownOperationException" }
+func (e *UnknownOperationException) ErrorMessage() string { return e.Message }
+func (e *UnknownOperationException) Retryable() bool      { return false }
+
+// AccessDeniedException reports a caller not allowed to perform the
+// operation.
+type AccessDeniedException struct{ Message string }
+
+func (e *AccessDeniedException) Error() string        { return "AccessDeniedException: " + e.Message }
+func (e *AccessDeniedException) ErrorCode() string    { return "AccessDeniedException" }
+func (e *AccessDeniedException) ErrorMessage() string { return e.Message }
+func (e *AccessDeniedException) Retryable() bool      { return false }
+
+// RequestLimitExceeded reports throughput beyond an account-level quota; the
+// SDKs retry it.
+type RequestLimitExceeded struct{ Message string }
+
+func (e *RequestLimitExceeded) Error() string        { return "RequestLimitExceeded: " + e.Message }
+func (e *RequestLimitExceeded) ErrorCode() string    { return "RequestLimitExceeded" }
+func (e *RequestLimitExceeded) ErrorMessage() string { return e.Message }
+func (e *RequestLimitExceeded) Retryable() bool      { return true }
+
+// IdempotentParameterMismatchException reports a transaction retried with the
+// same ClientRequestToken but different parameters.
+type IdempotentParameterMismatchException struct{ Message string }
+
+func (e *IdempotentParameterMismatchException) Error() string {
+	return "IdempotentParameterMismatchException: " + e.Message
+}
+func (e *IdempotentParameterMismatchException) ErrorCode() string {
+	return "IdempotentParameterMismatchException"
+}
+func (e *IdempotentParameterMismatchException) ErrorMessage() string { return e.Message }
+func (e *IdempotentParameterMismatchException) Retryable() bool      { return false }
+
+// TransactionInProgressException reports a transaction whose
+// ClientRequestToken belongs to a transaction still being processed.
+type TransactionInProgressException struct{ Message string }
+
+func (e *TransactionInProgressException) Error() string {
+	return "TransactionInProgressException: " + e.Message
+}
+func (e *TransactionInProgressException) ErrorCode() string {
+	return "TransactionInProgressException"
+}
+func (e *TransactionInProgressException) ErrorMessage() string { return e.Message }
+func (e *TransactionInProgressException) Retryable() bool      { return false }
+
+// ServiceUnavailable reports that the service cannot serve the request now
+// (HTTP 503); the SDKs retry it.
+type ServiceUnavailable struct{ Message string }
+
+func (e *ServiceUnavailable) Error() string        { return "ServiceUnavailable: " + e.Message }
+func (e *ServiceUnavailable) ErrorCode() string    { return "ServiceUnavailable" }
+func (e *ServiceUnavailable) ErrorMessage() string { return e.Message }
+func (e *ServiceUnavailable) Retryable() bool      { return true }
