@@ -65,6 +65,15 @@ func (d *Decoder) Fail(format string, args ...any) {
 	}
 }
 
+// Adopt takes other's failure (a decoder over a nested body) unless d has
+// one already, and reports whether d is still without failure.
+func (d *Decoder) Adopt(other *Decoder) bool {
+	if d.err == nil && other.err != nil {
+		d.err = other.err
+	}
+	return d.err == nil
+}
+
 // Byte reads one byte.
 func (d *Decoder) Byte(field string) byte {
 	if d.err != nil {

@@ -56,3 +56,16 @@ func TestFirstFailureSticks(t *testing.T) {
 	require.Equal(t, first, d.Err())
 	require.Contains(t, first.Error(), "truncated in b")
 }
+
+func TestAdoptTakesANestedFailureOnce(t *testing.T) {
+	outer := NewDecoder([]byte{1}, errTest)
+	inner := NewDecoder(nil, errTest)
+	inner.Byte("inner field")
+	require.False(t, outer.Adopt(inner))
+	require.ErrorIs(t, outer.Err(), errTest)
+	require.Contains(t, outer.Err().Error(), "inner field")
+	clean := NewDecoder(nil, errTest)
+	require.False(t, outer.Adopt(clean), "a failure already taken stays")
+	fresh := NewDecoder([]byte{1}, errTest)
+	require.True(t, fresh.Adopt(clean))
+}

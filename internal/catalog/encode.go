@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+
+	"github.com/embeddynamo/dynamo/internal/binenc"
 )
 
 // FormatVersion is the version of every record encoding of this package.
@@ -43,7 +45,7 @@ func open(b []byte, kind byte, what string) (*decoder, error) {
 	if body[1] != FormatVersion {
 		return nil, fmt.Errorf("%w: %s format version %d", ErrCorrupt, what, body[1])
 	}
-	return &decoder{b: body[2:], what: what}, nil
+	return newDecoder(body[2:], what), nil
 }
 
 // EncodeNode returns the binary form of a node record:
@@ -75,20 +77,20 @@ func DecodeNode(b []byte) (Node, error) {
 		return Node{}, err
 	}
 	n := d.node()
-	d.end()
-	return n, d.err
+	d.End()
+	return n, d.Err()
 }
 
 func (d *decoder) node() Node {
 	var n Node
-	n.ID = NodeID(d.uvarint("node id"))
-	n.Zone = d.string("zone")
-	n.Address = d.string("address")
+	n.ID = NodeID(d.Uvarint("node id"))
+	n.Zone = d.String("zone")
+	n.Address = d.String("address")
 	n.Capacity.Replicas = int(d.bounded("capacity replicas", 1<<31))
 	n.Capacity.Bytes = int64(d.bounded("capacity bytes", 1<<62))
-	n.Live = d.bool("live")
-	if d.err == nil && (n.ID == 0 || n.Zone == "") {
-		d.fail("node without an ID or a zone")
+	n.Live = d.Bool("live")
+	if d.Err() == nil && (n.ID == 0 || n.Zone == "") {
+		d.Fail("node without an ID or a zone")
 	}
 	return n
 }
@@ -130,39 +132,39 @@ func DecodePartition(b []byte) (Partition, error) {
 		return Partition{}, err
 	}
 	p := d.partition()
-	d.end()
-	return p, d.err
+	d.End()
+	return p, d.Err()
 }
 
 func (d *decoder) partition() Partition {
 	var p Partition
-	p.ID = d.uvarint("partition id")
-	p.Table = d.uvarint("table id")
-	p.Range.Start = bytes.Clone(d.bytes("range start"))
-	if d.bool("range end flag") {
-		p.Range.End = append([]byte{}, d.bytes("range end")...)
+	p.ID = d.Uvarint("partition id")
+	p.Table = d.Uvarint("table id")
+	p.Range.Start = bytes.Clone(d.Bytes("range start"))
+	if d.Bool("range end flag") {
+		p.Range.End = append([]byte{}, d.Bytes("range end")...)
 	}
-	n := d.count("replica count", 2)
+	n := d.Count("replica count", 2)
 	if n > 0 {
 		p.Replicas = make([]Replica, 0, n)
 	}
-	for i := 0; i < n && d.err == nil; i++ {
-		r := Replica{Node: NodeID(d.uvarint("replica node"))}
-		r.Kind = ReplicaKind(d.byte("replica kind"))
-		if d.err == nil && (r.Node == 0 || (r.Kind != ReplicaFull && r.Kind != ReplicaLog)) {
-			d.fail("replica %d: node %d kind %d", i, r.Node, r.Kind)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		r := Replica{Node: NodeID(d.Uvarint("replica node"))}
+		r.Kind = ReplicaKind(d.Byte("replica kind"))
+		if d.Err() == nil && (r.Node == 0 || (r.Kind != ReplicaFull && r.Kind != ReplicaLog)) {
+			d.Fail("replica %d: node %d kind %d", i, r.Node, r.Kind)
 		}
 		p.Replicas = append(p.Replicas, r)
 	}
-	p.Leader = NodeID(d.uvarint("leader"))
-	if d.err == nil {
+	p.Leader = NodeID(d.Uvarint("leader"))
+	if d.Err() == nil {
 		switch {
 		case p.ID == 0:
-			d.fail("partition ID zero")
+			d.Fail("partition ID zero")
 		case !bytes.HasPrefix(p.Range.Start, tableSpace(p.Table).Start):
-			d.fail("range start %x outside table %d", p.Range.Start, p.Table)
+			d.Fail("range start %x outside table %d", p.Range.Start, p.Table)
 		case p.Range.Empty():
-			d.fail("empty range [%x, %x)", p.Range.Start, p.Range.End)
+			d.Fail("empty range [%x, %x)", p.Range.Start, p.Range.End)
 		}
 	}
 	return p
@@ -215,31 +217,31 @@ func DecodeTable(b []byte) (Table, error) {
 		return Table{}, err
 	}
 	t := d.table()
-	d.end()
-	return t, d.err
+	d.End()
+	return t, d.Err()
 }
 
 func (d *decoder) table() Table {
 	var t Table
-	t.ID = d.uvarint("table id")
-	body := d.bytes("table body")
-	if d.err != nil {
+	t.ID = d.Uvarint("table id")
+	body := d.Bytes("table body")
+	if d.Err() != nil {
 		return t
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var rec tableRecord
 	if err := dec.Decode(&rec); err != nil {
-		d.fail("table body: %v", err)
+		d.Fail("table body: %v", err)
 		return t
 	}
 	if dec.More() {
-		d.fail("table body: data after the JSON value")
+		d.Fail("table body: data after the JSON value")
 		return t
 	}
 	t.Description, t.Tags, t.Pending = rec.Description, rec.Tags, rec.Pending
 	if err := checkDescription(t.ID, &t.Description); err != nil {
-		d.fail("table %d: %v", t.ID, err)
+		d.Fail("table %d: %v", t.ID, err)
 	}
 	return t
 }
@@ -340,58 +342,58 @@ func DecodeCatalog(b []byte, opts Options) (*Catalog, error) {
 		return nil, err
 	}
 	c := New(opts)
-	c.nextTableID = d.uvarint("next table id")
-	c.nextPartitionID = d.uvarint("next partition id")
-	nodes := d.count("node count", 4)
-	for i := 0; i < nodes && d.err == nil; i++ {
+	c.nextTableID = d.Uvarint("next table id")
+	c.nextPartitionID = d.Uvarint("next partition id")
+	nodes := d.Count("node count", 4)
+	for i := 0; i < nodes && d.Err() == nil; i++ {
 		sub := d.sub("node")
 		n := sub.node()
-		sub.end()
+		sub.End()
 		if d.adopt(sub) {
 			if _, ok := c.nodes[n.ID]; ok {
-				d.fail("node %d twice", n.ID)
+				d.Fail("node %d twice", n.ID)
 				break
 			}
 			nn := n
 			c.nodes[n.ID] = &nn
 		}
 	}
-	tables := d.count("table count", 4)
-	for i := 0; i < tables && d.err == nil; i++ {
+	tables := d.Count("table count", 4)
+	for i := 0; i < tables && d.Err() == nil; i++ {
 		sub := d.sub("table")
 		t := sub.table()
-		sub.end()
+		sub.End()
 		if !d.adopt(sub) {
 			break
 		}
-		parts := d.count("partition count", 4)
-		for j := 0; j < parts && d.err == nil; j++ {
+		parts := d.Count("partition count", 4)
+		for j := 0; j < parts && d.Err() == nil; j++ {
 			ps := d.sub("partition")
 			p := ps.partition()
-			ps.end()
+			ps.End()
 			if d.adopt(ps) {
 				t.Partitions = append(t.Partitions, p)
 			}
 		}
-		if d.err != nil {
+		if d.Err() != nil {
 			break
 		}
 		name := t.Description.TableName
 		if _, ok := c.tables[name]; ok {
-			d.fail("table %s twice", name)
+			d.Fail("table %s twice", name)
 			break
 		}
 		if _, ok := c.byID[t.ID]; ok {
-			d.fail("table ID %d twice", t.ID)
+			d.Fail("table ID %d twice", t.ID)
 			break
 		}
 		tt := t
 		c.tables[name] = &tt
 		c.byID[t.ID] = &tt
 	}
-	d.end()
-	if d.err != nil {
-		return nil, d.err
+	d.End()
+	if d.Err() != nil {
+		return nil, d.Err()
 	}
 	if err := c.Check(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -407,133 +409,37 @@ func sortUint64(s []uint64) {
 	}
 }
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
+func appendString(b []byte, s string) []byte { return binenc.AppendString(b, s) }
 
-func appendBytes(b, v []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(len(v)))
-	return append(b, v...)
-}
+func appendBytes(b, v []byte) []byte { return binenc.AppendBytes(b, v) }
 
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, 1)
-	}
-	return append(b, 0)
-}
+func appendBool(b []byte, v bool) []byte { return binenc.AppendBool(b, v) }
 
-// decoder reads the fields of a record body; the first failure sticks.
+// decoder reads the fields of a record body over binenc's primitives; the
+// first failure sticks. what names the record in error messages.
 type decoder struct {
-	b    []byte
-	err  error
+	*binenc.Decoder
 	what string
 }
 
-func (d *decoder) fail(format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: %s: %s", ErrCorrupt, d.what, fmt.Sprintf(format, args...))
-	}
-}
-
-func (d *decoder) byte(field string) byte {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.b) == 0 {
-		d.fail("truncated in %s", field)
-		return 0
-	}
-	c := d.b[0]
-	d.b = d.b[1:]
-	return c
-}
-
-func (d *decoder) bool(field string) bool {
-	switch c := d.byte(field); c {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		d.fail("%s: boolean byte 0x%02x", field, c)
-		return false
-	}
-}
-
-func (d *decoder) uvarint(field string) uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("bad varint in %s", field)
-		return 0
-	}
-	// Reject non-minimal encodings so that every value has one encoding.
-	if n > 1 && d.b[n-1] == 0 {
-		d.fail("non-minimal varint in %s", field)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+func newDecoder(body []byte, what string) *decoder {
+	return &decoder{binenc.NewDecoder(body, fmt.Errorf("%w: %s", ErrCorrupt, what)), what}
 }
 
 // bounded reads a varint that must not exceed limit.
 func (d *decoder) bounded(field string, limit uint64) uint64 {
-	v := d.uvarint(field)
+	v := d.Uvarint(field)
 	if v > limit {
-		d.fail("%s %d above %d", field, v, limit)
+		d.Fail("%s %d above %d", field, v, limit)
 		return 0
 	}
 	return v
 }
-
-// count reads an element count, each element taking at least minSize
-// bytes, so a corrupt count cannot make the decoder allocate or loop beyond
-// the input.
-func (d *decoder) count(field string, minSize int) int {
-	v := d.uvarint(field)
-	if d.err == nil && v > uint64(len(d.b)/minSize) {
-		d.fail("%s %d exceeds the %d bytes left", field, v, len(d.b))
-		return 0
-	}
-	return int(v)
-}
-
-func (d *decoder) bytes(field string) []byte {
-	n := d.uvarint(field + " length")
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.b)) {
-		d.fail("%s of %d bytes, %d left", field, n, len(d.b))
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) string(field string) string { return string(d.bytes(field)) }
 
 // sub returns a decoder over the next length-prefixed body.
 func (d *decoder) sub(what string) *decoder {
-	body := d.bytes(what)
-	return &decoder{b: body, err: d.err, what: d.what + ": " + what}
+	return newDecoder(d.Bytes(what), d.what+": "+what)
 }
 
 // adopt takes a sub-decoder's error; it reports whether there was none.
-func (d *decoder) adopt(sub *decoder) bool {
-	if d.err == nil && sub.err != nil {
-		d.err = sub.err
-	}
-	return d.err == nil
-}
-
-func (d *decoder) end() {
-	if d.err == nil && len(d.b) != 0 {
-		d.fail("%d bytes after the end", len(d.b))
-	}
-}
+func (d *decoder) adopt(sub *decoder) bool { return d.Adopt(sub.Decoder) }
