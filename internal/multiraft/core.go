@@ -178,6 +178,19 @@ type Core struct {
 	bootstraps []logstore.Update
 	failed     error
 	stats      Stats
+
+	// With Config.CommitApplied, the round's state: the results held until
+	// the round commit, the groups whose state machine stays locked until
+	// then, and whether any state machine applied commands.
+	held       []heldResult
+	heldGroups []*group
+	roundApply bool
+}
+
+// heldResult is a proposal's result waiting for its round's commit.
+type heldResult struct {
+	done func(any, error)
+	res  any
 }
 
 // Stats counts a Core's work since it started.
@@ -194,6 +207,9 @@ type Stats struct {
 	// LeaseReads counts reads served under a leader lease, without a
 	// round trip.
 	LeaseReads uint64
+	// RoundCommits counts Config.CommitApplied calls (one per round in
+	// which a state machine applied commands).
+	RoundCommits uint64
 	// Groups is the number of hosted groups, Active those not quiesced.
 	Groups, Active int
 }
@@ -722,16 +738,48 @@ func (c *Core) Process() (bool, error) {
 	}
 	c.flushOutbox()
 
-	for _, it := range items {
-		if it.g.destroyed { // by a callback of an earlier group's apply
-			continue
+	if c.cfg.CommitApplied == nil {
+		for _, it := range items {
+			if it.g.destroyed { // by a callback of an earlier group's apply
+				continue
+			}
+			if err := c.apply(it.g, &it.rd); err != nil {
+				c.fail(err)
+				return true, c.failed
+			}
+			it.g.rn.Advance(it.rd)
+			c.afterApply(it.g, &it.rd)
 		}
-		if err := c.apply(it.g, &it.rd); err != nil {
-			c.fail(err)
-			return true, c.failed
+	} else {
+		applied := make([]bool, len(items))
+		for i, it := range items {
+			if it.g.destroyed {
+				continue
+			}
+			if err := c.apply(it.g, &it.rd); err != nil {
+				c.endRound(err)
+				c.fail(err)
+				return true, c.failed
+			}
+			applied[i] = true
 		}
-		it.g.rn.Advance(it.rd)
-		c.afterApply(it.g, &it.rd)
+		if c.roundApply {
+			c.stats.RoundCommits++
+			if err := c.cfg.CommitApplied(); err != nil {
+				err = fmt.Errorf("multiraft: commit applied commands: %w", err)
+				c.endRound(err)
+				c.fail(err)
+				return true, c.failed
+			}
+		}
+		c.endRound(nil)
+		for i, it := range items {
+			if !applied[i] || it.g.destroyed { // by a result's callback
+				continue
+			}
+			it.g.rn.Advance(it.rd)
+			c.afterApply(it.g, &it.rd)
+		}
 	}
 	for _, it := range items {
 		g := it.g
@@ -755,6 +803,28 @@ func (c *Core) Process() (bool, error) {
 		}
 	}
 	return worked || len(c.dirty) > 0, nil
+}
+
+// endRound ends a round under Config.CommitApplied: it releases the state
+// machines held since their Apply, then delivers the held results, or, when
+// the round failed, err to their proposers (the commands are committed in
+// the log but their effect on this node is unknown).
+func (c *Core) endRound(err error) {
+	for _, g := range c.heldGroups {
+		g.smMu.Unlock()
+	}
+	clear(c.heldGroups)
+	c.heldGroups = c.heldGroups[:0]
+	held := c.held
+	c.held = nil
+	c.roundApply = false
+	for _, h := range held {
+		if err != nil {
+			h.done(nil, err)
+		} else {
+			h.done(h.res, nil)
+		}
+	}
 }
 
 func (c *Core) flushOutbox() {
@@ -814,7 +884,13 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 		return nil
 	}
 	g.smMu.Lock()
-	defer g.smMu.Unlock()
+	if c.cfg.CommitApplied != nil {
+		// Held until the round commit (endRound): a snapshot must not be
+		// restored under staged writes.
+		c.heldGroups = append(c.heldGroups, g)
+	} else {
+		defer g.smMu.Unlock()
+	}
 	var cmds []Command
 	var ids []requestID
 	var framed []bool
@@ -823,6 +899,7 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 			return nil
 		}
 		results, err := g.sm.Apply(cmds)
+		c.roundApply = true
 		if err != nil {
 			return fmt.Errorf("multiraft: group %d: apply up to %d: %w", g.id, cmds[len(cmds)-1].Index, err)
 		}
@@ -836,7 +913,11 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 				if i < len(results) {
 					res = results[i]
 				}
-				p.done(res, nil)
+				if c.cfg.CommitApplied != nil {
+					c.held = append(c.held, heldResult{done: p.done, res: res})
+				} else {
+					p.done(res, nil)
+				}
 			}
 		}
 		cmds, ids, framed = cmds[:0], ids[:0], framed[:0]

@@ -221,6 +221,18 @@ type Config struct {
 	// Logger receives state changes (leader changes, membership, peer
 	// liveness); nil discards them.
 	Logger *slog.Logger
+	// CommitApplied, when set, is the round commit: state machines may
+	// stage what Apply writes (for example in one storage batch shared by
+	// every group of the node) instead of committing it, and the scheduler
+	// calls CommitApplied once per round, after the Apply calls of every
+	// group with committed commands, to make all of them durable together.
+	// Only after it returns does the scheduler deliver those commands'
+	// results to their proposers, serve reads waiting for them and
+	// advance raft; until then each group's state machine is held (Restore
+	// waits). An error stops the node, as an Apply error does. A state
+	// machine that commits in Apply works the same with or without it.
+	// AppliedIndex must report what is committed, not what is staged.
+	CommitApplied func() error
 }
 
 func (c *Config) setDefaults() error {

@@ -68,7 +68,9 @@ type Config struct {
 	ReadMode multiraft.ReadMode
 	// Seed seeds raft's election jitter; zero means from the clock.
 	Seed uint64
-	// Partition configures every hosted partition.
+	// Partition configures every hosted partition. Its Round is ignored:
+	// the node applies every scheduler round into one partition.Round of
+	// its own, committed once per round (Sync as set here).
 	Partition partition.Options
 }
 
@@ -126,6 +128,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.openStores(cfg.Dir); err != nil {
 		return nil, err
 	}
+	// One engine commit per scheduler round for every partition that
+	// applied commands in it, instead of one per partition.
+	round := partition.NewRound(n.engine, n.popts.Sync)
+	n.popts.Round = round
 	metas, err := n.engine.Metas()
 	if err != nil {
 		n.closeStores()
@@ -144,6 +150,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 			ReadMode:      cfg.ReadMode,
 			Seed:          cfg.Seed,
 			Logger:        cfg.Logger,
+			CommitApplied: round.Commit,
 		},
 		Transport:    cfg.Transport,
 		Clock:        cfg.Clock,

@@ -93,9 +93,18 @@ type writeEvent struct {
 // Each command's value is a *Result. The returned error is set only when the
 // partition cannot go on (a storage failure, corrupt stored state, an index
 // at or below the applied index); nothing of the call is then committed.
+//
+// With Options.Round, Apply does not commit: it stages its writes in the
+// round's batch, and Round.Commit commits them with those of every other
+// partition of the round. Commands of later Apply calls in the same round
+// see the staged effects of earlier ones; readers, Meta and AppliedIndex see
+// them only once the round commits.
 func (p *Partition) Apply(cmds []multiraft.Command) ([]any, error) {
 	if len(cmds) == 0 {
 		return nil, nil
+	}
+	if r := p.opts.Round; r != nil {
+		return r.apply(p, cmds)
 	}
 	meta := p.meta.Load().Clone()
 	batch := p.batch
@@ -104,20 +113,9 @@ func (p *Partition) Apply(cmds []multiraft.Command) ([]any, error) {
 		batch = p.engine.NewBatch()
 	}
 	a := &applier{p: p, meta: &meta, batch: batch, overlay: make(map[string]*pending, len(cmds))}
-	results := make([]any, len(cmds))
-	for i, c := range cmds {
-		if c.Index <= meta.AppliedIndex {
-			return nil, fmt.Errorf("partition: group %d: command index %d is not after applied index %d", p.group, c.Index, meta.AppliedIndex)
-		}
-		r, err := a.apply(c)
-		if err != nil {
-			return nil, fmt.Errorf("partition: group %d: apply index %d: %w", p.group, c.Index, err)
-		}
-		meta.AppliedIndex = c.Index
-		if r.Split != nil {
-			r.Split.Left.AppliedIndex = c.Index
-		}
-		results[i] = r
+	results, err := a.run(cmds)
+	if err != nil {
+		return nil, err
 	}
 	a.batch.SetMeta(p.group, EncodeMeta(meta))
 	if err := p.engine.Commit(a.batch, p.opts.Sync); err != nil {
@@ -130,12 +128,38 @@ func (p *Partition) Apply(cmds []multiraft.Command) ([]any, error) {
 		batch.Reset()
 		p.batch = batch
 	}
-	if p.opts.OnWrite != nil {
-		for _, w := range a.writes {
-			p.opts.OnWrite(w.key, w.oldSize, w.newSize)
+	a.committed()
+	return results, nil
+}
+
+// run applies cmds to the applier's batch, overlay and meta.
+func (a *applier) run(cmds []multiraft.Command) ([]any, error) {
+	results := make([]any, len(cmds))
+	for i, c := range cmds {
+		if c.Index <= a.meta.AppliedIndex {
+			return nil, fmt.Errorf("partition: group %d: command index %d is not after applied index %d", a.p.group, c.Index, a.meta.AppliedIndex)
 		}
+		r, err := a.apply(c)
+		if err != nil {
+			return nil, fmt.Errorf("partition: group %d: apply index %d: %w", a.p.group, c.Index, err)
+		}
+		a.meta.AppliedIndex = c.Index
+		if r.Split != nil {
+			r.Split.Left.AppliedIndex = c.Index
+		}
+		results[i] = r
 	}
 	return results, nil
+}
+
+// committed runs the Options.OnWrite calls of the applier's writes, once
+// their batch has committed.
+func (a *applier) committed() {
+	if a.p.opts.OnWrite != nil {
+		for _, w := range a.writes {
+			a.p.opts.OnWrite(w.key, w.oldSize, w.newSize)
+		}
+	}
 }
 
 // apply applies one command to the batch. An error means the partition

@@ -38,6 +38,12 @@ type Options struct {
 	// the partition.
 	// A command refused for its range or its encoding does not call it.
 	OnWrite func(key []byte, oldSize, newSize int)
+	// Round, when set, makes Apply stage its writes in the round's shared
+	// batch instead of committing them (Sync is then ignored: the round
+	// decides). Every partition of a node that share a Round are applied
+	// on one goroutine, and the host calls Round.Commit after each
+	// scheduler round (multiraft.Config.CommitApplied).
+	Round *Round
 }
 
 // Partition is the replicated state machine of one partition: the items of
@@ -58,6 +64,10 @@ type Partition struct {
 	// batch is the storage batch of the last Apply, reset, kept for the
 	// next one (only Apply uses it).
 	batch storage.Batch
+	// staged is, with Options.Round, the state of the Apply calls of the
+	// current round, written in the round's batch and not yet committed
+	// (nil when none); only Apply and Round.Commit use it.
+	staged *applier
 	// meta is the state as of the last committed batch; it is replaced,
 	// never modified, so readers load it without a lock.
 	meta atomic.Pointer[Meta]
