@@ -13,7 +13,11 @@
 //  3. outgoing messages are batched per destination node: one Transport.Send
 //     per destination per round;
 //  4. committed entries are applied through each group's StateMachine, and
-//     proposals and reads waiting on them complete;
+//     proposals and reads waiting on them complete; with
+//     Config.CommitApplied the state machines only stage their writes, the
+//     scheduler calls CommitApplied once for the whole round (one storage
+//     commit for every group that applied, as step 2 is one log sync), and
+//     only then completes the proposals and reads;
 //  5. each group is advanced.
 //
 // Core is that scheduler as a synchronous object with no goroutines and no

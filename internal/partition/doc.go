@@ -12,7 +12,11 @@
 // the data the engine holds the partition's Meta under its group ID: applied
 // index, table, key schema, range [Start, End), item count and byte total
 // (DynamoDB's item sizes). Every Apply writes its data and the new Meta in
-// one batch, so after a crash the applied index and the data agree.
+// one batch, so after a crash the applied index and the data agree. With a
+// Round (Options.Round) that batch is shared: every partition of a node
+// applied in one scheduler round stages its data and Meta in the round's
+// batch, committed once by Round.Commit (multiraft's Config.CommitApplied),
+// so a node pays one storage commit per round, not one per partition.
 //
 // A stored value is the item's DynamoDB size as an unsigned varint followed
 // by the item in internal/itemcodec's versioned encoding; the size prefix
@@ -46,7 +50,9 @@
 //
 // The commands of one Apply call apply in order, each seeing the writes of
 // the ones before it (an overlay of the batch's pending writes), and are
-// committed in one batch. After the commit, Options.OnWrite reports each
+// committed in one batch; with a Round the overlay lasts the whole round, so
+// a later Apply of the same round sees the earlier ones. After the commit
+// (the round's, with a Round), Options.OnWrite reports each
 // write's key and item sizes: the hook through which internal/split's
 // per-key load sampler learns the partition's write load.
 //
