@@ -175,6 +175,8 @@ func (p *Partition) Contains(key []byte) bool { return p.meta.Load().owns(key) }
 
 // AppliedIndex implements multiraft.StateMachine: the applied index of the
 // last committed batch, which Apply writes in the same batch as the data.
+// With Options.Round it is the index of the last round committed, not of
+// what Apply has staged since.
 //
 // The index is durable when the engine syncs that commit: with Options.Sync,
 // or with boltstore's default (every commit syncs). When the engine relaxes

@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -140,4 +141,27 @@ func TestRoundCommitFailureLeavesCommittedStateUnchanged(t *testing.T) {
 	require.ErrorIs(t, r.Commit(), errDiskGone)
 	require.Zero(t, staged.AppliedIndex())
 	require.ErrorIs(t, r.Commit(), errRoundFailed, "a round whose commit failed stays failed")
+}
+
+func TestRestoreRefusesAPartitionWithStagedWrites(t *testing.T) {
+	e := newEngine(t, engineKinds[0])
+	src := createPartition(t, e, Options{})
+	newFeeder(t, src).one(putCmd(item("a", 1, nil)))
+	snap, err := src.Snapshot()
+	require.NoError(t, err)
+	defer func() { require.NoError(t, snap.Close()) }()
+	var buf bytes.Buffer
+	_, err = snap.WriteTo(&buf)
+	require.NoError(t, err)
+
+	r := NewRound(e, false)
+	staged, err := Open(e, src.Group(), Options{Round: r})
+	require.NoError(t, err)
+	newFeeder(t, staged).one(putCmd(item("b", 1, nil)))
+	_, err = staged.Restore(bytes.NewReader(buf.Bytes()))
+	require.Error(t, err)
+	require.NoError(t, r.Commit())
+	restored, err := staged.Restore(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err, "once the round committed, Restore proceeds")
+	require.Equal(t, uint64(1), restored)
 }

@@ -113,6 +113,10 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 // they may belong to a sibling group (the right side of a split this
 // replica missed); the control plane reclaims what no group owns.
 func (p *Partition) Restore(r io.Reader) (uint64, error) {
+	if p.staged != nil {
+		// multiraft holds the state machine until its round commits.
+		return 0, fmt.Errorf("partition: group %d: restore while a round holds uncommitted writes of it", p.group)
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	m, metaBytes, err := readSnapshotHeader(br)
 	if err != nil {
