@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -740,12 +741,7 @@ func (w *WAL) Groups() ([]uint64, error) {
 	if w.closed {
 		return nil, logstore.ErrClosed
 	}
-	ids := make([]uint64, 0, len(w.groups))
-	for id := range w.groups {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids, nil
+	return slices.Sorted(maps.Keys(w.groups)), nil
 }
 
 // Close syncs what was written, waiting for Saves in progress, and releases

@@ -11,6 +11,7 @@ package memlog
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -217,12 +218,7 @@ func (s *Store) Groups() ([]uint64, error) {
 	if s.closed {
 		return nil, logstore.ErrClosed
 	}
-	ids := make([]uint64, 0, len(s.groups))
-	for id := range s.groups {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids, nil
+	return slices.Sorted(maps.Keys(s.groups)), nil
 }
 
 // Close releases the store; later calls return logstore.ErrClosed.
