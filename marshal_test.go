@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo"
 )
@@ -667,4 +668,9 @@ func TestMarshalCycle(t *testing.T) {
 	require.True(t, errors.As(err, &me), "got %v", err)
 	require.Equal(t, "value nests too deeply (is it cyclic?)", me.Reason)
 	require.True(t, strings.HasPrefix(me.Path, "Next.Next.Next"))
+}
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // adaptiveTable is a 4-partition write table driven in 10 ms steps with the
@@ -164,4 +165,9 @@ func sum(xs []float64) float64 {
 		s += x
 	}
 	return s
+}
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }

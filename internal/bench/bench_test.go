@@ -8,6 +8,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // BenchmarkWorkerOperation measures the harness's cost per operation
@@ -40,3 +41,6 @@ func BenchmarkWorkerOperation(b *testing.B) {
 		})
 	}
 }
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

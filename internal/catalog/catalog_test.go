@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 var t0 = time.Date(2026, 10, 8, 12, 0, 0, 0, time.UTC)
@@ -356,3 +357,6 @@ func TestInitialPartitionsAreBounded(t *testing.T) {
 	require.Len(t, tbl.Partitions, MaxInitialPartitions)
 	require.NoError(t, c.Check())
 }
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

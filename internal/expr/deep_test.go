@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // TestDeepNestingParses checks that the backtracking parser stays fast on
@@ -31,3 +32,6 @@ func TestDeepNestingParses(t *testing.T) {
 		})
 	}
 }
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/dberr"
@@ -260,3 +261,6 @@ func TestValueCanonical(t *testing.T) {
 	_, _, err = Value(nestMaps(32, attr.Null()))
 	requireValidation(t, err, MsgNesting)
 }
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
 )
@@ -280,4 +281,9 @@ func TestDecodeDoesNotAliasInput(t *testing.T) {
 	}
 	require.Equal(t, "abc", got["s"].S())
 	require.Equal(t, []byte("xyz"), got["b"].B())
+}
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }

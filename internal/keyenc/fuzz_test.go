@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
 )
@@ -167,4 +168,9 @@ func FuzzKeyRoundTrip(f *testing.F) {
 		require.NoError(t, err)
 		require.Equal(t, key, again)
 	})
+}
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 func TestIsCanonical(t *testing.T) {
@@ -59,3 +60,6 @@ func BenchmarkCompareCanonical(b *testing.B) {
 		}
 	}
 }
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

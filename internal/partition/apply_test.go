@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/dberr"
@@ -673,3 +674,6 @@ func TestWrongRangeErrorIsTyped(t *testing.T) {
 	require.True(t, errors.As(err, &wr))
 	require.Contains(t, err.Error(), "outside range")
 }
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

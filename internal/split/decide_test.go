@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // busy is a consumption that triggers a split under the default policy.
@@ -412,4 +413,9 @@ func TestReasonString(t *testing.T) {
 	}
 	require.True(t, strings.HasPrefix(Reason(0).String(), "Reason("))
 	require.Equal(t, "Reason(200)", Reason(200).String())
+}
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo/internal/storage"
 )
@@ -76,3 +77,6 @@ func TestAsOpBatchRefusesForeignBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, b)
 }
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

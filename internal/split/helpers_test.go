@@ -6,13 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
 
 // epoch is the simulated time every test starts at.
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -1,14 +1,8 @@
 package expr
 
 import (
-	"testing"
-
-	"go.uber.org/goleak"
-
 	"github.com/embeddynamo/dynamo/internal/attr"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // testValues is the ExpressionAttributeValues most table cases use.
 var testValues = Values{
