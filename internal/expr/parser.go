@@ -263,42 +263,24 @@ func (p *parser) parseCondition() (*rawCond, bool) {
 	return c, true
 }
 
-func (p *parser) orCond() (*rawCond, bool) {
-	first, ok := p.andCond()
-	if !ok {
-		return nil, false
-	}
-	subs := []*rawCond{first}
-	for {
-		save := p.pos
-		if !p.keyword("OR") {
-			break
-		}
-		next, ok := p.andCond()
-		if !ok {
-			p.pos = save
-			break
-		}
-		subs = append(subs, next)
-	}
-	if len(subs) == 1 {
-		return first, true
-	}
-	return &rawCond{kind: rcOr, subs: subs}, true
-}
+func (p *parser) orCond() (*rawCond, bool) { return p.joined("OR", rcOr, p.andCond) }
 
-func (p *parser) andCond() (*rawCond, bool) {
-	first, ok := p.notCond()
+func (p *parser) andCond() (*rawCond, bool) { return p.joined("AND", rcAnd, p.notCond) }
+
+// joined parses operand (keyword operand)*, the shape of both OR and AND;
+// a keyword not followed by an operand is left unread for the caller.
+func (p *parser) joined(keyword string, kind rawCondKind, operand func() (*rawCond, bool)) (*rawCond, bool) {
+	first, ok := operand()
 	if !ok {
 		return nil, false
 	}
 	subs := []*rawCond{first}
 	for {
 		save := p.pos
-		if !p.keyword("AND") {
+		if !p.keyword(keyword) {
 			break
 		}
-		next, ok := p.notCond()
+		next, ok := operand()
 		if !ok {
 			p.pos = save
 			break
@@ -308,7 +290,7 @@ func (p *parser) andCond() (*rawCond, bool) {
 	if len(subs) == 1 {
 		return first, true
 	}
-	return &rawCond{kind: rcAnd, subs: subs}, true
+	return &rawCond{kind: kind, subs: subs}, true
 }
 
 func (p *parser) notCond() (*rawCond, bool) {
