@@ -356,3 +356,31 @@ func Int32(v int32) *int32 { return &v }
 
 // Bool returns a pointer to v, for the optional boolean fields.
 func Bool(v bool) *bool { return &v }
+
+// TagResourceInput is TagResource's request: add or overwrite tags on the
+// table (or index) named by ResourceArn.
+type TagResourceInput struct {
+	ResourceArn string
+	Tags        []Tag
+}
+
+// UntagResourceInput is UntagResource's request: remove the tags with the
+// given keys from the resource.
+type UntagResourceInput struct {
+	ResourceArn string
+	TagKeys     []string
+}
+
+// ListTagsOfResourceInput is ListTagsOfResource's request. NextToken
+// continues a previous page.
+type ListTagsOfResourceInput struct {
+	ResourceArn string
+	NextToken   string
+}
+
+// ListTagsOfResourceOutput is ListTagsOfResource's response: the tags in
+// ascending key order, and NextToken when more follow.
+type ListTagsOfResourceOutput struct {
+	Tags      []Tag
+	NextToken string
+}
