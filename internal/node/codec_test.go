@@ -33,6 +33,12 @@ func sampleRequests() map[string]*node.Request {
 		"scan bounded": {Op: node.OpScan, Group: 9, Scan: node.ScanRequest{Range: keyenc.Range{Start: []byte{1, 2}, End: []byte{}},
 			StartAfter: []byte{1, 2, 3}, Reverse: true, Limit: 25, MaxBytes: 4096, Consistent: true}},
 		"scan unbounded": {Op: node.OpScan, Group: 9},
+		"create partition": {Op: node.OpCreatePartition, Group: 11, Meta: partition.Meta{Table: 3, Schema: testSchema,
+			Range: keyenc.Range{Start: keyenc.TablePrefix(3), End: keyenc.PrefixEnd(keyenc.TablePrefix(3))}},
+			Peers: []transport.NodeID{1, 2, 3}},
+		"remove partition": {Op: node.OpRemovePartition, Group: 11},
+		"control":          {Op: node.OpControl, Body: []byte(`{"op":"x"}`)},
+		"control empty":    {Op: node.OpControl, Body: []byte{}},
 	}
 }
 
@@ -53,6 +59,10 @@ func TestRequestRoundTrip(t *testing.T) {
 			require.Equal(t, req.Consistent, got.Consistent)
 			require.Equal(t, req.Timeout, got.Timeout)
 			require.True(t, attr.ItemsEqual(req.Key, got.Key))
+			require.Equal(t, req.Meta, got.Meta)
+			require.Equal(t, req.Peers, got.Peers)
+			require.Equal(t, len(req.Body), len(got.Body))
+			require.Equal(t, string(req.Body), string(got.Body))
 		})
 	}
 }
@@ -159,6 +169,14 @@ func TestResponseRoundTrip(t *testing.T) {
 	require.Equal(t, page.LastKey, resp.Page.LastKey)
 	require.Equal(t, page.Range, resp.Page.Range)
 	require.Equal(t, 7, resp.Page.Bytes)
+
+	raw, err = node.EncodeResponse(&node.Response{Body: []byte("answer")}, &dberr.ResourceInUseException{Message: "busy"})
+	require.NoError(t, err)
+	resp, rerr, err = node.DecodeResponse(raw, 1)
+	require.NoError(t, err)
+	require.Equal(t, "answer", string(resp.Body))
+	var inUse *dberr.ResourceInUseException
+	require.ErrorAs(t, rerr, &inUse)
 }
 
 // Corrupt bytes are refused with ErrCorruptMessage (or the command's own

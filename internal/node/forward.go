@@ -27,10 +27,17 @@ const (
 	OpGet
 	// OpScan runs Node.Scan with Scan.
 	OpScan
+	// OpCreatePartition runs Node.CreatePartition with Meta and Peers.
+	OpCreatePartition
+	// OpRemovePartition runs Node.RemovePartition.
+	OpRemovePartition
+	// OpControl hands Body to the node's control handler (SetControlHandler).
+	OpControl
 )
 
-// Request is one call of Write, Get or Scan to run on a node, local or
-// remote (Forward).
+// Request is one call of Write, Get, Scan, CreatePartition,
+// RemovePartition or the control handler to run on a node, local or remote
+// (Forward).
 type Request struct {
 	Op    RequestOp
 	Group uint64
@@ -41,6 +48,12 @@ type Request struct {
 	Consistent bool
 	// Scan is the page request of OpScan.
 	Scan ScanRequest
+	// Meta and Peers are the partition and initial voters of
+	// OpCreatePartition.
+	Meta  partition.Meta
+	Peers []transport.NodeID
+	// Body is the opaque request of OpControl.
+	Body []byte
 	// Timeout is how long the peer may work on the request; zero means no
 	// bound beyond the call itself. Forward sets it from ctx's deadline, so
 	// that a peer stops working for a caller that has given up even over a
@@ -50,11 +63,26 @@ type Request struct {
 
 // Response is what a Request returned: Result for OpWrite (also set, with
 // the error, for a write that applied without effect), Item for OpGet (nil:
-// no item), Page for OpScan.
+// no item), Page for OpScan, Body for OpControl.
 type Response struct {
 	Result *partition.Result
 	Item   attr.Item
 	Page   *Page
+	Body   []byte
+}
+
+// ControlHandler serves the opaque requests of OpControl: the control
+// plane's protocol, which the node only carries.
+type ControlHandler func(ctx context.Context, body []byte) ([]byte, error)
+
+// ErrNoControlHandler is returned for an OpControl request on a node with no
+// control handler set.
+var ErrNoControlHandler = errors.New("node: no control handler")
+
+// SetControlHandler installs the handler of OpControl requests, replacing
+// any earlier one; nil removes it.
+func (n *Node) SetControlHandler(h ControlHandler) {
+	n.control.Store(&h)
 }
 
 // Serve runs req on this node.
@@ -78,6 +106,20 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 			return nil, err
 		}
 		return &Response{Page: page}, nil
+	case OpCreatePartition:
+		return nil, n.CreatePartition(ctx, req.Group, req.Meta, req.Peers)
+	case OpRemovePartition:
+		return nil, n.RemovePartition(ctx, req.Group)
+	case OpControl:
+		h := n.control.Load()
+		if h == nil || *h == nil {
+			return nil, fmt.Errorf("node %d: %w", n.id, ErrNoControlHandler)
+		}
+		body, err := (*h)(ctx, req.Body)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Body: body}, nil
 	}
 	return nil, fmt.Errorf("node %d: unknown request operation %d", n.id, req.Op)
 }
@@ -141,6 +183,9 @@ func (n *Node) handleCall(ctx context.Context, from transport.NodeID, raw []byte
 //	write: command (partition.Command.Encode, length-prefixed)
 //	get:   consistent key(item)
 //	scan:  consistent reverse range startAfter(opt) limit maxBytes
+//	create partition: meta (partition.EncodeMeta) peers (count, ids)
+//	remove partition: nothing
+//	control: body
 //
 // Integers are unsigned varints, byte strings length-prefixed, optional
 // byte strings and items preceded by a presence byte, items in itemcodec.
@@ -173,6 +218,15 @@ func EncodeRequest(req *Request) ([]byte, error) {
 		b = appendOptBytes(b, s.StartAfter)
 		b = appendUvarint(b, uint64(s.Limit))
 		b = appendUvarint(b, uint64(s.MaxBytes))
+	case OpCreatePartition:
+		b = appendBytes(b, partition.EncodeMeta(req.Meta))
+		b = appendUvarint(b, uint64(len(req.Peers)))
+		for _, p := range req.Peers {
+			b = appendUvarint(b, uint64(p))
+		}
+	case OpRemovePartition:
+	case OpControl:
+		b = appendBytes(b, req.Body)
 	default:
 		return nil, fmt.Errorf("node: unknown request operation %d", req.Op)
 	}
@@ -219,6 +273,24 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		req.Scan.StartAfter = d.optBytes("start after")
 		req.Scan.Limit = d.int("limit")
 		req.Scan.MaxBytes = d.int("max bytes")
+	case OpCreatePartition:
+		raw := d.CopyBytes("meta")
+		if d.Err() != nil {
+			return nil, d.Err()
+		}
+		m, err := partition.DecodeMeta(raw)
+		if err != nil {
+			d.Fail("meta: %v", err)
+			return nil, d.Err()
+		}
+		req.Meta = m
+		n := d.int("peer count")
+		for i := 0; i < n && d.Err() == nil; i++ {
+			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
+		}
+	case OpRemovePartition:
+	case OpControl:
+		req.Body = d.CopyBytes("body")
 	default:
 		d.Fail("unknown request operation %d", req.Op)
 	}
@@ -235,6 +307,7 @@ const (
 	respItem   = 1 << 1
 	respPage   = 1 << 2
 	respError  = 1 << 3
+	respBody   = 1 << 4
 )
 
 // EncodeResponse returns the binary form of a response and its error,
@@ -244,6 +317,7 @@ const (
 //	result: key(opt) attributes(item) old(item) new(item) oldSize newSize
 //	        split(opt: left right, partition.EncodeMeta each)
 //	page:   count (key item)* bytes lastKey(opt) range
+//	body:   bytes (OpControl)
 //	error:  kind message fields (see appendError)
 //
 // A Result's Err is not encoded inside it: it is the response's error.
@@ -258,6 +332,9 @@ func EncodeResponse(resp *Response, rerr error) ([]byte, error) {
 		}
 		if resp.Page != nil {
 			flags |= respPage
+		}
+		if resp.Body != nil {
+			flags |= respBody
 		}
 	}
 	if rerr != nil {
@@ -290,6 +367,9 @@ func EncodeResponse(resp *Response, rerr error) ([]byte, error) {
 		b = appendUvarint(b, uint64(max(p.Bytes, 0)))
 		b = appendOptBytes(b, p.LastKey)
 		b = appendRange(b, p.Range)
+	}
+	if flags&respBody != 0 {
+		b = appendBytes(b, resp.Body)
 	}
 	if rerr != nil {
 		b = appendError(b, rerr)
@@ -324,7 +404,7 @@ func DecodeResponse(raw []byte, from transport.NodeID) (resp *Response, rerr, er
 		d.Fail("unknown wire version %d", v)
 	}
 	flags := d.Byte("flags")
-	if d.Err() == nil && flags&^(respResult|respItem|respPage|respError) != 0 {
+	if d.Err() == nil && flags&^(respResult|respItem|respPage|respError|respBody) != 0 {
 		d.Fail("unknown flags %#x", flags)
 	}
 	resp = &Response{}
@@ -337,6 +417,9 @@ func DecodeResponse(raw []byte, from transport.NodeID) (resp *Response, rerr, er
 	if flags&respPage != 0 {
 		resp.Page = d.page()
 	}
+	if flags&respBody != 0 {
+		resp.Body = d.CopyBytes("body")
+	}
 	if flags&respError != 0 {
 		rerr = d.error(from)
 	}
@@ -347,7 +430,7 @@ func DecodeResponse(raw []byte, from transport.NodeID) (resp *Response, rerr, er
 	if resp.Result != nil {
 		resp.Result.Err = rerr
 	}
-	if flags&(respResult|respItem|respPage) == 0 && rerr != nil {
+	if flags&(respResult|respItem|respPage|respBody) == 0 && rerr != nil {
 		// A failed request has no response; a Get of a missing item has
 		// an empty one.
 		resp = nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/clock"
@@ -87,6 +88,8 @@ type Node struct {
 	ownEngine bool
 	popts     partition.Options
 	raft      *multiraft.Node
+	// control is the handler of OpControl requests (SetControlHandler).
+	control atomic.Pointer[ControlHandler]
 
 	// mu guards replicas, logReplicas and closed. Create and Remove of partitions are
 	// serialised by createMu so that the engine, the log store and the map
