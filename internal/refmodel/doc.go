@@ -1,0 +1,42 @@
+// Package refmodel is a reference model of DynamoDB's data plane for
+// model-based randomized testing, with a seeded generator of operations and a
+// harness that runs them against a system under test and the model side by
+// side.
+//
+// # The model
+//
+// Model implements api.DataPlane over plain Go maps: one map per table from
+// a canonical text of an item's key to the item. It is deliberately naive and
+// shares nothing with the production storage path (no key encoding, no
+// partitions, no commands): Query filters a whole table's items by partition
+// key and sorts them by sort key on every call, Scan sorts the whole table.
+// What DynamoDB's language defines it takes from the packages that are that
+// language's specification: internal/expr parses and evaluates expressions,
+// internal/legacy compiles the legacy parameters, internal/itemcheck validates
+// items and keys. Its own validation errors are *dberr.ValidationException
+// values whose messages need not be DynamoDB's: the harness compares the
+// type of a validation error, never its text.
+//
+// Orders: Query reads one item collection in sort-key order (numbers by value,
+// strings and binaries bytewise), reversed for ScanIndexForward false. Scan's
+// order in DynamoDB follows a hash of the partition key and is not part of the
+// contract; the model scans in (partition key, sort key) order and puts an
+// item collection into parallel scan segment FNV-1a(partition key) modulo
+// TotalSegments. The harness therefore compares Scan results as multisets
+// over complete paginations, and a segmented scan as the union of all its
+// segments.
+//
+// Paging: a Query or Scan page ends when Limit items were evaluated (before
+// the filter), and then carries a LastEvaluatedKey even when nothing follows,
+// as DynamoDB's does. The 1 MB page limit is not modelled: the generated
+// items are small enough never to reach it.
+//
+// # The generator and the harness
+//
+// Generator produces operations deterministically from a seed against a small
+// key space: a few partition key values with many sort key values each, so
+// item collections are long and queries page through them. Run executes the
+// generated operations against a system under test and a Model and fails,
+// through a Reporter, at the first divergence with the seed, the operation's
+// index and both results.
+package refmodel
