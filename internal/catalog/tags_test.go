@@ -2,6 +2,9 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -353,4 +356,75 @@ func TestTagsSurviveEncoding(t *testing.T) {
 	require.NoError(t, got.TagResource(&TagResourceInput{ResourceArn: orders, Tags: tags("team", "db")}))
 	err = got.TagResource(&TagResourceInput{ResourceArn: arnOf("full"), Tags: tags("k50", "v")})
 	requireAPIError(t, err, vex, MsgTooManyTags)
+}
+
+// TestRandomTaggingMatchesAModel drives one table with random tag and untag
+// calls, valid and not, and checks after each that the catalog holds what a
+// plain map says it should: failed calls change nothing, tags stay sorted,
+// never more than 50.
+func TestRandomTaggingMatchesAModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	c := tagFixture(t)
+	orders := arnOf("orders")
+	model := map[string]string{"env": "prod", "team": "db"}
+	key := func() string {
+		if r.IntN(20) == 0 {
+			return "bad#" + fmt.Sprint(r.IntN(3))
+		}
+		return fmt.Sprintf("k%02d", r.IntN(70))
+	}
+	for step := 0; step < 2000; step++ {
+		if r.IntN(3) > 0 {
+			in := &TagResourceInput{ResourceArn: orders}
+			next := maps.Clone(model)
+			ok := true
+			seen := map[string]bool{}
+			for range 1 + r.IntN(8) {
+				k, v := key(), fmt.Sprint(r.IntN(5))
+				in.Tags = append(in.Tags, Tag{Key: k, Value: v})
+				ok = ok && !strings.Contains(k, "#") && !seen[k]
+				seen[k] = true
+				next[k] = v
+			}
+			err := c.TagResource(in)
+			if ok && len(next) <= MaxTags {
+				require.NoError(t, err, "step %d", step)
+				model = next
+			} else {
+				require.Error(t, err, "step %d", step)
+			}
+		} else {
+			in := &UntagResourceInput{ResourceArn: orders}
+			ok := true
+			next := maps.Clone(model)
+			for range 1 + r.IntN(8) {
+				k := key()
+				in.TagKeys = append(in.TagKeys, k)
+				ok = ok && !strings.Contains(k, "#")
+				delete(next, k)
+			}
+			err := c.UntagResource(in)
+			if ok {
+				require.NoError(t, err, "step %d", step)
+				model = next
+			} else {
+				require.Error(t, err, "step %d", step)
+			}
+		}
+		got := listTags(t, c, "orders")
+		require.LessOrEqual(t, len(got), MaxTags)
+		require.Equal(t, slices.Sorted(maps.Keys(model)), keysOf(got), "step %d", step)
+		for _, tag := range got {
+			require.Equal(t, model[tag.Key], tag.Value, "step %d", step)
+		}
+	}
+	require.NoError(t, c.Check())
+}
+
+func keysOf(tags []Tag) []string {
+	out := make([]string, len(tags))
+	for i, tag := range tags {
+		out[i] = tag.Key
+	}
+	return out
 }
