@@ -429,6 +429,7 @@ func (c *Catalog) CreateTable(in *CreateTableInput, now time.Time) (*CreateTable
 		return nil, fmt.Errorf("create table %s: %w", in.TableName, err)
 	}
 	t := &Table{ID: id, Tags: slices.Clone(in.Tags), Description: c.newDescription(in, id, mode, now)}
+	sortTags(t.Tags)
 	for i, r := range ranges {
 		p := Partition{ID: c.nextPartitionID + uint64(i), Table: id, Range: r}
 		for _, node := range placements[i] {

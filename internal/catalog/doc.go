@@ -1,6 +1,7 @@
 // Package catalog is the control plane's deterministic model of the
 // cluster: DynamoDB's control-plane API (CreateTable, DescribeTable,
-// UpdateTable, DeleteTable, ListTables) with DynamoDB's validation and
+// UpdateTable, DeleteTable, ListTables, and the tagging operations
+// TagResource, UntagResource and ListTagsOfResource) with DynamoDB's validation and
 // messages, the tables it has created, each table's partition map, the
 // placement of every partition's replicas, and the node registry. The
 // autoadmin loop owns one Catalog, stores it in the metadata system table

@@ -3,7 +3,6 @@ package catalog
 import (
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // DynamoDB's per-table limits on indexes and tags.
@@ -318,26 +317,7 @@ func sseRules(s *SSESpecification) error {
 }
 
 func tagRules(tags []Tag) error {
-	if len(tags) > MaxTags {
-		return invalid(MsgTooManyTags)
-	}
-	seen := make(map[string]bool, len(tags))
-	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 {
-			return invalid("The Tag Key provided is invalid, Key: " + t.Key)
-		}
-		if len(t.Value) > 256 {
-			return invalid("The Tag Value provided is invalid, Value: " + t.Value)
-		}
-		if strings.HasPrefix(t.Key, "aws:") {
-			return invalid("Tag Key cannot be prefixed with aws:, Key: " + t.Key)
-		}
-		if seen[t.Key] {
-			return invalid("Duplicate Tag Keys provided as input: Duplicate Tag Key found " + t.Key)
-		}
-		seen[t.Key] = true
-	}
-	return nil
+	return checkTags(tags)
 }
 
 // ValidateUpdateTable checks an UpdateTable request on its own: per-field
