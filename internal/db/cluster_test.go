@@ -1,0 +1,104 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/embeddynamo/dynamo/internal/api"
+	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/dberr"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func ordersTable(name string) *catalog.CreateTableInput {
+	return &catalog.CreateTableInput{
+		TableName: name,
+		KeySchema: []catalog.KeySchemaElement{
+			{AttributeName: "pk", KeyType: catalog.KeyTypeHash},
+			{AttributeName: "sk", KeyType: catalog.KeyTypeRange},
+		},
+		AttributeDefinitions: []catalog.AttributeDefinition{
+			{AttributeName: "pk", AttributeType: catalog.ScalarAttributeTypeS},
+			{AttributeName: "sk", AttributeType: catalog.ScalarAttributeTypeN},
+		},
+		BillingMode: catalog.BillingModePayPerRequest,
+	}
+}
+
+func startCluster(t *testing.T, cfg ClusterConfig) *Cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := StartCluster(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close()) })
+	return c
+}
+
+func createTable(t *testing.T, cl *Client, in *catalog.CreateTableInput) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := cl.CreateTable(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, catalog.TableStatusCreating, out.TableDescription.TableStatus)
+	require.NoError(t, cl.WaitForTable(ctx, in.TableName))
+}
+
+// A table created on a three-node cluster takes writes and serves them back
+// strongly and eventually, by key and by query, and its lifecycle follows
+// DynamoDB's states.
+func TestClusterTableLifecycle(t *testing.T) {
+	c := startCluster(t, ClusterConfig{})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: "orders", Item: attr.Item{"pk": attr.S("a"), "sk": attr.N("1")}})
+	var nf *dberr.ResourceNotFoundException
+	require.ErrorAs(t, err, &nf, "no table yet")
+
+	createTable(t, cl, ordersTable("orders"))
+	desc, err := cl.DescribeTable(ctx, &catalog.DescribeTableInput{TableName: "orders"})
+	require.NoError(t, err)
+	require.Equal(t, catalog.TableStatusActive, desc.Table.TableStatus)
+
+	for i := range 20 {
+		_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: "orders", Item: attr.Item{
+			"pk": attr.S(fmt.Sprintf("c%d", i%3)), "sk": attr.N(fmt.Sprint(i)), "v": attr.S("x"),
+		}})
+		require.NoError(t, err)
+	}
+	got, err := cl.GetItem(ctx, &api.GetItemInput{TableName: "orders", ConsistentRead: true,
+		Key: attr.Item{"pk": attr.S("c1"), "sk": attr.N("4")}})
+	require.NoError(t, err)
+	require.Equal(t, attr.S("x"), got.Item["v"])
+
+	q, err := cl.Query(ctx, &api.QueryInput{TableName: "orders", ConsistentRead: true,
+		KeyConditionExpression:    "pk = :p AND sk > :s",
+		ExpressionAttributeValues: map[string]attr.Value{":p": attr.S("c0"), ":s": attr.N("5")}})
+	require.NoError(t, err)
+	// c0 holds sort keys 0, 3, 6, ..., 18; above 5 are 6, 9, 12, 15, 18.
+	require.Len(t, q.Items, 5)
+	for i, item := range q.Items {
+		require.Equal(t, attr.N(fmt.Sprint(6+3*i)), item["sk"])
+	}
+
+	list, err := cl.ListTables(ctx, &catalog.ListTablesInput{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"orders"}, list.TableNames)
+
+	del, err := cl.DeleteTable(ctx, &catalog.DeleteTableInput{TableName: "orders"})
+	require.NoError(t, err)
+	require.Equal(t, catalog.TableStatusDeleting, del.TableDescription.TableStatus)
+	require.NoError(t, cl.WaitForTableDeleted(ctx, "orders"))
+	_, err = cl.GetItem(ctx, &api.GetItemInput{TableName: "orders", Key: attr.Item{"pk": attr.S("c1"), "sk": attr.N("4")}})
+	require.ErrorAs(t, err, &nf)
+}

@@ -1,0 +1,450 @@
+package meta
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/clock"
+	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/node"
+	"github.com/embeddynamo/dynamo/internal/partition"
+	"github.com/embeddynamo/dynamo/internal/transport"
+)
+
+// ErrNotReady is returned for a control request the controller cannot serve
+// yet (it is closing, or its catalog failed to load); a client tries again.
+var ErrNotReady = errors.New("meta: controller not ready")
+
+// The control operations.
+const (
+	OpCreateTable        = "CreateTable"
+	OpDescribeTable      = "DescribeTable"
+	OpUpdateTable        = "UpdateTable"
+	OpDeleteTable        = "DeleteTable"
+	OpListTables         = "ListTables"
+	OpTagResource        = "TagResource"
+	OpUntagResource      = "UntagResource"
+	OpListTagsOfResource = "ListTagsOfResource"
+	// OpRegisterNode adds a node to the registry, or marks it live again.
+	OpRegisterNode = "RegisterNode"
+	// OpDescribeCluster returns the node registry.
+	OpDescribeCluster = "DescribeCluster"
+)
+
+// RegisterNodeInput is the input of OpRegisterNode.
+type RegisterNodeInput struct {
+	ID      transport.NodeID
+	Zone    string
+	Address string
+}
+
+// DescribeClusterOutput is the output of OpDescribeCluster.
+type DescribeClusterOutput struct {
+	Nodes []catalog.Node
+}
+
+// Config configures a Controller.
+type Config struct {
+	// Node is the node the controller runs on; required.
+	Node *node.Node
+	// Members are the cluster's nodes: the system table's voters come
+	// from them (Voters), and the node registers itself with its zone and
+	// address from its own entry.
+	Members []Member
+	// Catalog configures the catalog (region, account, limits).
+	Catalog catalog.Options
+	// Clock drives the reconciliation loop and timestamps; nil means the
+	// wall clock.
+	Clock clock.Clock
+	// Interval is the reconciliation period. Default 50ms.
+	Interval time.Duration
+	// Logger receives the controller's decisions; nil discards them.
+	Logger *slog.Logger
+}
+
+// Controller is a node's share of the control plane: active on the leader
+// of Group, a forwarder elsewhere (see the package doc). Its methods are
+// safe for concurrent use.
+type Controller struct {
+	cfg    Config
+	self   Member
+	client *Client
+	log    *slog.Logger
+	kick   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+
+	// mu guards the fields below: the catalog and its store are used by
+	// one control request or one reconciliation at a time.
+	mu sync.Mutex
+	// cat is the catalog as of term; nil when not loaded.
+	cat   *catalog.Catalog
+	term  uint64
+	store store
+	// created records, per partition, the nodes that host its replica
+	// (since this controller loaded the catalog).
+	created map[uint64]map[transport.NodeID]bool
+	// registered is set once this node is in the registry.
+	registered bool
+	closed     bool
+}
+
+// Start installs the controller as n's control handler and starts its
+// loop, which registers the node and, while the node leads Group,
+// reconciles the catalog. Close stops it.
+func Start(cfg Config) (*Controller, error) {
+	if cfg.Node == nil {
+		return nil, errors.New("meta: Config.Node is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = 50 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Controller{
+		cfg:     cfg,
+		log:     cfg.Logger.With("node", uint64(cfg.Node.ID())),
+		kick:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		store:   store{n: cfg.Node, opts: cfg.Catalog},
+		created: map[uint64]map[transport.NodeID]bool{},
+	}
+	found := false
+	for _, m := range cfg.Members {
+		if m.ID == cfg.Node.ID() {
+			c.self, found = m, true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("meta: node %d is not among the members", cfg.Node.ID())
+	}
+	n := cfg.Node
+	c.client = NewClient(func(transport.NodeID) (*node.Node, error) { return n, nil }, Voters(cfg.Members))
+	n.SetControlHandler(c.handle)
+	go c.run()
+	return c, nil
+}
+
+// Close stops the loop and answers later control requests with ErrNotReady.
+func (c *Controller) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.mu.Unlock()
+	close(c.stop)
+	<-c.done
+}
+
+// Kick asks for a reconciliation now rather than at the next tick.
+func (c *Controller) Kick() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Controller) run() {
+	defer close(c.done)
+	t := c.cfg.Clock.NewTicker(c.cfg.Interval)
+	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-c.stop
+		cancel()
+	}()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C():
+		case <-c.kick:
+		}
+		c.tick(ctx)
+	}
+}
+
+// tick registers the node if it is not yet, then reconciles if this node
+// leads Group.
+func (c *Controller) tick(ctx context.Context) {
+	c.mu.Lock()
+	registered := c.registered
+	c.mu.Unlock()
+	if !registered {
+		rctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := c.client.Call(rctx, OpRegisterNode, RegisterNodeInput{ID: c.self.ID, Zone: c.self.Zone, Address: c.self.Address}, nil)
+		cancel()
+		if err == nil {
+			c.mu.Lock()
+			c.registered = true
+			c.mu.Unlock()
+			c.log.Info("node registered", "zone", c.self.Zone)
+		}
+	}
+	st, err := c.cfg.Node.Status(Group)
+	if err != nil || !st.IsLeader {
+		c.mu.Lock()
+		c.cat = nil
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if err := c.ensureLoaded(ctx, st.Term); err != nil {
+		return
+	}
+	c.reconcile(ctx)
+}
+
+// ensureLoaded loads the catalog if it was not loaded in this term.
+func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
+	if c.cat != nil && c.term == term {
+		return nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	cat, err := c.store.load(lctx)
+	if err != nil {
+		c.cat = nil
+		c.log.Warn("catalog load failed", "err", err)
+		return err
+	}
+	c.cat, c.term = cat, term
+	c.created = map[uint64]map[transport.NodeID]bool{}
+	c.log.Info("control plane active", "term", term, "tables", len(cat.TableNames()), "nodes", len(cat.Nodes()))
+	return nil
+}
+
+// handle serves one control request: on the leader of Group it runs the
+// operation and persists its effect; elsewhere it redirects.
+func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
+	var req controlRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, fmt.Errorf("meta: decode control request: %w", err)
+	}
+	st, err := c.cfg.Node.Status(Group)
+	if err != nil {
+		return nil, &multiraft.NotLeaderError{Group: Group}
+	}
+	if !st.IsLeader {
+		return nil, &multiraft.NotLeaderError{Group: Group, Leader: st.Leader}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrNotReady
+	}
+	if err := c.ensureLoaded(ctx, st.Term); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotReady, err)
+	}
+	out, changed, err := c.dispatch(req)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		if err := c.store.save(ctx, c.cat); err != nil {
+			// The catalog in memory may now be ahead of the stored one:
+			// load it again before the next request.
+			c.cat = nil
+			c.log.Warn("catalog save failed", "op", req.Op, "err", err)
+			return nil, &dberr.InternalServerError{Message: "Internal server error", Err: err}
+		}
+		c.Kick()
+	}
+	if out == nil {
+		return nil, nil
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("meta: encode %s output: %w", req.Op, err)
+	}
+	return raw, nil
+}
+
+// dispatch runs one operation on the catalog; changed reports whether the
+// catalog must be saved.
+func (c *Controller) dispatch(req controlRequest) (out any, changed bool, err error) {
+	now := c.cfg.Clock.Now()
+	switch req.Op {
+	case OpCreateTable:
+		var in catalog.CreateTableInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, false, err
+		}
+		out, err := c.cat.CreateTable(&in, now)
+		return out, err == nil, err
+	case OpDescribeTable:
+		var in catalog.DescribeTableInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, false, err
+		}
+		out, err := c.cat.DescribeTable(&in)
+		return out, false, err
+	case OpUpdateTable:
+		var in catalog.UpdateTableInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, false, err
+		}
+		out, err := c.cat.UpdateTable(&in, now)
+		return out, err == nil, err
+	case OpDeleteTable:
+		var in catalog.DeleteTableInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, false, err
+		}
+		out, err := c.cat.DeleteTable(&in)
+		return out, err == nil, err
+	case OpListTables:
+		var in catalog.ListTablesInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, false, err
+		}
+		out, err := c.cat.ListTables(&in)
+		return out, false, err
+	case OpRegisterNode:
+		var in RegisterNodeInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, false, err
+		}
+		return nil, true, c.register(in)
+	case OpDescribeCluster:
+		return DescribeClusterOutput{Nodes: c.cat.Nodes()}, false, nil
+	}
+	return c.dispatchTags(req)
+}
+
+func decodeInput(req controlRequest, in any) error {
+	if err := json.Unmarshal(req.Input, in); err != nil {
+		return fmt.Errorf("meta: decode %s input: %w", req.Op, err)
+	}
+	return nil
+}
+
+func (c *Controller) register(in RegisterNodeInput) error {
+	id := catalog.NodeID(in.ID)
+	if n, ok := c.cat.Node(id); ok {
+		if n.Live {
+			return nil
+		}
+		return c.cat.SetNodeLive(id, true)
+	}
+	return c.cat.AddNode(catalog.Node{ID: id, Zone: in.Zone, Address: in.Address, Live: true})
+}
+
+// reconcile moves every table in transition one step: the partitions of a
+// CREATING table are created on their replicas' nodes, then it becomes
+// ACTIVE; those of a DELETING table are removed, then it goes; an UPDATING
+// one completes (capacity changes need no data movement).
+func (c *Controller) reconcile(ctx context.Context) {
+	changed := false
+	for _, name := range c.cat.TableNames() {
+		t, _ := c.cat.Table(name)
+		var done bool
+		switch t.Description.TableStatus {
+		case catalog.TableStatusCreating:
+			done = c.createPartitions(ctx, t)
+		case catalog.TableStatusDeleting:
+			done = c.removePartitions(ctx, t)
+		case catalog.TableStatusUpdating:
+			done = true
+		default:
+			continue
+		}
+		if !done {
+			continue
+		}
+		if err := c.cat.CompleteTransition(name); err != nil {
+			c.log.Error("table transition failed", "table", name, "err", err)
+			continue
+		}
+		c.log.Info("table transition complete", "table", name, "from", t.Description.TableStatus)
+		changed = true
+	}
+	if changed {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := c.store.save(sctx, c.cat); err != nil {
+			c.cat = nil
+			c.log.Warn("catalog save failed", "err", err)
+		}
+	}
+}
+
+// createPartitions creates every replica of t's partitions not known to
+// exist, and reports whether all of them now do.
+func (c *Controller) createPartitions(ctx context.Context, t catalog.Table) bool {
+	schema, err := KeySchema(&t.Description)
+	if err != nil {
+		c.log.Error("table has no usable key schema", "table", t.Description.TableName, "err", err)
+		return false
+	}
+	all := true
+	for _, p := range t.Partitions {
+		peers := make([]transport.NodeID, 0, len(p.Replicas))
+		for _, r := range p.Replicas {
+			peers = append(peers, transport.NodeID(r.Node))
+		}
+		slices.Sort(peers)
+		made := c.created[p.ID]
+		if made == nil {
+			made = map[transport.NodeID]bool{}
+			c.created[p.ID] = made
+		}
+		req := &node.Request{Op: node.OpCreatePartition, Group: p.ID, Peers: peers,
+			Meta: partition.Meta{Table: t.ID, Schema: schema, Range: p.Range}}
+		for _, id := range peers {
+			if made[id] {
+				continue
+			}
+			cctx, cancel := context.WithTimeout(ctx, time.Second)
+			_, err := c.cfg.Node.Forward(cctx, id, req)
+			cancel()
+			if err == nil || errors.Is(err, multiraft.ErrGroupExists) {
+				made[id] = true
+				continue
+			}
+			c.log.Warn("create partition replica failed", "table", t.Description.TableName, "partition", p.ID, "on", uint64(id), "err", err)
+			all = false
+		}
+	}
+	return all
+}
+
+// removePartitions removes every replica of t's partitions and reports
+// whether none is left.
+func (c *Controller) removePartitions(ctx context.Context, t catalog.Table) bool {
+	all := true
+	for _, p := range t.Partitions {
+		for _, r := range p.Replicas {
+			cctx, cancel := context.WithTimeout(ctx, time.Second)
+			_, err := c.cfg.Node.Forward(cctx, transport.NodeID(r.Node), &node.Request{Op: node.OpRemovePartition, Group: p.ID})
+			cancel()
+			if err == nil || errors.Is(err, multiraft.ErrGroupNotFound) {
+				continue
+			}
+			c.log.Warn("remove partition replica failed", "table", t.Description.TableName, "partition", p.ID, "on", uint64(r.Node), "err", err)
+			all = false
+		}
+		delete(c.created, p.ID)
+	}
+	return all
+}

@@ -1,0 +1,586 @@
+// Package router is the data plane's Backend over a cluster of nodes: it maps
+// a storage key to the partition that owns it with a cached partition map
+// read from the system table (internal/meta), sends the request to the
+// partition's leader (or, for an eventually consistent read, to any
+// replica) through a local node, and retries within the request's deadline
+// on the typed redirects the nodes return: a leader that moved
+// (*multiraft.NotLeaderError), a range that split
+// (*partition.WrongRangeError), a replica that moved away
+// (multiraft.ErrGroupNotFound), a proposal dropped during an election.
+//
+// A write whose outcome is unknown (the leader changed or became
+// unreachable after the command was sent) is retried only when applying it
+// twice is the same as applying it once (a put or delete without condition
+// or returned values); otherwise the caller gets an InternalServerError, as
+// DynamoDB answers, and decides.
+package router
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/dataplane"
+	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/keyenc"
+	"github.com/embeddynamo/dynamo/internal/meta"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/node"
+	"github.com/embeddynamo/dynamo/internal/partition"
+	"github.com/embeddynamo/dynamo/internal/transport"
+)
+
+// DefaultTimeout bounds a request whose context has no deadline.
+const DefaultTimeout = 10 * time.Second
+
+// Router implements dataplane.Backend. It is safe for concurrent use.
+type Router struct {
+	gw      meta.Gateway
+	meta    *meta.Client
+	timeout time.Duration
+
+	// mu guards tables, the cached routes by table name.
+	mu     sync.Mutex
+	tables map[string]*route
+}
+
+// route is one table's cached partition map. It is immutable once
+// published, except leaders, which has its own lock.
+type route struct {
+	table catalog.Table
+	// version counts refreshes, so that concurrent requests that saw the
+	// same stale map refresh it once.
+	version uint64
+
+	// mu guards leaders, the node last seen leading each partition.
+	mu      sync.Mutex
+	leaders map[uint64]transport.NodeID
+}
+
+// New returns a router sending through gw and reading partition maps with
+// mc. timeout bounds requests whose context has no deadline (zero:
+// DefaultTimeout).
+func New(gw meta.Gateway, mc *meta.Client, timeout time.Duration) *Router {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Router{gw: gw, meta: mc, timeout: timeout, tables: map[string]*route{}}
+}
+
+var _ dataplane.Backend = (*Router)(nil)
+
+// Table returns the table called name if it serves data-plane requests.
+func (r *Router) Table(ctx context.Context, name string) (dataplane.Table, error) {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
+	rt, err := r.route(ctx, name, nil)
+	if err != nil {
+		return dataplane.Table{}, err
+	}
+	if !servable(rt.table) {
+		// The cache may be behind a table that has become ACTIVE.
+		if rt, err = r.route(ctx, name, rt); err != nil {
+			return dataplane.Table{}, err
+		}
+		if !servable(rt.table) {
+			return dataplane.Table{}, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
+		}
+	}
+	schema, err := meta.KeySchema(&rt.table.Description)
+	if err != nil {
+		return dataplane.Table{}, err
+	}
+	return dataplane.Table{Name: name, ID: rt.table.ID, Schema: schema}, nil
+}
+
+func servable(t catalog.Table) bool {
+	s := t.Description.TableStatus
+	return s == catalog.TableStatusActive || s == catalog.TableStatusUpdating
+}
+
+// Invalidate drops the cached route of table name, so that the next request
+// reads it again (after a table is deleted and created anew).
+func (r *Router) Invalidate(name string) {
+	r.mu.Lock()
+	delete(r.tables, name)
+	r.mu.Unlock()
+}
+
+// bound gives ctx the router's default deadline when it has none.
+func (r *Router) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, r.timeout)
+}
+
+// route returns the cached route of table name, reading it from the system
+// table when there is none or when stale is the cached one (a request
+// found it wrong).
+func (r *Router) route(ctx context.Context, name string, stale *route) (*route, error) {
+	r.mu.Lock()
+	rt := r.tables[name]
+	r.mu.Unlock()
+	if rt != nil && (stale == nil || rt.version != stale.version) {
+		return rt, nil
+	}
+	t, err := r.meta.Table(ctx, name)
+	if err != nil {
+		var nf *dberr.ResourceNotFoundException
+		if errors.As(err, &nf) {
+			r.Invalidate(name)
+		}
+		return nil, err
+	}
+	next := &route{table: t, leaders: map[uint64]transport.NodeID{}}
+	if rt != nil {
+		next.version = rt.version + 1
+		rt.mu.Lock()
+		for id, l := range rt.leaders {
+			next.leaders[id] = l
+		}
+		rt.mu.Unlock()
+	}
+	r.mu.Lock()
+	if cur := r.tables[name]; cur == nil || cur.version < next.version || cur == rt {
+		r.tables[name] = next
+	}
+	r.mu.Unlock()
+	return next, nil
+}
+
+// locate returns the partition owning key.
+func (rt *route) locate(key []byte) (catalog.Partition, bool) {
+	ps := rt.table.Partitions
+	i := sort.Search(len(ps), func(i int) bool { return bytes.Compare(ps[i].Range.Start, key) > 0 }) - 1
+	if i < 0 || !ps[i].Range.Contains(key) {
+		return catalog.Partition{}, false
+	}
+	return ps[i], true
+}
+
+// locateBefore returns the partition owning the greatest key below end (nil
+// end: the last partition).
+func (rt *route) locateBefore(end []byte) (catalog.Partition, bool) {
+	ps := rt.table.Partitions
+	if len(ps) == 0 {
+		return catalog.Partition{}, false
+	}
+	if end == nil {
+		return ps[len(ps)-1], true
+	}
+	i := sort.Search(len(ps), func(i int) bool { return bytes.Compare(ps[i].Range.Start, end) >= 0 }) - 1
+	if i < 0 {
+		return catalog.Partition{}, false
+	}
+	return ps[i], true
+}
+
+func (rt *route) leader(p uint64) transport.NodeID {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.leaders[p]
+}
+
+func (rt *route) setLeader(p uint64, n transport.NodeID) {
+	rt.mu.Lock()
+	rt.leaders[p] = n
+	rt.mu.Unlock()
+}
+
+// attempt walks the replicas of one partition for one request: the leader
+// hint first, then redirects, then each replica in turn, pausing after each
+// full round.
+type attempt struct {
+	p      catalog.Partition
+	target transport.NodeID
+	tried  int
+	rounds int
+}
+
+func newAttempt(rt *route, p catalog.Partition, prefer transport.NodeID) *attempt {
+	a := &attempt{p: p}
+	switch {
+	case prefer != 0 && p.Holds(catalog.NodeID(prefer)):
+		a.target = prefer
+	case rt.leader(p.ID) != 0:
+		a.target = rt.leader(p.ID)
+	}
+	return a
+}
+
+// next returns the node to try now, pausing after every replica was tried.
+func (a *attempt) next(ctx context.Context) (transport.NodeID, error) {
+	if a.target != 0 {
+		return a.target, nil
+	}
+	if len(a.p.Replicas) == 0 {
+		return 0, fmt.Errorf("router: partition %d has no replicas", a.p.ID)
+	}
+	if a.tried == len(a.p.Replicas) {
+		a.tried = 0
+		a.rounds++
+		if err := pause(ctx, a.rounds); err != nil {
+			return 0, err
+		}
+	}
+	a.target = transport.NodeID(a.p.Replicas[a.tried].Node)
+	a.tried++
+	return a.target, nil
+}
+
+// redirect moves the attempt to the leader an error names, or to the next
+// replica.
+func (a *attempt) redirect(err error) {
+	var nl *multiraft.NotLeaderError
+	if errors.As(err, &nl) && nl.Leader != 0 && nl.Leader != a.target && a.p.Holds(catalog.NodeID(nl.Leader)) {
+		a.target = nl.Leader
+		return
+	}
+	a.target = 0
+}
+
+// pause waits longer with each round, up to 100ms, or until ctx ends.
+func pause(ctx context.Context, round int) error {
+	d := time.Duration(min(round, 10)) * 10 * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Error classes of a failed request to one replica.
+type class int
+
+const (
+	// classDone: the error is the request's answer.
+	classDone class = iota
+	// classRedirect: another replica may serve it; nothing was applied.
+	classRedirect
+	// classRemap: the partition map is stale; nothing was applied.
+	classRemap
+	// classRetry: try the same target again after a pause; nothing was
+	// applied.
+	classRetry
+	// classUnknown: a write may or may not have applied.
+	classUnknown
+)
+
+func classify(err error) class {
+	var (
+		nl    *multiraft.NotLeaderError
+		wrong *partition.WrongRangeError
+	)
+	switch {
+	case errors.As(err, &wrong):
+		return classRemap
+	case errors.As(err, &nl):
+		return classRedirect
+	case errors.Is(err, multiraft.ErrGroupNotFound), errors.Is(err, multiraft.ErrGroupRemoved):
+		return classRemap
+	case errors.Is(err, multiraft.ErrProposalDropped):
+		return classRetry
+	case errors.Is(err, multiraft.ErrLeaderChanged), errors.Is(err, transport.ErrUnreachable),
+		errors.Is(err, multiraft.ErrClosed), errors.Is(err, transport.ErrClosed), errors.Is(err, node.ErrNodeDown):
+		return classUnknown
+	}
+	return classDone
+}
+
+// Write applies cmd on the leader of the partition owning key.
+func (r *Router) Write(ctx context.Context, t dataplane.Table, key []byte, cmd *partition.Command) (*partition.Result, error) {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
+	var (
+		rt     *route
+		remaps int
+	)
+	for {
+		var err error
+		if rt, err = r.route(ctx, t.Name, rt); err != nil {
+			return nil, err
+		}
+		if rt.table.ID != t.ID {
+			return nil, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
+		}
+		p, ok := rt.locate(key)
+		if !ok {
+			return nil, fmt.Errorf("router: table %s: no partition owns key %x", t.Name, key)
+		}
+		res, err, remap := r.writeTo(ctx, rt, p, cmd)
+		if !remap {
+			return res, err
+		}
+		if err := remapPause(ctx, &remaps); err != nil {
+			return nil, r.deadline(err)
+		}
+	}
+}
+
+// remapPause lets a partition map that proved stale catch up: the first
+// refresh is at once, later ones after a growing pause.
+func remapPause(ctx context.Context, remaps *int) error {
+	*remaps++
+	if *remaps == 1 {
+		return nil
+	}
+	return pause(ctx, *remaps-1)
+}
+
+// writeTo sends cmd to p's leader until it applies, fails for good, or the
+// partition map proves stale (remap).
+func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cmd *partition.Command) (res *partition.Result, err error, remap bool) {
+	a := newAttempt(rt, p, 0)
+	for {
+		target, err := a.next(ctx)
+		if err != nil {
+			return nil, r.deadline(err), false
+		}
+		gw, err := r.gw(target)
+		if err != nil {
+			return nil, err, false
+		}
+		resp, err := gw.Forward(ctx, target, &node.Request{Op: node.OpWrite, Group: p.ID, Command: cmd})
+		if err == nil {
+			rt.setLeader(p.ID, target)
+			return resp.Result, nil, false
+		}
+		if ctx.Err() != nil {
+			return nil, r.unknown(ctx.Err()), false
+		}
+		switch classify(err) {
+		case classDone:
+			if resp != nil && resp.Result != nil {
+				rt.setLeader(p.ID, target)
+				return resp.Result, err, false
+			}
+			return nil, err, false
+		case classRemap:
+			return nil, nil, true
+		case classRedirect:
+			a.redirect(err)
+		case classRetry:
+			a.rounds++
+			if perr := pause(ctx, a.rounds); perr != nil {
+				return nil, r.deadline(perr), false
+			}
+		case classUnknown:
+			if !idempotent(cmd) {
+				return nil, r.unknown(err), false
+			}
+			a.target = 0
+		}
+	}
+}
+
+// idempotent reports whether applying cmd twice leaves what applying it once
+// does, and answers the same.
+func idempotent(cmd *partition.Command) bool {
+	if cmd.Op != partition.OpPut && cmd.Op != partition.OpDelete {
+		return false
+	}
+	return cmd.ConditionExpression == "" && cmd.Expected == nil &&
+		(cmd.ReturnValues == "" || cmd.ReturnValues == "NONE")
+}
+
+// unknown is the error of a write whose outcome is not known.
+func (r *Router) unknown(err error) error {
+	return &dberr.InternalServerError{Message: "Internal server error", Err: err}
+}
+
+// deadline is the error of a request that found no replica to serve it
+// before its deadline.
+func (r *Router) deadline(err error) error {
+	return &dberr.InternalServerError{Message: "Internal server error", Err: err}
+}
+
+// Get reads the item under key from the partition that owns it.
+func (r *Router) Get(ctx context.Context, t dataplane.Table, key []byte, itemKey attr.Item, consistent bool) (attr.Item, error) {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
+	var (
+		rt     *route
+		remaps int
+	)
+	for {
+		var err error
+		if rt, err = r.route(ctx, t.Name, rt); err != nil {
+			return nil, err
+		}
+		if rt.table.ID != t.ID {
+			return nil, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
+		}
+		p, ok := rt.locate(key)
+		if !ok {
+			return nil, fmt.Errorf("router: table %s: no partition owns key %x", t.Name, key)
+		}
+		var item attr.Item
+		remap, err := r.read(ctx, rt, p, consistent, func(gw *node.Node, target transport.NodeID) error {
+			resp, err := gw.Forward(ctx, target, &node.Request{Op: node.OpGet, Group: p.ID, Key: itemKey, Consistent: consistent})
+			if err == nil && resp != nil {
+				item = resp.Item
+			}
+			return err
+		})
+		if !remap {
+			return item, err
+		}
+		if err := remapPause(ctx, &remaps); err != nil {
+			return nil, r.deadline(err)
+		}
+	}
+}
+
+// read runs one read on a replica of p: the leader for a consistent read,
+// the gateway's own replica or any other for an eventual one, moving on
+// until one answers, the error is final, or the map proves stale.
+func (r *Router) read(ctx context.Context, rt *route, p catalog.Partition, consistent bool, do func(gw *node.Node, target transport.NodeID) error) (remap bool, err error) {
+	var prefer transport.NodeID
+	if !consistent {
+		if gw, err := r.gw(0); err == nil && p.Holds(catalog.NodeID(gw.ID())) {
+			prefer = gw.ID()
+		}
+	}
+	a := newAttempt(rt, p, prefer)
+	for {
+		target, err := a.next(ctx)
+		if err != nil {
+			return false, r.deadline(err)
+		}
+		gw, err := r.gw(target)
+		if err != nil {
+			return false, err
+		}
+		err = do(gw, target)
+		if err == nil {
+			if consistent {
+				rt.setLeader(p.ID, target)
+			}
+			return false, nil
+		}
+		if ctx.Err() != nil {
+			return false, r.deadline(ctx.Err())
+		}
+		switch classify(err) {
+		case classDone:
+			return false, err
+		case classRemap:
+			return true, nil
+		case classRedirect:
+			a.redirect(err)
+		default:
+			a.target = 0
+		}
+	}
+}
+
+// Scan reads a run of items across partitions.
+func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.ScanRequest) (*dataplane.Page, error) {
+	ctx, cancel := r.bound(ctx)
+	defer cancel()
+	maxBytes := req.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = node.DefaultPageBytes
+	}
+	out := &dataplane.Page{}
+	after := req.StartAfter
+	// lo and hi bound what is left to read: [lo, hi) forward; reverse reads
+	// downward from hi.
+	lo, hi := req.Range.Start, req.Range.End
+	var (
+		rt     *route
+		remaps int
+	)
+	for {
+		var err error
+		if rt, err = r.route(ctx, t.Name, rt); err != nil {
+			return nil, err
+		}
+		if rt.table.ID != t.ID {
+			return nil, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
+		}
+		var (
+			p  catalog.Partition
+			ok bool
+		)
+		if !req.Reverse {
+			pos := lo
+			if after != nil && bytes.Compare(after, pos) >= 0 {
+				pos = after
+			}
+			p, ok = rt.locate(pos)
+		} else {
+			pos := hi
+			if after != nil && (pos == nil || bytes.Compare(after, pos) < 0) {
+				pos = after
+			}
+			p, ok = rt.locateBefore(pos)
+		}
+		if !ok {
+			return nil, fmt.Errorf("router: table %s: no partition owns the scan position", t.Name)
+		}
+		sreq := node.ScanRequest{
+			Range:      keyenc.Range{Start: lo, End: hi},
+			StartAfter: after,
+			Reverse:    req.Reverse,
+			MaxBytes:   maxBytes - out.Bytes,
+			Consistent: req.Consistent,
+		}
+		if req.Limit > 0 {
+			sreq.Limit = req.Limit - len(out.Items)
+		}
+		var page *node.Page
+		remap, err := r.read(ctx, rt, p, req.Consistent, func(gw *node.Node, target transport.NodeID) error {
+			resp, err := gw.Forward(ctx, target, &node.Request{Op: node.OpScan, Group: p.ID, Scan: sreq})
+			if err == nil {
+				page = resp.Page
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if remap {
+			if err := remapPause(ctx, &remaps); err != nil {
+				return nil, r.deadline(err)
+			}
+			continue
+		}
+		out.Keys = append(out.Keys, page.Keys...)
+		out.Items = append(out.Items, page.Items...)
+		out.Bytes += page.Bytes
+		if page.LastKey != nil {
+			out.LastKey = page.LastKey
+			return out, nil
+		}
+		// The partition's part is exhausted: go on past its range.
+		if !req.Reverse {
+			if page.Range.End == nil || (hi != nil && bytes.Compare(page.Range.End, hi) >= 0) {
+				return out, nil
+			}
+			lo, after = page.Range.End, nil
+		} else {
+			if lo != nil && bytes.Compare(page.Range.Start, lo) <= 0 {
+				return out, nil
+			}
+			hi, after = page.Range.Start, nil
+		}
+		if (req.Limit > 0 && len(out.Items) >= req.Limit) || out.Bytes >= maxBytes {
+			// Stopped exactly at a partition boundary: more may follow.
+			if n := len(out.Keys); n > 0 {
+				out.LastKey = out.Keys[n-1]
+			}
+			return out, nil
+		}
+	}
+}
