@@ -100,9 +100,13 @@ const (
 	cPattern    = "Member must satisfy regular expression pattern: " + namePattern
 )
 
-func cMinLen(n int) string { return "Member must have length greater than or equal to " + strconv.Itoa(n) }
+func cMinLen(n int) string {
+	return "Member must have length greater than or equal to " + strconv.Itoa(n)
+}
 func cMaxLen(n int) string { return "Member must have length less than or equal to " + strconv.Itoa(n) }
-func cMinVal(n int) string { return "Member must have value greater than or equal to " + strconv.Itoa(n) }
+func cMinVal(n int) string {
+	return "Member must have value greater than or equal to " + strconv.Itoa(n)
+}
 func cMaxVal(n int) string { return "Member must have value less than or equal to " + strconv.Itoa(n) }
 
 // violations collects the per-field constraint violations of one request
@@ -206,12 +210,6 @@ func message(err error) string {
 		return v.Message
 	}
 	return err.Error()
-}
-
-// isValidation reports whether err is a ValidationException.
-func isValidation(err error) bool {
-	var v *dberr.ValidationException
-	return errors.As(err, &v)
 }
 
 // exprParams returns the expression parameters a request carries, for the
