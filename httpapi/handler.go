@@ -1,0 +1,480 @@
+package httpapi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/embeddynamo/dynamo/internal/api"
+	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/sigv4"
+	"github.com/embeddynamo/dynamo/internal/wire"
+)
+
+// DefaultRegion is the region a Handler serves when Options.Region is empty.
+const DefaultRegion = "us-east-1"
+
+// MaxRequestBytes is the size from which DynamoDB refuses a request body
+// with HTTP 413 and no body: a body of 16 MiB or more. dynalite's
+// connection tests, run against DynamoDB, send 16 MiB - 1 bytes (accepted)
+// and 16 MiB (refused). A gzip body is held to the same bound once
+// decompressed.
+const MaxRequestBytes = 16 << 20
+
+// targetPrefix is the X-Amz-Target prefix of DynamoDB's current API.
+const targetPrefix = "DynamoDB_20120810."
+
+// Content types DynamoDB accepts for a request with a body. DynamoDB
+// answers the JSON content type it was sent.
+const (
+	contentTypeAmzJSON = "application/x-amz-json-1.0"
+	contentTypeJSON    = "application/json"
+)
+
+// notFoundBody is DynamoDB's answer (HTTP 404) to a method other than GET
+// and POST, or a body with a content type it does not speak.
+const notFoundBody = "<UnknownOperationException/>\n"
+
+// The limits DescribeLimits reports: DynamoDB's default account and table
+// quotas of read and write capacity units.
+const (
+	accountMaxCapacityUnits = 80000
+	tableMaxCapacityUnits   = 40000
+)
+
+// endpointCachePeriodMinutes is DescribeEndpoints' CachePeriodInMinutes,
+// as DynamoDB reports it.
+const endpointCachePeriodMinutes = 1440
+
+// Options configure a Handler. The zero Options serve region us-east-1 and
+// accept no request: every signature names an unknown access key.
+type Options struct {
+	// Credentials maps access key IDs to their secret access keys; a
+	// request must be signed (AWS Signature Version 4) with one of them.
+	Credentials map[string]string
+	// AllowAnyCredentials accepts any access key ID and secret, as DynamoDB
+	// Local does, when Credentials is empty. A request must still carry a
+	// well-formed signature: one without an Authorization header is a
+	// MissingAuthenticationTokenException, as from DynamoDB, so code that
+	// forgot to sign fails here too. Ignored when Credentials is set.
+	AllowAnyCredentials bool
+	// Region is the region signatures must be scoped to and the one the
+	// health check names. Empty means DefaultRegion.
+	Region string
+	// Now is the clock signature dates are checked against (a request
+	// dated more than 15 minutes away is refused). Nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler serves DynamoDB's JSON protocol over an api.Service: the
+// requests of the AWS SDKs (POST with X-Amz-Target
+// DynamoDB_20120810.<Operation>), signed with AWS Signature Version 4.
+// It is safe for concurrent use.
+type Handler struct {
+	svc      api.Service
+	verifier *sigv4.Verifier
+	region   string
+}
+
+// NewHandler returns a Handler that serves svc with opts. Every call to svc
+// carries the request's context.
+func NewHandler(svc api.Service, opts Options) *Handler {
+	region := opts.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	cfg := sigv4.Config{
+		Keys:                 make(map[string]sigv4.Credentials, len(opts.Credentials)),
+		Region:               region,
+		Now:                  opts.Now,
+		AcceptAnyCredentials: opts.AllowAnyCredentials && len(opts.Credentials) == 0,
+	}
+	for id, secret := range opts.Credentials {
+		cfg.Keys[id] = sigv4.Credentials{SecretAccessKey: secret}
+	}
+	return &Handler{svc: svc, verifier: sigv4.New(cfg), region: region}
+}
+
+// ServeHTTP answers one request as DynamoDB does, in DynamoDB's order of
+// checks (dynalite's connection tests, run against DynamoDB, record it):
+// the body size; the method and content type; that the body is JSON; the
+// target; the signature; then the operation's input.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := newRequestID()
+	w.Header().Set(wire.HeaderRequestID, requestID)
+
+	raw, tooLarge, err := readBody(r.Body, MaxRequestBytes)
+	if tooLarge {
+		writeRaw(w, http.StatusRequestEntityTooLarge, "", nil)
+		return
+	}
+	if err != nil {
+		// The client went away mid-body; no one is listening.
+		writeRaw(w, http.StatusBadRequest, "", nil)
+		return
+	}
+	if r.Method == http.MethodGet {
+		writeRaw(w, http.StatusOK, "text/plain", []byte("healthy: dynamodb."+h.region+".amazonaws.com "))
+		return
+	}
+	contentType, known := mediaType(r.Header.Get("Content-Type"))
+	if r.Method != http.MethodPost || len(raw) > 0 && !known {
+		writeRaw(w, http.StatusNotFound, "", []byte(notFoundBody))
+		return
+	}
+	rw := &responder{w: w, contentType: contentType, gzip: acceptsGzip(r.Header.Get("Accept-Encoding"))}
+
+	body := raw
+	if len(raw) > 0 && strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
+		body, tooLarge, err = gunzip(raw)
+		if tooLarge {
+			writeRaw(w, http.StatusRequestEntityTooLarge, "", nil)
+			return
+		}
+		if err != nil {
+			rw.error(&dberr.SerializationException{})
+			return
+		}
+	}
+	if len(body) > 0 && !json.Valid(body) {
+		rw.error(&dberr.SerializationException{})
+		return
+	}
+	op, ok := operations[strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)]
+	if !ok || !strings.HasPrefix(r.Header.Get("X-Amz-Target"), targetPrefix) {
+		rw.error(&dberr.UnknownOperationException{})
+		return
+	}
+	if _, err := h.verifier.Verify(r, raw); err != nil {
+		rw.error(err)
+		return
+	}
+	if kind(bytes.TrimLeft(body, " \t\r\n")) != '{' {
+		// No body, or JSON that is not an object: nothing the parser can
+		// read an input from.
+		rw.error(&dberr.SerializationException{})
+		return
+	}
+	body = bytes.TrimLeft(body, " \t\r\n")
+	out, err := op(r.Context(), h, r, body)
+	if err != nil {
+		rw.error(err)
+		return
+	}
+	rw.ok(out)
+}
+
+// operation serves one operation: it decodes body, calls the service and
+// returns the encoded output.
+type operation func(ctx context.Context, h *Handler, r *http.Request, body []byte) ([]byte, error)
+
+var operations = map[string]operation{
+	"PutItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodePutItem(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.PutItem(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeWriteOutput(nil, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics), nil
+	},
+	"GetItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeGetItem(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.GetItem(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeGetItem(nil, out), nil
+	},
+	"UpdateItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeUpdateItem(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.UpdateItem(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeWriteOutput(nil, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics), nil
+	},
+	"DeleteItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeDeleteItem(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.DeleteItem(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeWriteOutput(nil, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics), nil
+	},
+	"Query": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeQuery(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodePage(nil, out.Items, out.Count, out.ScannedCount, out.LastEvaluatedKey, out.ConsumedCapacity), nil
+	},
+	"Scan": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeScan(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.Scan(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodePage(nil, out.Items, out.Count, out.ScannedCount, out.LastEvaluatedKey, out.ConsumedCapacity), nil
+	},
+	"BatchGetItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeBatchGetItem(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.BatchGetItem(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeBatchGetItem(nil, out), nil
+	},
+	"BatchWriteItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeBatchWriteItem(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.BatchWriteItem(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeBatchWriteItem(nil, out), nil
+	},
+	"CreateTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeCreateTable(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.CreateTable(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeTable(nil, "TableDescription", out.TableDescription), nil
+	},
+	"DescribeTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		name, err := decodeTableName(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.DescribeTable(ctx, &catalog.DescribeTableInput{TableName: name})
+		if err != nil {
+			return nil, err
+		}
+		return encodeTable(nil, "Table", out.Table), nil
+	},
+	"UpdateTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeUpdateTable(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.UpdateTable(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeTable(nil, "TableDescription", out.TableDescription), nil
+	},
+	"DeleteTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		name, err := decodeTableName(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.DeleteTable(ctx, &catalog.DeleteTableInput{TableName: name})
+		if err != nil {
+			return nil, err
+		}
+		return encodeTable(nil, "TableDescription", out.TableDescription), nil
+	},
+	"ListTables": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeListTables(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.ListTables(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeListTables(nil, out), nil
+	},
+	"TagResource": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeTagResource(body)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.svc.TagResource(ctx, in); err != nil {
+			return nil, err
+		}
+		return []byte("{}"), nil
+	},
+	"UntagResource": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeUntagResource(body)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.svc.UntagResource(ctx, in); err != nil {
+			return nil, err
+		}
+		return []byte("{}"), nil
+	},
+	"ListTagsOfResource": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decodeListTagsOfResource(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := h.svc.ListTagsOfResource(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encodeListTags(nil, out), nil
+	},
+	"DescribeLimits": func(context.Context, *Handler, *http.Request, []byte) ([]byte, error) {
+		o := newObj(nil)
+		o.int("AccountMaxReadCapacityUnits", accountMaxCapacityUnits)
+		o.int("AccountMaxWriteCapacityUnits", accountMaxCapacityUnits)
+		o.int("TableMaxReadCapacityUnits", tableMaxCapacityUnits)
+		o.int("TableMaxWriteCapacityUnits", tableMaxCapacityUnits)
+		return o.close(), nil
+	},
+	"DescribeEndpoints": func(_ context.Context, _ *Handler, r *http.Request, _ []byte) ([]byte, error) {
+		o := newObj(nil)
+		o.key("Endpoints")
+		e := newObj(append(o.b, '['))
+		e.strAlways("Address", r.Host)
+		e.int("CachePeriodInMinutes", endpointCachePeriodMinutes)
+		o.b = append(e.close(), ']')
+		return o.close(), nil
+	},
+}
+
+// newRequestID returns a request ID shaped like DynamoDB's: 52 random
+// upper-case letters and digits.
+func newRequestID() string {
+	return rand.Text() + rand.Text() // 26 base32 characters each
+}
+
+// readBody reads at most limit bytes; tooLarge reports a body of limit
+// bytes or more.
+func readBody(r io.Reader, limit int64) (body []byte, tooLarge bool, err error) {
+	if r == nil {
+		return nil, false, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(r, limit))
+	if int64(len(body)) >= limit {
+		return nil, true, nil
+	}
+	return body, false, err
+}
+
+func gunzip(raw []byte) ([]byte, bool, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, false, err
+	}
+	defer func() { _ = zr.Close() }() // a reader over memory has nothing to release
+	return readBody(zr, MaxRequestBytes)
+}
+
+// mediaType returns the response content type for a request's Content-Type
+// and whether DynamoDB reads a body of that type. Parameters after ';' and
+// spaces around the type are ignored; no other type is read
+// (application/x-amz-json-1.1 included: dynalite's connection tests record
+// DynamoDB's 404 for it).
+func mediaType(header string) (string, bool) {
+	mt, _, _ := strings.Cut(header, ";")
+	switch strings.TrimSpace(mt) {
+	case contentTypeAmzJSON:
+		return contentTypeAmzJSON, true
+	case contentTypeJSON:
+		return contentTypeJSON, true
+	}
+	return contentTypeJSON, false
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q, found := strings.CutPrefix(strings.TrimSpace(params), "q=")
+		if !found {
+			return true
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
+		return err == nil && f > 0
+	}
+	return false
+}
+
+// responder writes the JSON responses of one request.
+type responder struct {
+	w           http.ResponseWriter
+	contentType string
+	gzip        bool
+}
+
+func (rw *responder) ok(body []byte) { rw.write(http.StatusOK, body) }
+
+func (rw *responder) error(err error) {
+	status, body := wire.ErrorBody(err)
+	rw.write(status, body)
+}
+
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
+
+// write sends body, gzipped when the client accepts it. The x-amz-crc32
+// header is the CRC32 of the bytes sent, gzipped or not, as the SDKs check
+// it before decompressing.
+func (rw *responder) write(status int, body []byte) {
+	if rw.gzip {
+		var buf bytes.Buffer
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		_, _ = zw.Write(body) // writes to memory do not fail
+		_ = zw.Close()
+		gzipWriters.Put(zw)
+		body = buf.Bytes()
+		rw.w.Header().Set("Content-Encoding", "gzip")
+	}
+	writeRaw(rw.w, status, rw.contentType, body)
+}
+
+// writeRaw sends a response with the headers every DynamoDB response has:
+// Content-Length and x-amz-crc32 (the request ID is already set).
+func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
+	h := w.Header()
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set(wire.HeaderCRC32, strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	w.WriteHeader(status)
+	_, _ = w.Write(body) // a failed write means the client has gone
+}
