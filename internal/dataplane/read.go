@@ -26,6 +26,9 @@ func projection(src string, names expr.Names, compiled *expr.Projection, used *[
 
 // GetItem reads one item by its key.
 func (s *Service) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
+	if in == nil {
+		in = &api.GetItemInput{} // validated as a request with no members
+	}
 	if err := started(ctx); err != nil {
 		return nil, err
 	}

@@ -362,3 +362,18 @@ func TestBatchValidation(t *testing.T) {
 			"1 validation error detected: Value 'ALL' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"},
 	})
 }
+
+func TestNilInputIsAnEmptyRequest(t *testing.T) {
+	runValidation(t, []validationCase{
+		{"PutItem", func(ctx context.Context, s *Service) error { _, err := s.PutItem(ctx, nil); return err },
+			"2 validation errors detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null; " +
+				"Value null at 'item' failed to satisfy constraint: Member must not be null"},
+		{"GetItem", func(ctx context.Context, s *Service) error { _, err := s.GetItem(ctx, nil); return err },
+			"2 validation errors detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null; " +
+				"Value null at 'key' failed to satisfy constraint: Member must not be null"},
+		{"Scan", func(ctx context.Context, s *Service) error { _, err := s.Scan(ctx, nil); return err },
+			"1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"},
+		{"BatchWriteItem", func(ctx context.Context, s *Service) error { _, err := s.BatchWriteItem(ctx, nil); return err },
+			"1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null"},
+	})
+}

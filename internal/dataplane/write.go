@@ -43,6 +43,9 @@ func parseCondition(src string, names expr.Names, values expr.Values, used *[]ex
 
 // PutItem creates an item or replaces it whole, subject to its condition.
 func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOutput, error) {
+	if in == nil {
+		in = &api.PutItemInput{} // validated as a request with no members
+	}
 	if err := started(ctx); err != nil {
 		return nil, err
 	}
@@ -112,6 +115,9 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 
 // UpdateItem changes attributes of an item, creating it when it is missing.
 func (s *Service) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
+	if in == nil {
+		in = &api.UpdateItemInput{} // validated as a request with no members
+	}
 	if err := started(ctx); err != nil {
 		return nil, err
 	}
@@ -194,6 +200,9 @@ func (s *Service) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api
 
 // DeleteItem removes one item by its key, subject to its condition.
 func (s *Service) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.DeleteItemOutput, error) {
+	if in == nil {
+		in = &api.DeleteItemInput{} // validated as a request with no members
+	}
 	if err := started(ctx); err != nil {
 		return nil, err
 	}
