@@ -330,7 +330,7 @@ var operations = map[string]operation{
 		if err := h.svc.TagResource(ctx, in); err != nil {
 			return nil, err
 		}
-		return []byte("{}"), nil
+		return nil, nil // no output: an empty body
 	},
 	"UntagResource": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
 		in, err := decodeUntagResource(body)
@@ -340,7 +340,7 @@ var operations = map[string]operation{
 		if err := h.svc.UntagResource(ctx, in); err != nil {
 			return nil, err
 		}
-		return []byte("{}"), nil
+		return nil, nil // no output: an empty body
 	},
 	"ListTagsOfResource": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
 		in, err := decodeListTagsOfResource(body)
@@ -453,7 +453,7 @@ var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) 
 // header is the CRC32 of the bytes sent, gzipped or not, as the SDKs check
 // it before decompressing.
 func (rw *responder) write(status int, body []byte) {
-	if rw.gzip {
+	if rw.gzip && len(body) > 0 {
 		var buf bytes.Buffer
 		zw := gzipWriters.Get().(*gzip.Writer)
 		zw.Reset(&buf)

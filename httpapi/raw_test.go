@@ -72,7 +72,9 @@ func rawRequest(t testing.TB, srv *httptest.Server, method, target string, body 
 	return rawResponse{status: resp.StatusCode, header: resp.Header, body: got}
 }
 
-func crcOf(b []byte) string { return strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10) }
+func crcOf(b []byte) string { return strconv.FormatUint(uint64(crc32Of(b)), 10) }
+
+func crc32Of(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
 
 func gzipBytes(t testing.TB, b []byte) []byte {
 	t.Helper()
@@ -264,6 +266,12 @@ func TestProtocolLevelAnswers(t *testing.T) {
 		assert.JSONEq(t, `{"AccountMaxReadCapacityUnits":80000,"AccountMaxWriteCapacityUnits":80000,"TableMaxReadCapacityUnits":40000,"TableMaxWriteCapacityUnits":40000}`, string(resp.body))
 		requireEnvelope(t, resp)
 		assert.False(t, strings.Contains(resp.header.Get("Content-Encoding"), "gzip"))
+	})
+	t.Run("TagResource answers with an empty body", func(t *testing.T) {
+		resp := rawPost(t, srv, "TagResource", []byte(`{"ResourceArn":"arn","Tags":[{"Key":"k","Value":"v"}]}`), nil)
+		assert.Equal(t, 200, resp.status)
+		assert.Empty(t, resp.body)
+		requireEnvelope(t, resp)
 	})
 	t.Run("capacity units are written with a fraction", func(t *testing.T) {
 		fake.answer("PutItem", &api.PutItemOutput{ConsumedCapacity: &api.ConsumedCapacity{TableName: "t", CapacityUnits: 1}})
