@@ -27,7 +27,8 @@
 // application/x-amz-json-1.0, get HTTP 404 "<UnknownOperationException/>";
 // a body of 16 MiB or more gets HTTP 413. Request bodies may be gzipped
 // (Content-Encoding: gzip), and responses are gzipped for clients that
-// accept it.
+// accept it. Requests from browsers (with an Origin header) get DynamoDB's
+// CORS answers.
 //
 // Authentication: Options.Credentials lists the access keys and secrets
 // the Handler accepts. With none, Options.AllowAnyCredentials accepts any

@@ -52,6 +52,10 @@ const (
 	tableMaxCapacityUnits   = 40000
 )
 
+// corsMaxAgeSeconds is how long a browser may cache a preflight answer:
+// two days, as DynamoDB answers.
+const corsMaxAgeSeconds = "172800"
+
 // endpointCachePeriodMinutes is DescribeEndpoints' CachePeriodInMinutes,
 // as DynamoDB reports it.
 const endpointCachePeriodMinutes = 1440
@@ -122,6 +126,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The client went away mid-body; no one is listening.
 		writeRaw(w, http.StatusBadRequest, "", nil)
 		return
+	}
+	if r.Header.Get("Origin") != "" {
+		// Browsers call DynamoDB across origins: every answer allows any
+		// origin, and a preflight gets back what it asked for (dynalite's
+		// connection tests record DynamoDB's preflight answer).
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			if v := r.Header.Get("Access-Control-Request-Headers"); v != "" {
+				w.Header().Set("Access-Control-Allow-Headers", v)
+			}
+			if v := r.Header.Get("Access-Control-Request-Method"); v != "" {
+				w.Header().Set("Access-Control-Allow-Methods", v)
+			}
+			w.Header().Set("Access-Control-Max-Age", corsMaxAgeSeconds)
+			writeRaw(w, http.StatusOK, "", nil)
+			return
+		}
 	}
 	if r.Method == http.MethodGet {
 		writeRaw(w, http.StatusOK, "text/plain", []byte("healthy: dynamodb."+h.region+".amazonaws.com "))

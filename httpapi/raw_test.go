@@ -231,6 +231,22 @@ func TestProtocolLevelAnswers(t *testing.T) {
 			requireEnvelope(t, resp)
 		})
 	}
+	t.Run("CORS preflight", func(t *testing.T) {
+		resp := rawRequest(t, srv, http.MethodOptions, "", nil, map[string]string{"Authorization": "", "Origin": "https://app.example",
+			"Access-Control-Request-Headers": "a, b, c", "Access-Control-Request-Method": "POST"})
+		assert.Equal(t, 200, resp.status)
+		assert.Equal(t, "*", resp.header.Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "a, b, c", resp.header.Get("Access-Control-Allow-Headers"))
+		assert.Equal(t, "POST", resp.header.Get("Access-Control-Allow-Methods"))
+		assert.Equal(t, "172800", resp.header.Get("Access-Control-Max-Age"))
+		assert.Empty(t, resp.body)
+		requireEnvelope(t, resp)
+	})
+	t.Run("CORS on an answer", func(t *testing.T) {
+		resp := rawPost(t, srv, "Nope", []byte(`{}`), map[string]string{"Origin": "https://app.example"})
+		assert.Equal(t, 400, resp.status)
+		assert.Equal(t, "*", resp.header.Get("Access-Control-Allow-Origin"))
+	})
 	t.Run("application/json is answered in kind", func(t *testing.T) {
 		resp := rawPost(t, srv, "ListTables", []byte(`{}`), map[string]string{"Content-Type": "  application/json  ;   charset=x"})
 		assert.Equal(t, 200, resp.status)
