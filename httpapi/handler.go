@@ -117,7 +117,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	w.Header().Set(wire.HeaderRequestID, requestID)
 
-	raw, tooLarge, err := readBody(r.Body, MaxRequestBytes)
+	raw, tooLarge, err := readBody(r.Body, r.ContentLength, MaxRequestBytes)
 	if tooLarge {
 		writeRaw(w, http.StatusRequestEntityTooLarge, "", nil)
 		return
@@ -400,12 +400,29 @@ func newRequestID() string {
 }
 
 // readBody reads at most limit bytes; tooLarge reports a body of limit
-// bytes or more.
-func readBody(r io.Reader, limit int64) (body []byte, tooLarge bool, err error) {
+// bytes or more. size is the declared length (-1 when unknown), read in
+// one allocation.
+func readBody(r io.Reader, size, limit int64) (body []byte, tooLarge bool, err error) {
 	if r == nil {
 		return nil, false, nil
 	}
-	body, err = io.ReadAll(io.LimitReader(r, limit))
+	if size >= limit {
+		return nil, true, nil
+	}
+	if size > 0 {
+		body = make([]byte, size)
+		n, err := io.ReadFull(r, body)
+		if err != nil {
+			return body[:n], false, err
+		}
+		var probe [1]byte
+		if n, _ := r.Read(probe[:]); n == 0 {
+			return body, false, nil
+		}
+		body = append(body, probe[0]) // longer than declared: read on
+	}
+	rest, err := io.ReadAll(io.LimitReader(r, limit-int64(len(body))))
+	body = append(body, rest...)
 	if int64(len(body)) >= limit {
 		return nil, true, nil
 	}
@@ -418,7 +435,7 @@ func gunzip(raw []byte) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	defer func() { _ = zr.Close() }() // a reader over memory has nothing to release
-	return readBody(zr, MaxRequestBytes)
+	return readBody(zr, -1, MaxRequestBytes)
 }
 
 // mediaType returns the response content type for a request's Content-Type
