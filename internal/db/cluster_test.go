@@ -13,6 +13,8 @@ import (
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/keyenc"
+	"github.com/embeddynamo/dynamo/internal/meta"
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
@@ -192,4 +194,77 @@ func TestClusterSurvivesNodeCrash(t *testing.T) {
 		ExpressionAttributeValues: map[string]attr.Value{":p": attr.S("p")}})
 	require.NoError(t, err)
 	require.Len(t, out.Items, 40)
+}
+
+// splitAt splits the partition of table that owns key at key.
+func splitAt(ctx context.Context, t *testing.T, cl *Client, table string, key []byte) uint64 {
+	t.Helper()
+	rec, err := cl.meta.Table(ctx, table)
+	require.NoError(t, err)
+	for _, p := range rec.Partitions {
+		if p.Range.Contains(key) {
+			var out meta.SplitPartitionOutput
+			require.NoError(t, cl.meta.Call(ctx, meta.OpSplitPartition, meta.SplitPartitionInput{TableName: table, Partition: p.ID, Key: key}, &out))
+			return out.Partition
+		}
+	}
+	t.Fatalf("no partition owns %x", key)
+	return 0
+}
+
+// A split inside an item collection leaves the collection whole to its
+// readers: queries forward and backward return every item in order, and
+// writes on both sides keep working.
+func TestSplitInsideItemCollection(t *testing.T) {
+	c := startCluster(t, ClusterConfig{})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	createTable(t, cl, ordersTable("coll"))
+	put := func(i int) {
+		_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: "coll", Item: attr.Item{"pk": attr.S("p"), "sk": attr.N(fmt.Sprint(i))}})
+		require.NoError(t, err)
+	}
+	for i := range 30 {
+		put(i)
+	}
+	rec, err := cl.meta.Table(ctx, "coll")
+	require.NoError(t, err)
+	for _, at := range []int{10, 20, 5} {
+		key, err := keyenc.Key(rec.ID, attr.S("p"), attr.N(fmt.Sprint(at)))
+		require.NoError(t, err)
+		splitAt(ctx, t, cl, "coll", key)
+	}
+	for i := 30; i < 40; i++ {
+		put(i)
+	}
+	rec, err = cl.meta.Table(ctx, "coll")
+	require.NoError(t, err)
+	require.Len(t, rec.Partitions, 4)
+
+	for _, forward := range []bool{true, false} {
+		var got []string
+		var start attr.Item
+		for {
+			out, err := cl.Query(ctx, &api.QueryInput{TableName: "coll", ConsistentRead: true, KeyConditionExpression: "pk = :p",
+				ExpressionAttributeValues: map[string]attr.Value{":p": attr.S("p")}, ScanIndexForward: &forward,
+				Limit: ptr(int32(7)), ExclusiveStartKey: start})
+			require.NoError(t, err)
+			for _, item := range out.Items {
+				got = append(got, item["sk"].N())
+			}
+			if out.LastEvaluatedKey == nil {
+				break
+			}
+			start = out.LastEvaluatedKey
+		}
+		require.Len(t, got, 40)
+		for i, n := range got {
+			want := i
+			if !forward {
+				want = 39 - i
+			}
+			require.Equal(t, fmt.Sprint(want), n)
+		}
+	}
 }

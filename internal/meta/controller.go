@@ -13,6 +13,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/itemcheck"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/partition"
@@ -37,7 +38,24 @@ const (
 	OpRegisterNode = "RegisterNode"
 	// OpDescribeCluster returns the node registry.
 	OpDescribeCluster = "DescribeCluster"
+	// OpSplitPartition splits a partition at a key (SplitPartitionInput).
+	OpSplitPartition = "SplitPartition"
 )
+
+// SplitPartitionInput is the input of OpSplitPartition: split partition
+// Partition of table TableName at storage key Key, which becomes the first
+// key of a new partition on the same replicas.
+type SplitPartitionInput struct {
+	TableName string
+	Partition uint64
+	Key       []byte
+}
+
+// SplitPartitionOutput is the output of OpSplitPartition: the new
+// partition's ID.
+type SplitPartitionOutput struct {
+	Partition uint64
+}
 
 // RegisterNodeInput is the input of OpRegisterNode.
 type RegisterNodeInput struct {
@@ -257,7 +275,7 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrNotReady, err)
 	}
 	out, changed, err := c.dispatch(req)
-	if err != nil {
+	if err != nil && !changed {
 		return nil, err
 	}
 	if changed {
@@ -269,6 +287,9 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 			return nil, &dberr.InternalServerError{Message: "Internal server error", Err: err}
 		}
 		c.Kick()
+	}
+	if err != nil {
+		return nil, err
 	}
 	if out == nil {
 		return nil, nil
@@ -328,6 +349,19 @@ func (c *Controller) dispatch(req controlRequest) (out any, changed bool, err er
 		return nil, true, c.register(in)
 	case OpDescribeCluster:
 		return DescribeClusterOutput{Nodes: c.cat.Nodes()}, false, nil
+	case OpSplitPartition:
+		var in SplitPartitionInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, false, err
+		}
+		right := c.cat.AllocatePartitionID()
+		if err := c.cat.ApplySplit(in.TableName, in.Partition, in.Key, right); err != nil {
+			// The allocated ID stays unused: IDs are never reused, so
+			// skipping one is harmless, and saving keeps the counter.
+			return nil, true, err
+		}
+		c.log.Info("partition split decided", "table", in.TableName, "partition", in.Partition, "new", right)
+		return SplitPartitionOutput{Partition: right}, true, nil
 	}
 	return c.dispatchTags(req)
 }
@@ -365,8 +399,11 @@ func (c *Controller) reconcile(ctx context.Context) {
 		case catalog.TableStatusDeleting:
 			done = c.removePartitions(ctx, t)
 		case catalog.TableStatusUpdating:
+			c.createPartitions(ctx, t)
 			done = true
 		default:
+			// ACTIVE: partitions a split added get their groups.
+			c.createPartitions(ctx, t)
 			continue
 		}
 		if !done {
@@ -391,6 +428,16 @@ func (c *Controller) reconcile(ctx context.Context) {
 
 // createPartitions creates every replica of t's partitions not known to
 // exist, and reports whether all of them now do.
+//
+// A partition a split added is created by adoption: the split command,
+// applied by the group whose range it was cut from, leaves the new
+// partition's metadata on each replica's node, and creating the partition
+// there adopts it. Until the split has applied on a node, creating the
+// partition there fails with node.ErrRangeOverlap. Splits decided one after
+// another may cut several partitions from one group before any applies;
+// the group's range then covers a run of partitions not yet created, and
+// the splits must apply from the right end of the run, so that each
+// adopted range is exactly the catalog's. proposeSplits sees to that.
 func (c *Controller) createPartitions(ctx context.Context, t catalog.Table) bool {
 	schema, err := KeySchema(&t.Description)
 	if err != nil {
@@ -398,35 +445,65 @@ func (c *Controller) createPartitions(ctx context.Context, t catalog.Table) bool
 		return false
 	}
 	all := true
-	for _, p := range t.Partitions {
-		peers := make([]transport.NodeID, 0, len(p.Replicas))
-		for _, r := range p.Replicas {
-			peers = append(peers, transport.NodeID(r.Node))
+	overlap := make([]bool, len(t.Partitions))
+	for i, p := range t.Partitions {
+		made, over := c.createReplicas(ctx, t, schema, p)
+		all = all && made
+		overlap[i] = over
+	}
+	for m := range t.Partitions {
+		if !overlap[m] || (m+1 < len(overlap) && overlap[m+1]) {
+			continue
 		}
-		slices.Sort(peers)
-		made := c.created[p.ID]
-		if made == nil {
-			made = map[transport.NodeID]bool{}
-			c.created[p.ID] = made
+		// m ends a run of partitions still inside the range of the
+		// nearest partition to their left whose group holds it.
+		k := m - 1
+		for k >= 0 && overlap[k] {
+			k--
 		}
-		req := &node.Request{Op: node.OpCreatePartition, Group: p.ID, Peers: peers,
-			Meta: partition.Meta{Table: t.ID, Schema: schema, Range: p.Range}}
-		for _, id := range peers {
-			if made[id] {
-				continue
-			}
-			cctx, cancel := context.WithTimeout(ctx, time.Second)
-			_, err := c.cfg.Node.Forward(cctx, id, req)
-			cancel()
-			if err == nil || errors.Is(err, multiraft.ErrGroupExists) {
-				made[id] = true
-				continue
-			}
-			c.log.Warn("create partition replica failed", "table", t.Description.TableName, "partition", p.ID, "on", uint64(id), "err", err)
-			all = false
+		if k >= 0 {
+			c.proposeSplit(ctx, t, schema, t.Partitions[k], t.Partitions[m])
 		}
 	}
 	return all
+}
+
+// createReplicas creates p's replicas not known to exist; made reports
+// that all exist now, overlap that some node still holds p's range in
+// another partition (a split not applied there yet).
+func (c *Controller) createReplicas(ctx context.Context, t catalog.Table, schema itemcheck.KeySchema, p catalog.Partition) (made, overlap bool) {
+	peers := make([]transport.NodeID, 0, len(p.Replicas))
+	for _, r := range p.Replicas {
+		peers = append(peers, transport.NodeID(r.Node))
+	}
+	slices.Sort(peers)
+	done := c.created[p.ID]
+	if done == nil {
+		done = map[transport.NodeID]bool{}
+		c.created[p.ID] = done
+	}
+	req := &node.Request{Op: node.OpCreatePartition, Group: p.ID, Peers: peers,
+		Meta: partition.Meta{Table: t.ID, Schema: schema, Range: p.Range}}
+	made = true
+	for _, id := range peers {
+		if done[id] {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := c.cfg.Node.Forward(cctx, id, req)
+		cancel()
+		switch {
+		case err == nil || errors.Is(err, multiraft.ErrGroupExists):
+			done[id] = true
+			continue
+		case errors.Is(err, node.ErrRangeOverlap):
+			overlap = true
+		default:
+			c.log.Warn("create partition replica failed", "table", t.Description.TableName, "partition", p.ID, "on", uint64(id), "err", err)
+		}
+		made = false
+	}
+	return made, overlap
 }
 
 // removePartitions removes every replica of t's partitions and reports
@@ -447,4 +524,29 @@ func (c *Controller) removePartitions(ctx context.Context, t catalog.Table) bool
 		delete(c.created, p.ID)
 	}
 	return all
+}
+
+// proposeSplit asks the group of partition left to split off partition
+// right (the last of a run of partitions cut from left's range, see
+// createPartitions). A split already applied fails with
+// partition.ErrInvalidSplit, which is fine.
+func (c *Controller) proposeSplit(ctx context.Context, t catalog.Table, schema itemcheck.KeySchema, left, right catalog.Partition) {
+	cmd := &partition.Command{Op: partition.OpSplit, Table: t.ID, Schema: schema, SplitKey: right.Range.Start, NewGroup: right.ID}
+	for _, r := range left.Replicas {
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := c.cfg.Node.Forward(sctx, transport.NodeID(r.Node), &node.Request{Op: node.OpWrite, Group: left.ID, Command: cmd})
+		cancel()
+		var nl *multiraft.NotLeaderError
+		switch {
+		case err == nil:
+			c.log.Info("partition split applied", "table", t.Description.TableName, "partition", left.ID, "new", right.ID)
+			return
+		case errors.Is(err, partition.ErrInvalidSplit):
+			return
+		case errors.As(err, &nl):
+			continue
+		default:
+			c.log.Warn("partition split failed", "table", t.Description.TableName, "partition", left.ID, "new", right.ID, "err", err)
+		}
+	}
 }

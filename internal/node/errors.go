@@ -69,6 +69,8 @@ var sentinels = []error{
 	storage.ErrClosed,
 	ErrCorruptMessage,
 	ErrUnexpectedResult,
+	ErrRangeOverlap,
+	ErrNoControlHandler,
 }
 
 // appendError encodes err: its kind, its full text, then the fields of its

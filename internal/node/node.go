@@ -371,8 +371,11 @@ func (n *Node) Leader(group uint64) (transport.NodeID, error) {
 // group's initial voters, this node among them; every one of them must
 // create the replica with the same list, and the group then elects a
 // leader. Creating an orphan (see Orphans) adopts its stored metadata when
-// its table and range are meta's: how the right side of a split gets its
-// replicas on the nodes of the left side. A range that overlaps a hosted
+// its table is meta's and its range starts where meta's does and covers it:
+// how the right side of a split gets its replicas on the nodes of the left
+// side. The stored range is longer than meta's when a control plane has
+// already decided to split the new partition again; it is adopted as
+// stored, and that later split, proposed to the new group, cuts it down. A range that overlaps a hosted
 // partition of the same table is refused with ErrRangeOverlap: on a node
 // whose replica of the left side has not applied the split yet, the right
 // side must wait until it has (Orphans lists it then).
@@ -402,7 +405,7 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 		if err != nil {
 			return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
 		}
-		if stored := p.Meta(); stored.Table != meta.Table || !sameRange(stored.Range, meta.Range) {
+		if stored := p.Meta(); stored.Table != meta.Table || !covers(stored.Range, meta.Range) {
 			return fmt.Errorf("node %d: create partition %d: %w (stored table %d range [%x, %x))", n.id, group, partition.ErrExists, stored.Table, stored.Range.Start, stored.Range.End)
 		} else if stored.AppliedIndex != 0 {
 			// A new raft group starts its log afresh; a state that claims
@@ -454,9 +457,15 @@ func (n *Node) overlapping(meta partition.Meta) (uint64, bool) {
 	return 0, false
 }
 
-func sameRange(a, b keyenc.Range) bool {
-	return bytes.Equal(a.Start, b.Start) && (a.End == nil) == (b.End == nil) && bytes.Equal(a.End, b.End)
+// covers reports whether range a starts where b does and ends at or after
+// b's end.
+func covers(a, b keyenc.Range) bool {
+	if !bytes.Equal(a.Start, b.Start) {
+		return false
+	}
+	return a.End == nil || (b.End != nil && bytes.Compare(a.End, b.End) >= 0)
 }
+
 
 // RemovePartition stops hosting group's replica (a log replica: its log
 // only). A full replica's raft group and log go first (nothing applies afterwards), then its items and metadata are
