@@ -210,3 +210,13 @@ func TestGzipBothWays(t *testing.T) {
 	assert.Equal(t, 400, resp.status)
 	assert.JSONEq(t, `{"__type":"com.amazon.coral.service#SerializationException"}`, string(resp.body))
 }
+
+func TestSessionTokensAreRefused(t *testing.T) {
+	fake := newFake()
+	client := sdkClient(t, serve(t, fake, httpapi.Options{}), noRetries, func(o *dynamodb.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(testKeyID, testSecret, "session-token")
+	})
+	_, err := client.ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	code("UnrecognizedClientException", sigv4.MsgInvalidSessionToken)(t, err)
+	assert.Zero(t, fake.count("ListTables"))
+}

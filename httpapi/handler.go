@@ -65,6 +65,8 @@ const endpointCachePeriodMinutes = 1440
 type Options struct {
 	// Credentials maps access key IDs to their secret access keys; a
 	// request must be signed (AWS Signature Version 4) with one of them.
+	// These are long-term keys: a request carrying a session token
+	// (X-Amz-Security-Token) is refused as DynamoDB refuses a wrong one.
 	Credentials map[string]string
 	// AllowAnyCredentials accepts any access key ID and secret, as DynamoDB
 	// Local does, when Credentials is empty. A request must still carry a

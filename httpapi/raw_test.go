@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"errors"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -25,6 +26,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/api"
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/dberr"
 )
 
 type rawResponse struct {
@@ -295,4 +297,31 @@ func TestProtocolLevelAnswers(t *testing.T) {
 		assert.Equal(t, 200, resp.status)
 		assert.Equal(t, `{"ConsumedCapacity":{"TableName":"t","CapacityUnits":1.0}}`, string(resp.body))
 	})
+}
+
+func TestErrorStatuses(t *testing.T) {
+	fake := newFake()
+	srv := serve(t, fake, httpapi.Options{})
+	for _, c := range []struct {
+		err    error
+		status int
+		body   string
+	}{
+		{&dberr.ResourceNotFoundException{Message: "Requested resource not found"}, 400,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}`},
+		{&dberr.InternalServerError{Message: "Internal server error"}, 500,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`},
+		{errors.New("not for the client's eyes"), 500,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`},
+		{&dberr.ServiceUnavailable{Message: "try later"}, 503,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#ServiceUnavailable","message":"try later"}`},
+		{&dberr.ConditionalCheckFailedException{Message: "The conditional request failed", Item: attr.Item{"pk": attr.S("a")}}, 400,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"pk":{"S":"a"}}}`},
+	} {
+		fake.fail("DeleteItem", c.err)
+		resp := rawPost(t, srv, "DeleteItem", []byte(`{"TableName":"t","Key":{"pk":{"S":"a"}}}`), nil)
+		assert.Equal(t, c.status, resp.status, c.body)
+		assert.JSONEq(t, c.body, string(resp.body))
+		requireEnvelope(t, resp)
+	}
 }
