@@ -2,11 +2,11 @@ package httpapi_test
 
 import (
 	"bytes"
-	"errors"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash/crc32"
 	"io"
 	"net/http"
