@@ -325,3 +325,29 @@ func TestErrorStatuses(t *testing.T) {
 		requireEnvelope(t, resp)
 	}
 }
+
+// TestAnswersAreByteForByteDynamoDBs compares whole bodies and their CRC32
+// with the values dynalite's connection tests recorded from DynamoDB.
+func TestAnswersAreByteForByteDynamoDBs(t *testing.T) {
+	srv := serve(t, newFake(), httpapi.Options{})
+	jsonType := map[string]string{"Authorization": "", "Content-Type": "application/json"}
+	for _, c := range []struct {
+		name    string
+		target  string
+		body    string
+		headers map[string]string
+		crc     string
+	}{
+		{"no target", "", "", jsonType, "1368724161"},
+		{"not JSON", "ListTables", "hi", jsonType, "3948637019"},
+		{"no Authorization", "ListTables", "", jsonType, "2088342776"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp := rawPost(t, srv, c.target, []byte(c.body), c.headers)
+			assert.Equal(t, 400, resp.status)
+			assert.Equal(t, c.crc, resp.header.Get("x-amz-crc32"), "body %s", resp.body)
+			assert.Equal(t, "application/json", resp.header.Get("Content-Type"))
+			requireEnvelope(t, resp)
+		})
+	}
+}
