@@ -33,6 +33,11 @@ type ClusterOptions struct {
 	// Logger receives the cluster's events (leader changes, table state
 	// changes), never one per request; nil discards them.
 	Logger *slog.Logger
+	// Faults, for tests, applies message faults (drops, delays,
+	// duplicates, reordering) to every link of the in-memory network;
+	// Seed makes them, and raft's election jitter, replay exactly.
+	Faults NetworkFaults
+	Seed   uint64
 }
 
 // Cluster is an in-process cluster: storage nodes in zones on an in-memory
@@ -60,6 +65,8 @@ func OpenCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		Dir:     dir,
 		Catalog: catalog.Options{Region: opts.Region, Account: opts.Account},
 		Logger:  opts.Logger,
+		Faults:  opts.Faults,
+		Seed:    opts.Seed,
 	})
 	if err != nil {
 		return nil, err
