@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo"
 	"github.com/embeddynamo/dynamo/dynamotest"
@@ -26,6 +27,7 @@ func createUsers(ctx context.Context, t *testing.T, db *dynamo.Client) {
 // The fixture's cluster serves a table in memory and on disk, with faults
 // on its network, and through the crash of a node.
 func TestNewCluster(t *testing.T) {
+	defer goleak.VerifyNone(t)
 	for name, opts := range map[string][]dynamotest.ClusterOption{
 		"memory": nil,
 		"disk":   {dynamotest.OnDisk()},
