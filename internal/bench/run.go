@@ -91,7 +91,7 @@ func Load(ctx context.Context, t Target, w Workload, concurrency int, seed uint6
 				if n >= w.RecordCount {
 					return
 				}
-				fill(r, value)
+				Fill(r, value)
 				// An insert that failed (a leader change, say) may be sent
 				// again: loading writes each record once, whatever it held.
 				var outcome Outcome
@@ -125,9 +125,10 @@ func errOrOutcome(err error, o Outcome) error {
 	return errors.New(o.String())
 }
 
-// fill writes printable random bytes into value (YCSB's values are random
-// printable strings).
-func fill(r *rand.Rand, value []byte) {
+// Fill writes printable random bytes into value (YCSB's values are random
+// printable strings), as Load and Run do; a target with a loader of its own
+// fills its records with it.
+func Fill(r *rand.Rand, value []byte) {
 	for i := 0; i < len(value); i += 8 {
 		x := r.Uint64()
 		for j := i; j < min(i+8, len(value)); j++ {
@@ -277,18 +278,18 @@ func runOp(ctx context.Context, t Target, w Workload, wk *worker, records *ackCo
 	case OpRead:
 		return t.Read(ctx, existing())
 	case OpUpdate:
-		fill(wk.r, wk.value)
+		Fill(wk.r, wk.value)
 		return t.Update(ctx, existing(), wk.value)
 	case OpInsert:
 		n := records.Next()
 		defer records.Acknowledge(n)
-		fill(wk.r, wk.value)
+		Fill(wk.r, wk.value)
 		return t.Insert(ctx, w.KeyOf(n), wk.value)
 	case OpScan:
 		length := 1 + wk.r.IntN(w.MaxScanLength)
 		return t.Scan(ctx, existing(), length)
 	case OpReadModifyWrite:
-		fill(wk.r, wk.value)
+		Fill(wk.r, wk.value)
 		return t.ReadModifyWrite(ctx, existing(), wk.value)
 	}
 	return Error, fmt.Errorf("bench: unknown operation %v", op)
