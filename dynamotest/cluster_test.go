@@ -29,9 +29,9 @@ func createUsers(ctx context.Context, t *testing.T, db *dynamo.Client) {
 func TestNewCluster(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	for name, opts := range map[string][]dynamotest.ClusterOption{
-		"memory": nil,
-		"disk":   {dynamotest.OnDisk()},
-		"faults": {dynamotest.WithFaults(dynamo.NetworkFaults{Drop: 0.05, MaxDelay: 2 * time.Millisecond}, 7)},
+		"memory":             nil,
+		"disk":               {dynamotest.OnDisk()},
+		"faults":             {dynamotest.WithFaults(dynamo.NetworkFaults{Drop: 0.05, MaxDelay: 2 * time.Millisecond}, 7)},
 		"5 nodes in 2 zones": {dynamotest.WithNodes(5), dynamotest.WithZones(2)},
 	} {
 		t.Run(name, func(t *testing.T) {
