@@ -3,17 +3,20 @@
 // open loop (a fixed rate, latency measured from each operation's intended
 // send time so that queueing behind a stall is counted).
 //
-//	go run ./examples/bench                          # workload a, 10 s, kv target
+//	go run ./examples/bench                          # workload a, 10 s, 3-node cluster on disk
 //	go run ./examples/bench -workload e -concurrency 32 -json e.json
 //	go run ./examples/bench -rate 2000               # open loop at 2,000 ops/s
 //	go run ./examples/bench -sweep                   # capacity, then 25..125% of it, open loop
-//	go run ./examples/bench -compare -dir /data      # fdatasync ceiling vs replicated writes
+//	go run ./examples/bench -compare -dir /data      # fdatasync and replicated-write ceilings vs PutItem
 //
-// Targets: kv, a three-node replicated key-value service built from
-// dynamo.ReplicaNode with a write-ahead log per node under -dir; memory, a
-// map in the process, to check the harness itself. The Table targets
-// (disk, memory-backed Table, the HTTP endpoint, TCP nodes) come with the
-// Table layer.
+// Targets: disk (the default), a table on an in-process cluster of three
+// nodes in three zones, each with a write-ahead log and a bbolt file under
+// -dir; memory, the same cluster kept in memory; http, the disk cluster
+// behind the DynamoDB HTTP endpoint on loopback, driven through the AWS SDK
+// for Go v2; kv, a three-node replicated key-value service built from
+// dynamo.ReplicaNode alone (the replication ceiling); map, a map in the
+// process, to check the harness itself. A cluster of separate processes
+// over TCP (tcp) is not a target yet.
 package main
 
 import (
@@ -25,13 +28,17 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/embeddynamo/dynamo"
 	"github.com/embeddynamo/dynamo/internal/bench"
 	"github.com/embeddynamo/dynamo/internal/bench/kvtarget"
+	"github.com/embeddynamo/dynamo/internal/bench/tabletarget"
 )
 
 // config is the command line.
@@ -52,37 +59,42 @@ type config struct {
 	compare      bool
 	sweep        bool
 	cpuProfile   string
+	readUnits    int64
+	writeUnits   int64
 }
 
-// tableTargets need the Table layer (PutItem/GetItem/UpdateItem/Query on a
-// replicated cluster), which is not there yet.
-var tableTargets = map[string]string{
-	"disk": "a Table on a cluster of nodes with bbolt storage and WALs on disk",
-	"http": "a Table behind the DynamoDB JSON endpoint, through the AWS SDK for Go v2",
-	"tcp":  "a Table on nodes talking over TCP on loopback",
-}
+// targets are the -target values.
+var targets = []string{"disk", "memory", "http", "kv", "map"}
+
+// errTCP is the answer to -target tcp.
+var errTCP = errors.New("target \"tcp\" (a table on nodes in separate processes talking over TCP on loopback) " +
+	"is not available: it needs a launcher for the node processes; the in-process targets are disk, memory, http, kv and map")
 
 const usageText = `usage: bench [flags]
 
 Runs a YCSB core workload (a-f) or the DynamoDB-shaped "ddb" workload against
 a target and prints throughput and latency percentiles per operation type.
 
-Targets available now:
+Targets (the table ones run GetItem, UpdateItem, PutItem, Query or Scan,
+and conditional UpdateItem; they load the records with BatchWriteItem):
+  disk     (default) a table on an in-process cluster of 3 nodes in 3 zones,
+           each with a write-ahead log and a bbolt file under -dir
+  memory   the same cluster with everything in memory
+  http     the disk cluster behind the DynamoDB HTTP endpoint on loopback,
+           driven through the AWS SDK for Go v2
   kv       three in-process replicas (dynamo.ReplicaNode) of one raft group,
-           each with its own write-ahead log under -dir, fdatasync'd
-  memory   a map in the process: checks the harness's own overhead
-Targets that come with the Table step (PutItem/GetItem/UpdateItem/Query):
-  disk     a Table on a cluster of nodes with bbolt storage and WALs on disk
-  memory   (Table variant) a Table on in-memory storage
-  http     a Table behind the DynamoDB JSON endpoint, through the AWS SDK
-  tcp      a Table on nodes talking over TCP on loopback
+           each with its own write-ahead log under -dir, fdatasync'd: the
+           replicated-write ceiling, without tables
+  map      a map in the process: checks the harness's own overhead
+  tcp      (not available) nodes in separate processes over TCP
 
 Modes:
   default   load the records, then run the workload for -duration
   -rate N   open loop: N ops/s on a fixed schedule (latency from intended time)
   -sweep    closed loop to find capacity, then open loop at 25/50/75/100/125%
-  -compare  fdatasync ceiling of 4 KB appends on -dir's disk vs replicated
-            durable writes through the kv target, and their ratios
+  -compare  the fdatasync ceiling of appends on -dir's disk, the replicated-
+            write ceiling (kv target, blind writes), PutItem alone and the
+            chosen workload on the disk cluster, and their ratios
 
 Flags:
 `
@@ -98,14 +110,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.workload, "workload", "a", "workload: a|b|c|d|e|f|ddb")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to send operations (each step of -sweep and -compare)")
 	fs.Uint64Var(&c.records, "records", 0, "records loaded before the run (0: the workload's, 1000 as in YCSB)")
-	fs.IntVar(&c.itemSize, "item-size", 0, "bytes per item (0: the workload's: 1000 for a-f, 1024 for ddb, 4096 for -compare)")
+	fs.IntVar(&c.itemSize, "item-size", 0, "bytes per item (0: the workload's: 1000 for a-f and -compare, 1024 for ddb)")
 	fs.StringVar(&c.distribution, "distribution", "", "request distribution: uniform|zipfian|latest (default: the workload's)")
 	fs.BoolVar(&c.consistent, "consistent", false, "strongly consistent reads (at the leader, after a quorum check)")
 	fs.IntVar(&c.concurrency, "concurrency", 32, "workers (closed loop) or the most operations in flight (open loop)")
 	fs.Float64Var(&c.rate, "rate", 0, "open loop at this many ops/s when > 0")
-	fs.StringVar(&c.target, "target", "kv", "target: kv|memory now; disk|http|tcp come with the Table step")
+	fs.StringVar(&c.target, "target", "disk", "target: disk|memory|http|kv|map")
 	fs.StringVar(&c.jsonFile, "json", "", "write the results to this JSON file")
-	fs.StringVar(&c.dir, "dir", "", "data directory for the kv target and -compare (default: a new temporary directory, removed after)")
+	fs.StringVar(&c.dir, "dir", "", "data directory for the disk, http and kv targets and -compare (default: a new temporary directory, removed after)")
+	fs.Int64Var(&c.readUnits, "rcu", 0, "table targets: a PROVISIONED table with this many read capacity units (0 with -wcu 0: PAY_PER_REQUEST)")
+	fs.Int64Var(&c.writeUnits, "wcu", 0, "table targets: a PROVISIONED table with this many write capacity units")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the workers' random choices")
 	fs.DurationVar(&c.progress, "progress", 5*time.Second, "time between progress lines (0: none)")
 	fs.BoolVar(&c.compare, "compare", false, "measure the fdatasync ceiling and replicated durable writes side by side")
@@ -117,14 +131,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	if what, ok := tableTargets[c.target]; ok {
-		return c, fmt.Errorf("target %q (%s) needs the Table layer, which comes in a later step; the targets available now are kv and memory", c.target, what)
+	if c.target == "tcp" {
+		return c, errTCP
 	}
-	if c.target != "kv" && c.target != "memory" {
-		return c, fmt.Errorf("unknown target %q (want kv or memory; disk, http and tcp come with the Table step)", c.target)
+	if !slices.Contains(targets, c.target) {
+		return c, fmt.Errorf("unknown target %q (want %s)", c.target, strings.Join(targets, ", "))
 	}
-	if c.compare && c.target != "kv" {
-		return c, errors.New("-compare measures the kv target; drop -target")
+	if c.compare && c.target != "disk" {
+		return c, errors.New("-compare measures the kv target and the disk cluster itself; drop -target")
+	}
+	if c.readUnits < 0 || c.writeUnits < 0 {
+		return c, errors.New("-rcu and -wcu: capacity units are not negative")
 	}
 	if c.compare && (c.sweep || c.rate > 0) {
 		return c, errors.New("-compare runs closed loops: it does not combine with -sweep or -rate")
@@ -193,7 +210,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (err error) {
 		defer pprof.StopCPUProfile()
 	}
 	dir := cfg.dir
-	if dir == "" && (cfg.target == "kv" || cfg.compare) {
+	if dir == "" && cfg.target != "memory" && cfg.target != "map" {
 		if dir, err = os.MkdirTemp("", "dynamo-bench-"); err != nil {
 			return err
 		}
@@ -236,31 +253,79 @@ func writeJSON(path string, v any) error {
 	return nil
 }
 
-// openTarget starts the chosen target; close stops it.
-func openTarget(ctx context.Context, cfg config, dir, name string) (bench.Target, func() error, error) {
+// openTarget starts the chosen target for workload w; close stops it.
+func openTarget(ctx context.Context, cfg config, dir, name string, w bench.Workload) (bench.Target, func() error, error) {
+	startCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
 	switch cfg.target {
-	case "memory":
+	case "map":
 		return bench.NewMemoryTarget(), func() error { return nil }, nil
 	case "kv":
-		startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		t, err := kvtarget.Open(startCtx, kvtarget.Options{Dir: dir + "/" + name, Consistent: cfg.consistent})
+		t, err := kvtarget.Open(startCtx, kvtarget.Options{Dir: filepath.Join(dir, name), Consistent: cfg.consistent})
 		if err != nil {
 			return nil, nil, err
 		}
 		return t, t.Close, nil
+	case "disk", "memory", "http":
+		return openTable(startCtx, cfg, filepath.Join(dir, name), w)
 	}
 	return nil, nil, fmt.Errorf("unknown target %q", cfg.target)
 }
 
+// openTable starts a cluster (on disk in dir, or in memory) and creates
+// the table the workload needs, reached through the cluster's Client or,
+// for the http target, through the HTTP endpoint and the AWS SDK.
+func openTable(ctx context.Context, cfg config, dir string, w bench.Workload) (bench.Target, func() error, error) {
+	opts := dynamo.ClusterOptions{Dir: dir}
+	if cfg.target == "memory" {
+		opts = dynamo.ClusterOptions{InMemory: true}
+	}
+	cluster, err := dynamo.OpenCluster(ctx, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("start the cluster: %w", err)
+	}
+	closers := []func() error{cluster.Close}
+	closeAll := func() error {
+		var errs []error
+		for i := len(closers) - 1; i >= 0; i-- {
+			errs = append(errs, closers[i]())
+		}
+		return errors.Join(errs...)
+	}
+	var client tabletarget.API = cluster.Client()
+	if cfg.target == "http" {
+		sdk, stop, err := serveHTTP(ctx, cluster.Client())
+		if err != nil {
+			_ = closeAll()
+			return nil, nil, err
+		}
+		closers = append(closers, stop)
+		client = sdk
+	}
+	t, err := tabletarget.Open(ctx, client, tabletarget.Options{SortKey: w.ItemsPerPartition > 0, Consistent: cfg.consistent,
+		ReadUnits: cfg.readUnits, WriteUnits: cfg.writeUnits})
+	if err != nil {
+		_ = closeAll()
+		return nil, nil, err
+	}
+	return t, closeAll, nil
+}
+
 // prepare opens the target and loads the workload's records.
 func prepare(ctx context.Context, cfg config, dir, name string, w bench.Workload, out io.Writer) (bench.Target, func() error, error) {
-	target, closeTarget, err := openTarget(ctx, cfg, dir, name)
+	target, closeTarget, err := openTarget(ctx, cfg, dir, name, w)
 	if err != nil {
 		return nil, nil, err
 	}
 	start := time.Now()
-	if err := bench.Load(ctx, target, w, cfg.concurrency, cfg.seed); err != nil {
+	if loader, ok := target.(interface {
+		Load(ctx context.Context, w bench.Workload, concurrency int, seed uint64) error
+	}); ok {
+		err = loader.Load(ctx, w, cfg.concurrency, cfg.seed)
+	} else {
+		err = bench.Load(ctx, target, w, cfg.concurrency, cfg.seed)
+	}
+	if err != nil {
 		_ = closeTarget()
 		return nil, nil, err
 	}
@@ -272,7 +337,11 @@ func prepare(ctx context.Context, cfg config, dir, name string, w bench.Workload
 			return nil, nil, err
 		}
 	}
-	fmt.Fprintf(out, "loaded %d records of %d B into %s in %.1fs\n", w.RecordCount, w.ItemSize, cfg.target, time.Since(start).Seconds())
+	fmt.Fprintf(out, "loaded %d records of %d B into %s in %.1fs", w.RecordCount, w.ItemSize, cfg.target, time.Since(start).Seconds())
+	if t, ok := target.(*tabletarget.Target); ok {
+		fmt.Fprintf(out, " (BatchWriteItem, %d throttled)", t.Throttled())
+	}
+	fmt.Fprintln(out)
 	return target, closeTarget, nil
 }
 
@@ -319,12 +388,23 @@ func runOnce(ctx context.Context, cfg config, dir string, out io.Writer) (*bench
 }
 
 func describeTarget(cfg config) string {
-	if cfg.target == "kv" {
-		reads := "eventually consistent reads"
-		if cfg.consistent {
-			reads = "strongly consistent reads"
-		}
+	reads := "eventually consistent reads"
+	if cfg.consistent {
+		reads = "strongly consistent reads"
+	}
+	table := "PAY_PER_REQUEST"
+	if cfg.readUnits > 0 || cfg.writeUnits > 0 {
+		table = fmt.Sprintf("PROVISIONED %d RCU %d WCU", cfg.readUnits, cfg.writeUnits)
+	}
+	switch cfg.target {
+	case "kv":
 		return "kv (3 replicas, WAL on disk, " + reads + ")"
+	case "disk":
+		return "disk (3 nodes in 3 zones, WAL + bbolt on disk, " + table + ", " + reads + ")"
+	case "memory":
+		return "memory (3 nodes in 3 zones, in memory, " + table + ", " + reads + ")"
+	case "http":
+		return "http (AWS SDK for Go v2 over loopback HTTP to the disk cluster, " + table + ", " + reads + ")"
 	}
 	return cfg.target
 }
@@ -382,18 +462,62 @@ func runSweep(ctx context.Context, cfg config, dir string, out io.Writer) (*swee
 
 // compareReport is -compare's JSON.
 type compareReport struct {
-	Fdatasync  bench.SyncResult `json:"fdatasync"`
-	Serial     *bench.Result    `json:"kv_writes_one_worker"`
-	Concurrent *bench.Result    `json:"kv_writes_concurrent"`
+	Fdatasync bench.SyncResult `json:"fdatasync"`
+	// Serial and Concurrent are the replicated-write ceiling: blind writes
+	// to the kv target, one writer and -concurrency writers.
+	Serial     *bench.Result `json:"kv_writes_one_worker"`
+	Concurrent *bench.Result `json:"kv_writes_concurrent"`
+	// PutSerial and PutConcurrent are PutItem of new items on the disk
+	// cluster, one writer and -concurrency writers.
+	PutSerial     *bench.Result `json:"putitem_one_worker"`
+	PutConcurrent *bench.Result `json:"putitem_concurrent"`
+	// Workload is the chosen workload on the disk cluster.
+	Workload *bench.Result `json:"workload"`
 	// SerialRatio and ConcurrentRatio are kv writes per second over
 	// fdatasyncs per second.
 	SerialRatio     float64 `json:"serial_ratio"`
 	ConcurrentRatio float64 `json:"concurrent_ratio"`
+	// PutSerialRatio and PutConcurrentRatio are PutItems per second over
+	// kv writes per second at the same concurrency; PutToFdatasyncRatio is
+	// concurrent PutItems per second over fdatasyncs per second.
+	PutSerialRatio      float64 `json:"putitem_serial_ratio"`
+	PutConcurrentRatio  float64 `json:"putitem_concurrent_ratio"`
+	PutToFdatasyncRatio float64 `json:"putitem_to_fdatasync_ratio"`
+	// WorkloadRatio is the workload's operations per second over
+	// concurrent kv writes per second.
+	WorkloadRatio float64 `json:"workload_ratio"`
 }
 
 // compareBlock is the size of the appends the fdatasync ceiling is measured
 // with.
 const compareBlock = 4096
+
+// runPair runs w closed-loop with one worker, then with -concurrency.
+func runPair(ctx context.Context, cfg config, dir, name string, w bench.Workload, out io.Writer) (serial, concurrent *bench.Result, err error) {
+	target, closeTarget, err := prepare(ctx, cfg, dir, name, w, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { _ = closeTarget() }()
+	for _, workers := range []int{1, cfg.concurrency} {
+		res, err := runBench(ctx, target, cfg.options(w, workers, 0, out))
+		if err != nil {
+			return nil, nil, err
+		}
+		res.Target = describeTarget(cfg)
+		fmt.Fprint(out, res)
+		fmt.Fprintln(out)
+		if workers == 1 {
+			serial = res
+		} else {
+			concurrent = res
+		}
+	}
+	if concurrent == nil { // -concurrency 1
+		concurrent = serial
+	}
+	return serial, concurrent, nil
+}
 
 func runCompare(ctx context.Context, cfg config, dir string, out io.Writer) (*compareReport, error) {
 	fmt.Fprintf(out, "(a) fdatasync ceiling: %d B appends, each fdatasync'd, one writer, in %s\n", compareBlock, dir)
@@ -403,44 +527,54 @@ func runCompare(ctx context.Context, cfg config, dir string, out io.Writer) (*co
 	}
 	fmt.Fprintf(out, "    %.0f syncs/s, p50 %.3f ms, p99 %.3f ms, max %.3f ms\n\n",
 		ceiling.Rate, ceiling.Latency.P50Ms, ceiling.Latency.P99Ms, ceiling.Latency.MaxMs)
+	report := &compareReport{Fdatasync: ceiling}
 
-	w := bench.Workload{Name: "update-only", Update: 1, RecordCount: bench.YCSBRecordCount, ItemSize: compareBlock, Distribution: bench.DistUniform}
+	itemSize := bench.YCSBItemSize
+	if cfg.itemSize > 0 {
+		itemSize = cfg.itemSize
+	}
+	w := bench.Workload{Name: "update-only", Update: 1, RecordCount: bench.YCSBRecordCount, ItemSize: itemSize, Distribution: bench.DistUniform}
 	if cfg.records > 0 {
 		w.RecordCount = cfg.records
 	}
-	if cfg.itemSize > 0 {
-		w.ItemSize = cfg.itemSize
-	}
-	fmt.Fprintf(out, "(b) replicated durable writes: kv target, 3 replicas (3 WALs on the same disk), %d B updates, uniform keys\n", w.ItemSize)
-	target, closeTarget, err := prepare(ctx, cfg, dir, "compare", w, out)
-	if err != nil {
+	fmt.Fprintf(out, "(b) replicated-write ceiling: kv target, 3 replicas (3 WALs on the same disk), %d B blind writes, uniform keys\n", w.ItemSize)
+	kv := cfg
+	kv.target = "kv"
+	if report.Serial, report.Concurrent, err = runPair(ctx, kv, dir, "compare-kv", w, out); err != nil {
 		return nil, err
 	}
-	defer func() { _ = closeTarget() }()
-	report := &compareReport{Fdatasync: ceiling}
-	for _, workers := range []int{1, cfg.concurrency} {
-		res, err := runBench(ctx, target, cfg.options(w, workers, 0, out))
-		if err != nil {
-			return nil, err
-		}
-		res.Target = describeTarget(cfg)
-		fmt.Fprint(out, res)
-		fmt.Fprintln(out)
-		if workers == 1 {
-			report.Serial = res
-		} else {
-			report.Concurrent = res
-		}
+
+	put := bench.Workload{Name: "putitem-only", Insert: 1, ItemSize: itemSize, Distribution: bench.DistUniform}
+	fmt.Fprintf(out, "(c) PutItem of new %d B items on the disk cluster (3 nodes in 3 zones, WAL + bbolt each)\n", put.ItemSize)
+	if report.PutSerial, report.PutConcurrent, err = runPair(ctx, cfg, dir, "compare-put", put, out); err != nil {
+		return nil, err
 	}
-	if report.Concurrent == nil { // -concurrency 1
-		report.Concurrent = report.Serial
+
+	fmt.Fprintf(out, "(d) workload %s on the disk cluster\n", cfg.workload)
+	if report.Workload, err = runOnce(ctx, cfg, dir, out); err != nil {
+		return nil, err
 	}
+	fmt.Fprintln(out)
+
 	report.SerialRatio = report.Serial.Throughput / ceiling.Rate
 	report.ConcurrentRatio = report.Concurrent.Throughput / ceiling.Rate
+	report.PutSerialRatio = report.PutSerial.Throughput / report.Serial.Throughput
+	report.PutConcurrentRatio = report.PutConcurrent.Throughput / report.Concurrent.Throughput
+	report.PutToFdatasyncRatio = report.PutConcurrent.Throughput / ceiling.Rate
+	report.WorkloadRatio = report.Workload.Throughput / report.Concurrent.Throughput
 	fmt.Fprintf(out, "ratios to the fdatasync ceiling (%.0f syncs/s, p50 %.3f ms):\n", ceiling.Rate, ceiling.Latency.P50Ms)
-	fmt.Fprintf(out, "  1 writer:   %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
+	fmt.Fprintf(out, "  kv, 1 writer:       %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
 		report.Serial.Throughput, report.SerialRatio, report.Serial.All.P50Ms, report.Serial.All.P50Ms/ceiling.Latency.P50Ms)
-	fmt.Fprintf(out, "  %d writers: %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
+	fmt.Fprintf(out, "  kv, %d writers:     %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
 		report.Concurrent.Concurrency, report.Concurrent.Throughput, report.ConcurrentRatio, report.Concurrent.All.P50Ms, report.Concurrent.All.P50Ms/ceiling.Latency.P50Ms)
+	fmt.Fprintf(out, "  PutItem, %d writers: %7.0f puts/s = %.2fx the ceiling\n",
+		report.PutConcurrent.Concurrency, report.PutConcurrent.Throughput, report.PutToFdatasyncRatio)
+	fmt.Fprintln(out, "ratios to the replicated-write ceiling (kv writes at the same concurrency):")
+	fmt.Fprintf(out, "  PutItem, 1 writer:  %7.0f puts/s = %.2fx kv's %.0f writes/s; p50 %.3f ms vs %.3f ms\n",
+		report.PutSerial.Throughput, report.PutSerialRatio, report.Serial.Throughput, report.PutSerial.All.P50Ms, report.Serial.All.P50Ms)
+	fmt.Fprintf(out, "  PutItem, %d writers: %7.0f puts/s = %.2fx kv's %.0f writes/s; p50 %.3f ms vs %.3f ms\n",
+		report.PutConcurrent.Concurrency, report.PutConcurrent.Throughput, report.PutConcurrentRatio, report.Concurrent.Throughput, report.PutConcurrent.All.P50Ms, report.Concurrent.All.P50Ms)
+	fmt.Fprintf(out, "  workload %s, %d workers: %7.0f ops/s = %.2fx kv's %.0f writes/s\n",
+		cfg.workload, report.Workload.Concurrency, report.Workload.Throughput, report.WorkloadRatio, report.Concurrent.Throughput)
 	return report, nil
 }

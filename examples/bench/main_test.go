@@ -23,17 +23,22 @@ func TestFlags(t *testing.T) {
 		wantErr string
 		check   func(t *testing.T, c config)
 	}{
-		{name: "no flags run workload a on kv", check: func(t *testing.T, c config) {
+		{name: "no flags run workload a on the disk cluster", check: func(t *testing.T, c config) {
 			require.Equal(t, "a", c.workload)
-			require.Equal(t, "kv", c.target)
+			require.Equal(t, "disk", c.target)
 			require.Equal(t, 10*time.Second, c.duration)
 			require.Zero(t, c.rate)
+			require.Zero(t, c.writeUnits)
 		}},
-		{name: "disk needs the Table", args: []string{"-target", "disk"}, wantErr: `target "disk"`},
-		{name: "http needs the Table", args: []string{"-target", "http"}, wantErr: "needs the Table layer"},
-		{name: "tcp needs the Table", args: []string{"-target", "tcp"}, wantErr: "needs the Table layer"},
+		{name: "tcp is not available", args: []string{"-target", "tcp"}, wantErr: "separate processes"},
 		{name: "unknown target", args: []string{"-target", "cassandra"}, wantErr: "unknown target"},
-		{name: "compare on memory", args: []string{"-compare", "-target", "memory"}, wantErr: "kv target"},
+		{name: "compare on memory", args: []string{"-compare", "-target", "memory"}, wantErr: "disk cluster"},
+		{name: "negative capacity", args: []string{"-wcu", "-1"}, wantErr: "not negative"},
+		{name: "provisioned table", args: []string{"-target", "memory", "-rcu", "3000", "-wcu", "1000"}, check: func(t *testing.T, c config) {
+			require.Equal(t, int64(3000), c.readUnits)
+			require.Equal(t, int64(1000), c.writeUnits)
+			require.Contains(t, describeTarget(c), "PROVISIONED 3000 RCU 1000 WCU")
+		}},
 		{name: "sweep with a rate", args: []string{"-sweep", "-rate", "10"}, wantErr: "drop -rate"},
 		{name: "no workers", args: []string{"-concurrency", "0"}, wantErr: "at least 1"},
 		{name: "stray argument", args: []string{"x"}, wantErr: "unexpected arguments"},
@@ -55,13 +60,14 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func TestHelpListsTheTableTargets(t *testing.T) {
+func TestHelpListsTheTargets(t *testing.T) {
 	var help bytes.Buffer
 	_, err := parseFlags([]string{"-h"}, &help)
 	require.Error(t, err)
-	for _, want := range []string{"disk", "http", "tcp", "come with the Table step", "-compare", "-sweep", "-json"} {
+	for _, want := range []string{"disk", "memory", "http", "kv", "map", "tcp", "BatchWriteItem", "-compare", "-sweep", "-json", "-wcu"} {
 		require.Contains(t, help.String(), want)
 	}
+	require.NotContains(t, help.String(), "Table step")
 }
 
 func TestWorkloadFlagsOverrideTheDefaults(t *testing.T) {
@@ -98,7 +104,7 @@ func readJSON(t *testing.T, path string) map[string]any {
 }
 
 func TestRunWritesAResult(t *testing.T) {
-	c, path := quick(t, "-target", "memory", "-workload", "e")
+	c, path := quick(t, "-target", "map", "-workload", "e")
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), c, &out))
 	require.Contains(t, out.String(), "scan")
@@ -107,8 +113,30 @@ func TestRunWritesAResult(t *testing.T) {
 	require.Greater(t, v["operations"], 0.0)
 }
 
+// The table targets load with BatchWriteItem and answer every operation of
+// the workload without errors.
+func TestTableTargets(t *testing.T) {
+	for _, tc := range []struct{ target, workload string }{
+		{"memory", "f"},
+		{"memory", "ddb"},
+		{"disk", "a"},
+	} {
+		t.Run(tc.target+"/"+tc.workload, func(t *testing.T) {
+			c, path := quick(t, "-target", tc.target, "-workload", tc.workload, "-consistent")
+			var out bytes.Buffer
+			require.NoError(t, run(context.Background(), c, &out))
+			require.Contains(t, out.String(), "BatchWriteItem, 0 throttled")
+			v := readJSON(t, path)
+			require.Equal(t, tc.workload, v["workload"])
+			require.Contains(t, v["target"], tc.target+" (3 nodes in 3 zones")
+			require.Greater(t, v["operations"], 0.0)
+			require.Zero(t, v["errors"], "errors: %v", v["error_samples"])
+		})
+	}
+}
+
 func TestSweepRunsFiveOpenLoops(t *testing.T) {
-	c, path := quick(t, "-target", "memory", "-sweep")
+	c, path := quick(t, "-target", "map", "-sweep")
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), c, &out))
 	v := readJSON(t, path)
@@ -121,10 +149,16 @@ func TestCompareMeasuresBothSides(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), c, &out))
 	require.Contains(t, out.String(), "ratios to the fdatasync ceiling")
+	require.Contains(t, out.String(), "ratios to the replicated-write ceiling")
 	v := readJSON(t, path)
 	require.Greater(t, v["fdatasync"].(map[string]any)["syncs"], 0.0)
 	require.Greater(t, v["kv_writes_concurrent"].(map[string]any)["operations"], 0.0)
+	require.Greater(t, v["putitem_concurrent"].(map[string]any)["operations"], 0.0)
+	require.Zero(t, v["putitem_concurrent"].(map[string]any)["errors"])
+	require.Equal(t, "a", v["workload"].(map[string]any)["workload"])
 	require.Greater(t, v["concurrent_ratio"], 0.0)
+	require.Greater(t, v["putitem_concurrent_ratio"], 0.0)
+	require.Greater(t, v["workload_ratio"], 0.0)
 	entries, err := os.ReadDir(filepath.Dir(c.dir + "/x"))
 	require.NoError(t, err)
 	require.Empty(t, entries, "the run's directory is removed")
