@@ -259,6 +259,29 @@ func (b *Bucket) TakeUsage() Usage {
 	return u
 }
 
+// Charge takes units from the bucket at now without refusing: what a request
+// turned out to consume beyond the units admitted for it before it ran (a
+// read whose items were larger than estimated). The bank may go into debt,
+// which later requests wait out. Units that are not finite and positive
+// charge nothing.
+func (b *Bucket) Charge(now time.Time, units float64) {
+	if !validAmount(units) || units == 0 {
+		return
+	}
+	tokens := toTokens(units)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now = monotonic(&b.last, now)
+	if b.bankBurst == 0 {
+		return
+	}
+	// A reservation within the burst always succeeds; kept, it leaves the
+	// limiter's tokens below zero.
+	b.bank.ReserveN(now, min(tokens, b.bankBurst))
+	b.alloc.ReserveN(now, min(tokens, b.allocBurst))
+	b.usage.Consumed += units
+}
+
 // Admit admits units at now from this bucket alone; see the package-level
 // Admit for a partition and its node.
 func (b *Bucket) Admit(now time.Time, units float64) error {

@@ -368,3 +368,18 @@ func TestAdmitRejectsUnitsThatAreNotAmounts(t *testing.T) {
 	require.Equal(t, Usage{}, p.TakeUsage(), "nothing counted")
 	require.Empty(t, m.Stats().Tables)
 }
+
+// Charge takes units without refusing, and the debt delays what follows.
+func TestBucketChargeDebt(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b, err := NewBucket(BucketOptions{Resource: "p", Rate: 100}, t0)
+	require.NoError(t, err)
+	require.NoError(t, b.Admit(t0, 100), "one second banked at the start")
+	b.Charge(t0, 200)
+	require.Error(t, b.Admit(t0.Add(time.Second), 1), "a second refills 100 of the 200 owed")
+	require.Error(t, b.Admit(t0.Add(2*time.Second), 1), "the debt is exactly repaid after two seconds")
+	require.NoError(t, b.Admit(t0.Add(3*time.Second), 100))
+	b.Charge(t0, -5)
+	b.Charge(t0, 0)
+	require.Equal(t, 400.0, b.TakeUsage().Consumed)
+}
