@@ -10,7 +10,9 @@
 // the condition that the item did not change in between). Each call returns
 // an Outcome: OK, NotFound, Throttled, ConditionFailed or Error. MemoryTarget
 // (a map in the process) checks the harness itself; package kvtarget drives
-// a replicated key-value service; the Table targets come with the Table.
+// a replicated key-value service (the replication ceiling); package
+// tabletarget drives a table through DynamoDB's API, on the in-process
+// cluster's Client or through the AWS SDK and the HTTP endpoint.
 //
 // # Workloads
 //

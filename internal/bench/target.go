@@ -54,9 +54,10 @@ func (o Outcome) String() string {
 
 // Target is the store under test.
 //
-// A Table target maps the calls onto the shapes in the root package's
-// requests.go: Read is GetItem (ConsistentRead from the -consistent flag);
-// Update is UpdateItem ("SET #v = :v, #ver = #ver + :one"); Insert is
+// The Table target (package tabletarget) maps the calls onto DynamoDB's
+// requests: Read is GetItem (ConsistentRead from the -consistent flag);
+// Update is UpdateItem ("SET #v = :v, #ver = if_not_exists(#ver, :zero) +
+// :one"); Insert is
 // PutItem; Scan is Query (KeyConditionExpression "pk = :p AND sk >= :s",
 // Limit) for a key with a sort key, and Scan (ExclusiveStartKey, Limit) for
 // one without; ReadModifyWrite is GetItem then UpdateItem with the
