@@ -138,24 +138,30 @@ func TestServiceSeesTheRequestContext(t *testing.T) {
 func TestAuthenticationFailuresHaveDynamoDBsNames(t *testing.T) {
 	fake := newFake()
 	future := time.Now().Add(time.Hour)
-	cases := []struct {
+	type authCase struct {
 		name    string
 		opts    httpapi.Options
+		region  string // the client's; empty means the handler's
 		keyID   string
 		secret  string
 		code    string
 		message string
-	}{
-		{"unknown access key", httpapi.Options{}, "AKIDUNKNOWN", testSecret, "UnrecognizedClientException", sigv4.MsgInvalidToken},
-		{"wrong secret", httpapi.Options{}, testKeyID, "not-the-secret", "InvalidSignatureException", sigv4.MsgSignatureMismatch},
-		{"expired date", httpapi.Options{Now: func() time.Time { return future }}, testKeyID, testSecret, "InvalidSignatureException", "Signature expired: "},
-		{"no keys configured", httpapi.Options{Credentials: map[string]string{}, AllowAnyCredentials: false}, testKeyID, testSecret, "UnrecognizedClientException", sigv4.MsgInvalidToken},
 	}
+	cases := []authCase{
+		{"unknown access key", httpapi.Options{}, "", "AKIDUNKNOWN", testSecret, "UnrecognizedClientException", sigv4.MsgInvalidToken},
+		{"wrong secret", httpapi.Options{}, "", testKeyID, "not-the-secret", "InvalidSignatureException", sigv4.MsgSignatureMismatch},
+		{"expired date", httpapi.Options{Now: func() time.Time { return future }}, "", testKeyID, testSecret, "InvalidSignatureException", "Signature expired: "},
+		{"no keys configured", httpapi.Options{Credentials: map[string]string{}, AllowAnyCredentials: false}, "", testKeyID, testSecret, "UnrecognizedClientException", sigv4.MsgInvalidToken},
+	}
+	cases = append(cases, authCase{"another region", httpapi.Options{}, "eu-west-1", testKeyID, testSecret, "InvalidSignatureException", "Credential should be scoped to a valid region, not 'eu-west-1'."})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			srv := serve(t, fake, c.opts)
 			client := sdkClient(t, srv, noRetries, func(o *dynamodb.Options) {
 				o.Credentials = credentials.NewStaticCredentialsProvider(c.keyID, c.secret, "")
+				if c.region != "" {
+					o.Region = c.region
+				}
 			})
 			_, err := client.ListTables(context.Background(), &dynamodb.ListTablesInput{})
 			var apiErr smithy.APIError
