@@ -152,8 +152,8 @@ func TestAuthenticationFailuresHaveDynamoDBsNames(t *testing.T) {
 		{"wrong secret", httpapi.Options{}, "", testKeyID, "not-the-secret", "InvalidSignatureException", sigv4.MsgSignatureMismatch},
 		{"expired date", httpapi.Options{Now: func() time.Time { return future }}, "", testKeyID, testSecret, "InvalidSignatureException", "Signature expired: "},
 		{"no keys configured", httpapi.Options{Credentials: map[string]string{}, AllowAnyCredentials: false}, "", testKeyID, testSecret, "UnrecognizedClientException", sigv4.MsgInvalidToken},
+		{"another region", httpapi.Options{}, "eu-west-1", testKeyID, testSecret, "InvalidSignatureException", "Credential should be scoped to a valid region, not 'eu-west-1'."},
 	}
-	cases = append(cases, authCase{"another region", httpapi.Options{}, "eu-west-1", testKeyID, testSecret, "InvalidSignatureException", "Credential should be scoped to a valid region, not 'eu-west-1'."})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			srv := serve(t, fake, c.opts)
