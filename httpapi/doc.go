@@ -5,7 +5,7 @@
 // A Handler is an http.Handler. It speaks DynamoDB's JSON protocol
 // (version 1.0): a POST whose X-Amz-Target header names the operation
 // (DynamoDB_20120810.PutItem) and whose body is the operation's input as
-// JSON, signed with AWS Signature Version 4. It decodes the input exactly as
+// JSON, signed with AWS Signature Version 4. It decodes the input as
 // DynamoDB's request parser does — a member of the wrong JSON type is a
 // SerializationException with the parser's text, unknown members are
 // ignored — calls the api.Service with the request's context, and encodes

@@ -72,7 +72,9 @@ type Options struct {
 	// Local does, when Credentials is empty. A request must still carry a
 	// well-formed signature: one without an Authorization header is a
 	// MissingAuthenticationTokenException, as from DynamoDB, so code that
-	// forgot to sign fails here too. Ignored when Credentials is set.
+	// forgot to sign fails here too, and, as in DynamoDB Local 2.x, the
+	// access key ID must be letters and digits only. Ignored when
+	// Credentials is set.
 	AllowAnyCredentials bool
 	// Region is the region signatures must be scoped to and the one the
 	// health check names. Empty means DefaultRegion.
