@@ -10,6 +10,7 @@ import (
 
 	"github.com/embeddynamo/dynamo/internal/api"
 	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/expr"
 	"github.com/embeddynamo/dynamo/internal/itemcheck"
 )
@@ -18,6 +19,22 @@ import (
 type TableSpec struct {
 	Name   string
 	Schema itemcheck.KeySchema
+}
+
+// CreateTableInput returns the CreateTable request that makes the table in
+// a system under test: its key schema, on-demand capacity so that a long
+// run is not throttled.
+func (s TableSpec) CreateTableInput() *catalog.CreateTableInput {
+	in := &catalog.CreateTableInput{TableName: s.Name, BillingMode: catalog.BillingModePayPerRequest}
+	add := func(d itemcheck.KeyDef, kt catalog.KeyType) {
+		in.KeySchema = append(in.KeySchema, catalog.KeySchemaElement{AttributeName: d.Name, KeyType: kt})
+		in.AttributeDefinitions = append(in.AttributeDefinitions, catalog.AttributeDefinition{AttributeName: d.Name, AttributeType: catalog.ScalarAttributeType(d.Type.String())})
+	}
+	add(s.Schema.Partition, catalog.KeyTypeHash)
+	if s.Schema.Sort != nil {
+		add(*s.Schema.Sort, catalog.KeyTypeRange)
+	}
+	return in
 }
 
 // DefaultTables returns the tables a zero GenConfig uses: string partition
@@ -50,6 +67,11 @@ type GenConfig struct {
 	// LegacyPercent is the share of requests that use the legacy parameter
 	// forms where an operation has them (default 8); negative means none.
 	LegacyPercent int
+	// LargeItemPercent is the share of written items that carry a large
+	// string attribute, 20 KB to a little over the 400 KB item limit, so
+	// that pages end at their byte limit and oversized items are refused
+	// (default 1); negative means none.
+	LargeItemPercent int
 	// EventualReads lets reads be eventually consistent. By default every
 	// read asks for a strongly consistent one, so that a replicated system
 	// under test owes the model read-your-writes.
@@ -72,6 +94,9 @@ func (cfg GenConfig) withDefaults() GenConfig {
 	}
 	if cfg.LegacyPercent == 0 {
 		cfg.LegacyPercent = 8
+	}
+	if cfg.LargeItemPercent == 0 {
+		cfg.LargeItemPercent = 1
 	}
 	return cfg
 }
@@ -427,6 +452,13 @@ func (g *Generator) item(k attr.Item) attr.Item {
 	for range 1 + g.rng.IntN(5) {
 		name := pick(g, attrNames)
 		it[name] = g.valueFor(name)
+	}
+	if g.cfg.LargeItemPercent > 0 && g.percent(g.cfg.LargeItemPercent) {
+		size := 20*1024 + g.rng.IntN(180*1024)
+		if g.percent(25) {
+			size = itemcheck.MaxItemSize - 64 + g.rng.IntN(128)
+		}
+		it["blob"] = attr.S(strings.Repeat(pick(g, []string{"a", "b", "x"}), size))
 	}
 	return it
 }
@@ -1184,10 +1216,10 @@ func renderValue(b *strings.Builder, v any) {
 		b.WriteString("nil")
 		return
 	case attr.Value:
-		b.WriteString(x.String())
+		canonValue(b, x)
 		return
 	case attr.Item:
-		b.WriteString(x.String())
+		b.WriteString(canonItem(x))
 		return
 	case fmt.Stringer:
 		b.WriteString(x.String())

@@ -35,8 +35,9 @@ type RunConfig struct {
 	// Setup, when set, is called once before the first operation with the
 	// tables the run uses, to create them in the system under test.
 	Setup func(ctx context.Context, tables []TableSpec) error
-	// Model is the reference; nil means a new Model. Run (re)creates the
-	// generator's tables in it, empty.
+	// Model is the reference; nil means NewModel(Options{}). Run
+	// (re)creates the generator's tables in it, empty. A system under test
+	// with a smaller page size needs a Model with the same MaxPageBytes.
 	Model *Model
 	// FullCheckEvery is the period, in operations, of the full-state check
 	// that scans every table of both systems and compares their contents
@@ -67,7 +68,7 @@ func (cfg RunConfig) withDefaults() RunConfig {
 		cfg.Context = context.Background()
 	}
 	if cfg.Model == nil {
-		cfg.Model = NewModel()
+		cfg.Model = NewModel(Options{})
 	}
 	return cfg
 }

@@ -32,7 +32,7 @@ func setupModel(sut *Model) func(context.Context, []TableSpec) error {
 func TestHarnessModelAgreesWithItself(t *testing.T) {
 	for seed := int64(1); seed <= 8; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			sut := NewModel()
+			sut := NewModel(Options{})
 			traced := 0
 			Run(t, RunConfig{Seed: seed, Ops: 1500, SUT: sut, Setup: setupModel(sut), Trace: func(int, Op) { traced++ }})
 			require.Equal(t, 1500, traced)
@@ -142,7 +142,7 @@ func TestHarnessCatchesDivergence(t *testing.T) {
 		fault string
 		want  string // a fragment the report must hold
 	}{
-		{"drop the 40th put", "full-state check"},
+		{"drop the 40th put", "first difference"},
 		{"reverse a query page", "op: Query"},
 		{"no LastEvaluatedKey on a last full page", "LastEvaluatedKey"},
 		{"no item on failed condition", "ConditionalCheckFailedException"},
@@ -153,7 +153,7 @@ func TestHarnessCatchesDivergence(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault, func(t *testing.T) {
-			sut := &faulty{Model: NewModel(), fault: tc.fault}
+			sut := &faulty{Model: NewModel(Options{}), fault: tc.fault}
 			rep := &fakeReporter{}
 			Run(rep, RunConfig{Seed: 7, Ops: 3000, SUT: sut, Setup: setupModel(sut.Model), FullCheckEvery: 25})
 			require.Len(t, rep.failures, 1, "the harness must catch: %s", tc.fault)
@@ -168,7 +168,7 @@ func TestHarnessCatchesDivergence(t *testing.T) {
 }
 
 func TestCheckReturnsMismatch(t *testing.T) {
-	sut := &faulty{Model: NewModel(), fault: "drop the 40th put"}
+	sut := &faulty{Model: NewModel(Options{}), fault: "drop the 40th put"}
 	err := Check(RunConfig{Seed: 3, Ops: 2000, SUT: sut, Setup: setupModel(sut.Model), FullCheckEvery: 1})
 	var mm *Mismatch
 	require.ErrorAs(t, err, &mm)
@@ -177,7 +177,7 @@ func TestCheckReturnsMismatch(t *testing.T) {
 	require.Contains(t, mm.Detail, "first difference")
 
 	// Replaying up to the reported op reproduces the divergence.
-	sut = &faulty{Model: NewModel(), fault: "drop the 40th put"}
+	sut = &faulty{Model: NewModel(Options{}), fault: "drop the 40th put"}
 	err = Check(RunConfig{Seed: 3, Ops: mm.Index + 1, SUT: sut, Setup: setupModel(sut.Model), FullCheckEvery: 1})
 	var again *Mismatch
 	require.ErrorAs(t, err, &again)
@@ -186,13 +186,13 @@ func TestCheckReturnsMismatch(t *testing.T) {
 
 func TestCheckSetupErrors(t *testing.T) {
 	require.ErrorIs(t, Check(RunConfig{}), ErrSetup)
-	err := Check(RunConfig{SUT: NewModel(), Setup: func(context.Context, []TableSpec) error { return fmt.Errorf("no cluster") }})
+	err := Check(RunConfig{SUT: NewModel(Options{}), Setup: func(context.Context, []TableSpec) error { return fmt.Errorf("no cluster") }})
 	require.ErrorIs(t, err, ErrSetup)
 	require.ErrorContains(t, err, "no cluster")
 
 	// A system under test without the tables diverges at once.
 	rep := &fakeReporter{}
-	Run(rep, RunConfig{Seed: 1, Ops: 10, SUT: NewModel()})
+	Run(rep, RunConfig{Seed: 1, Ops: 10, SUT: NewModel(Options{})})
 	require.Len(t, rep.failures, 1)
 	require.Contains(t, rep.failures[0], "ResourceNotFoundException")
 }
@@ -245,4 +245,18 @@ func TestGeneratorCoverage(t *testing.T) {
 		"key condition < ", "key condition <= ", "key condition > ", "key condition >= ", "key condition BETWEEN ", "key conditionbegins_with", "key condition on the partition key alone"} {
 		assert.Positive(t, features[f], "generated no %q", f)
 	}
+}
+
+func TestCreateTableInput(t *testing.T) {
+	tables := DefaultTables()
+	in := tables[0].CreateTableInput()
+	require.Equal(t, "gen_sn", in.TableName)
+	require.Len(t, in.KeySchema, 2)
+	require.Equal(t, "pk", in.KeySchema[0].AttributeName)
+	require.EqualValues(t, "HASH", in.KeySchema[0].KeyType)
+	require.EqualValues(t, "RANGE", in.KeySchema[1].KeyType)
+	require.EqualValues(t, "N", in.AttributeDefinitions[1].AttributeType)
+	require.EqualValues(t, "PAY_PER_REQUEST", in.BillingMode)
+	hashOnly := tables[3].CreateTableInput()
+	require.Len(t, hashOnly.KeySchema, 1)
 }

@@ -22,7 +22,21 @@ import (
 // operation is atomic.
 type Model struct {
 	mu     sync.Mutex
+	opts   Options
 	tables map[string]*table
+}
+
+// DefaultMaxPageBytes is DynamoDB's page size: 1 MB of items read.
+const DefaultMaxPageBytes = 1 << 20
+
+// Options configures a Model. The zero value is DynamoDB's behaviour.
+type Options struct {
+	// MaxPageBytes bounds the bytes of items one Query or Scan page reads
+	// (default DefaultMaxPageBytes), counted by itemcheck.Size before the
+	// filter: the page ends after the item that brings the sum to at least
+	// MaxPageBytes. Tests set it small, on the model and on the system
+	// under test alike, so that ordinary items page by size.
+	MaxPageBytes int
 }
 
 // table is one table of the model: its key schema and its items by key.
@@ -35,8 +49,11 @@ type table struct {
 var _ api.DataPlane = (*Model)(nil)
 
 // NewModel returns a Model with no tables.
-func NewModel() *Model {
-	return &Model{tables: make(map[string]*table)}
+func NewModel(opts Options) *Model {
+	if opts.MaxPageBytes <= 0 {
+		opts.MaxPageBytes = DefaultMaxPageBytes
+	}
+	return &Model{opts: opts, tables: make(map[string]*table)}
 }
 
 // AddTable creates an empty table called name with the given primary key.

@@ -27,7 +27,7 @@ var (
 )
 
 func newTestModel() *Model {
-	m := NewModel()
+	m := NewModel(Options{})
 	m.AddTable("t", schemaSN)
 	m.AddTable("s", schemaSS)
 	return m

@@ -7,6 +7,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/api"
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/expr"
+	"github.com/embeddynamo/dynamo/internal/itemcheck"
 	"github.com/embeddynamo/dynamo/internal/legacy"
 )
 
@@ -53,15 +54,18 @@ func checkRead(o readOptions) error {
 	return nil
 }
 
-// page evaluates candidates in order: at most limit of them, each tested by
-// the filter and projected. It returns the page DynamoDB would: a
-// LastEvaluatedKey whenever the limit stopped it, even with nothing after.
-func (t *table) page(candidates []attr.Item, limit *int32, filter *expr.Condition, proj *expr.Projection, count bool) (items []attr.Item, matched, scanned int32, last attr.Item, err error) {
+// page evaluates candidates in order: at most limit of them and at most
+// maxBytes of them, each tested by the filter and projected. It returns the
+// page DynamoDB would: a LastEvaluatedKey whenever a limit stopped it, even
+// with nothing after.
+func (t *table) page(candidates []attr.Item, limit *int32, maxBytes int, filter *expr.Condition, proj *expr.Projection, count bool) (items []attr.Item, matched, scanned int32, last attr.Item, err error) {
 	if !count {
 		items = []attr.Item{}
 	}
+	bytes := 0
 	for _, item := range candidates {
 		scanned++
+		bytes += itemcheck.Size(item)
 		ok := true
 		if filter != nil {
 			if ok, err = filter.Eval(item); err != nil {
@@ -74,7 +78,7 @@ func (t *table) page(candidates []attr.Item, limit *int32, filter *expr.Conditio
 				items = append(items, project(proj, item))
 			}
 		}
-		if limit != nil && scanned >= *limit {
+		if (limit != nil && scanned >= *limit) || bytes >= maxBytes {
 			last = t.schema.KeyOf(item)
 			break
 		}
@@ -181,7 +185,7 @@ func (m *Model) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput
 		}
 		collection = collection[after:]
 	}
-	items, count, scanned, last, err := t.page(collection, in.Limit, filter, proj, in.Select == api.SelectCount)
+	items, count, scanned, last, err := t.page(collection, in.Limit, m.opts.MaxPageBytes, filter, proj, in.Select == api.SelectCount)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +274,7 @@ func (m *Model) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, e
 		}
 		candidates = append(candidates, item)
 	}
-	items, count, scanned, last, err := t.page(candidates, in.Limit, filter, proj, in.Select == api.SelectCount)
+	items, count, scanned, last, err := t.page(candidates, in.Limit, m.opts.MaxPageBytes, filter, proj, in.Select == api.SelectCount)
 	if err != nil {
 		return nil, err
 	}

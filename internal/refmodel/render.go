@@ -3,6 +3,7 @@ package refmodel
 import (
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"reflect"
 	"slices"
 	"strconv"
@@ -90,6 +91,21 @@ func canonItem(it attr.Item) string {
 	return b.String()
 }
 
+// longValue is the length from which shortened abbreviates a value.
+const longValue = 256
+
+// shortened renders a string or binary with format, abbreviating long ones
+// to a prefix, their length and a hash, so that a report stays readable
+// and equal values still render alike.
+func shortened(s string, format func(string) string) string {
+	if len(s) < longValue {
+		return format(s)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("%s…(%d bytes, fnv %016x)", format(s[:32]), len(s), h.Sum64())
+}
+
 // canonNumber returns the canonical text of a number, the text itself if
 // it does not parse.
 func canonNumber(text string) string {
@@ -102,11 +118,11 @@ func canonNumber(text string) string {
 func canonValue(b *strings.Builder, v attr.Value) {
 	switch v.Type() {
 	case attr.TypeS:
-		b.WriteString("S:" + strconv.Quote(v.S()))
+		b.WriteString("S:" + shortened(v.S(), strconv.Quote))
 	case attr.TypeN:
 		b.WriteString("N:" + canonNumber(v.N()))
 	case attr.TypeB:
-		b.WriteString("B:" + hex.EncodeToString(v.B()))
+		b.WriteString("B:" + shortened(v.BString(), func(s string) string { return hex.EncodeToString([]byte(s)) }))
 	case attr.TypeBOOL:
 		b.WriteString("BOOL:" + strconv.FormatBool(v.Bool()))
 	case attr.TypeNULL:
