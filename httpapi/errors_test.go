@@ -183,6 +183,21 @@ func TestAllowAnyCredentialsAcceptsAnySignedRequest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, fake.count("ListTables"))
 
+	// An access key ID that is not letters and digits is refused, as by
+	// DynamoDB Local 2.x.
+	odd := sdkClient(t, srv, noRetries, func(o *dynamodb.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("any_key", "anysecret", "")
+	})
+	_, err = odd.ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	code("UnrecognizedClientException", sigv4.MsgInvalidAccessKeyID)(t, err)
+
+	// With keys configured, only they are accepted.
+	strict := serve(t, fake, httpapi.Options{AllowAnyCredentials: true, Credentials: map[string]string{testKeyID: testSecret}})
+	_, err = sdkClient(t, strict, noRetries, func(o *dynamodb.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("anykey", "anysecret", "")
+	}).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	code("UnrecognizedClientException", sigv4.MsgInvalidToken)(t, err)
+
 	// Unsigned is still refused.
 	resp := rawPost(t, srv, "ListTables", []byte(`{}`), map[string]string{"Authorization": ""})
 	assert.Equal(t, 400, resp.status)
