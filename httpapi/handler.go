@@ -184,13 +184,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw.error(err)
 		return
 	}
-	if kind(bytes.TrimLeft(body, " \t\r\n")) != '{' {
-		// No body, or JSON that is not an object: nothing the parser can
-		// read an input from.
+	body = bytes.TrimLeft(body, " \t\r\n")
+	switch kind(body) {
+	case '{':
+	case '[':
+		// The request framework's text for a body that is a JSON list (a
+		// DynamoDB client's report quotes it; captures from another service
+		// of the same framework in 2026 agree).
+		rw.error(&dberr.SerializationException{Message: "Start of list found where not expected"})
+		return
+	default:
+		// No body, or a JSON scalar: nothing to read an input from, and no
+		// message, as for text that is not JSON.
 		rw.error(&dberr.SerializationException{})
 		return
 	}
-	body = bytes.TrimLeft(body, " \t\r\n")
 	out, err := op(r.Context(), h, r, body)
 	if err != nil {
 		rw.error(err)
