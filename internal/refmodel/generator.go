@@ -397,7 +397,21 @@ func (g *Generator) shortString() string {
 	return g.text(0, 4, []string{"a", "b", "c", "x", "ab", "é"})
 }
 
+// extremeNumbers sit at the edges of DynamoDB's number range and
+// precision, so that arithmetic on them overflows, underflows or runs out of
+// digits.
+var extremeNumbers = []string{
+	"9.9999999999999999999999999999999999999E+125",
+	"-9.9999999999999999999999999999999999999E+125",
+	"1E-130", "-1E-130", "1E+125",
+	"12345678901234567890123456789012345678",
+	"0.12345678901234567890123456789012345678",
+}
+
 func (g *Generator) smallNumber() string {
+	if g.percent(2) {
+		return pick(g, extremeNumbers)
+	}
 	switch g.rng.IntN(6) {
 	case 0:
 		return strconv.FormatFloat(float64(g.rng.IntN(80)-40)/4, 'f', -1, 64)
@@ -453,6 +467,10 @@ func (g *Generator) item(k attr.Item) attr.Item {
 		name := pick(g, attrNames)
 		it[name] = g.valueFor(name)
 	}
+	if g.percent(1) {
+		// Around the deepest nesting DynamoDB accepts: a leaf at level 32.
+		it["deep"] = nested(30+g.rng.IntN(4), attr.N("1"))
+	}
 	if g.cfg.LargeItemPercent > 0 && g.percent(g.cfg.LargeItemPercent) {
 		size := 20*1024 + g.rng.IntN(180*1024)
 		if g.percent(25) {
@@ -461,6 +479,20 @@ func (g *Generator) item(k attr.Item) attr.Item {
 		it["blob"] = attr.S(strings.Repeat(pick(g, []string{"a", "b", "x"}), size))
 	}
 	return it
+}
+
+// nested returns leaf wrapped in levels-1 alternating maps and lists, so
+// that leaf sits at nesting level levels when the result is an attribute.
+func nested(levels int, leaf attr.Value) attr.Value {
+	v := leaf
+	for i := range levels - 1 {
+		if i%2 == 0 {
+			v = attr.L(v)
+		} else {
+			v = attr.M(map[string]attr.Value{"x": v})
+		}
+	}
+	return v
 }
 
 // builder collects the placeholders of one request's expressions.

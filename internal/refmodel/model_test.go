@@ -332,3 +332,44 @@ func TestBatchWriteThenBatchGet(t *testing.T) {
 		"s": {{"pk": attr.S("q"), "sk": attr.S("r")}},
 	}, out.Responses)
 }
+
+func TestNestingAndNumberLimits(t *testing.T) {
+	m := newTestModel()
+	put(t, m, itemWith("a", "1", map[string]attr.Value{"deep": nested(32, attr.N("1"))}))
+	_, err := m.PutItem(ctx, &api.PutItemInput{TableName: "t", Item: itemWith("a", "2", map[string]attr.Value{"deep": nested(33, attr.N("1"))})})
+	requireValidation(t, err)
+	// An update that would nest deeper than 32 levels is refused too.
+	_, err = m.UpdateItem(ctx, &api.UpdateItemInput{TableName: "t", Key: key("a", "1"), UpdateExpression: "SET x = :v",
+		ExpressionAttributeValues: map[string]attr.Value{":v": nested(33, attr.N("1"))}})
+	requireValidation(t, err)
+
+	put(t, m, itemWith("a", "3", map[string]attr.Value{"n": attr.N("9.9999999999999999999999999999999999999E+125")}))
+	_, err = m.UpdateItem(ctx, &api.UpdateItemInput{TableName: "t", Key: key("a", "3"), UpdateExpression: "SET n = n + :v",
+		ExpressionAttributeValues: map[string]attr.Value{":v": attr.N("9.9999999999999999999999999999999999999E+125")}})
+	requireValidation(t, err)
+	out, err := m.GetItem(ctx, &api.GetItemInput{TableName: "t", Key: key("a", "3")})
+	require.NoError(t, err)
+	require.Equal(t, canonNumber("9.9999999999999999999999999999999999999E+125"), out.Item["n"].N(), "a refused update changes nothing")
+}
+
+func TestSmallPagesEndBySize(t *testing.T) {
+	m := NewModel(Options{MaxPageBytes: 30})
+	m.AddTable("t", schemaSN)
+	for i := range 5 {
+		_, err := m.PutItem(ctx, &api.PutItemInput{TableName: "t", Item: itemWith("a", fmt.Sprint(i), map[string]attr.Value{"v": attr.S("0123456789")})})
+		require.NoError(t, err)
+	}
+	// Each item is 2+1 + 2+2 + 1+10 = 18 bytes: pages of two items.
+	in := &api.QueryInput{TableName: "t", KeyConditionExpression: "pk = :p", ExpressionAttributeValues: map[string]attr.Value{":p": attr.S("a")}}
+	var sizes []int
+	for {
+		out, err := m.Query(ctx, in)
+		require.NoError(t, err)
+		sizes = append(sizes, len(out.Items))
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	require.Equal(t, []int{2, 2, 1}, sizes)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	dynamo "github.com/embeddynamo/dynamo"
 	"github.com/embeddynamo/dynamo/internal/dataplane"
 	"github.com/embeddynamo/dynamo/internal/refmodel"
 )
@@ -59,4 +60,34 @@ func seeds() int64 {
 		return n
 	}
 	return 8
+}
+
+// The whole cluster (router, raft replication, three nodes in memory)
+// through its Client must agree with the model as well.
+func TestClusterAgreesWithModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts in-memory clusters")
+	}
+	for seed := int64(1); seed <= 2; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			ctx := context.Background()
+			cluster, err := dynamo.OpenCluster(ctx, dynamo.ClusterOptions{InMemory: true})
+			require.NoError(t, err)
+			defer func() { require.NoError(t, cluster.Close()) }()
+			client := cluster.Client()
+			refmodel.Run(t, refmodel.RunConfig{Seed: seed, Ops: 1500, SUT: client,
+				Gen: refmodel.GenConfig{LargeItemPercent: -1},
+				Setup: func(ctx context.Context, tables []refmodel.TableSpec) error {
+					for _, spec := range tables {
+						if _, err := client.CreateTable(ctx, spec.CreateTableInput()); err != nil {
+							return err
+						}
+						if err := client.WaitForTable(ctx, spec.Name); err != nil {
+							return err
+						}
+					}
+					return nil
+				}})
+		})
+	}
 }
