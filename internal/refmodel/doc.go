@@ -27,9 +27,16 @@
 // segments.
 //
 // Paging: a Query or Scan page ends when Limit items were evaluated (before
-// the filter), and then carries a LastEvaluatedKey even when nothing follows,
-// as DynamoDB's does. The 1 MB page limit is not modelled: the generated
-// items are small enough never to reach it.
+// the filter) or when the items evaluated reach Options.MaxPageBytes (1 MB
+// by default, counted by itemcheck.Size, the item that reaches it included),
+// and then carries a LastEvaluatedKey even when nothing follows, as
+// DynamoDB's does. BatchGetItem and BatchWriteItem process everything: the
+// model never returns UnprocessedKeys or UnprocessedItems, and the harness
+// sends those of the system under test again until none is left.
+//
+// Not modelled: secondary indexes (IndexName is refused), transactions,
+// ConsumedCapacity and ItemCollectionMetrics (never returned), and the
+// BatchGetItem 16 MB response limit.
 //
 // # The generator and the harness
 //
@@ -38,5 +45,22 @@
 // item collections are long and queries page through them. Run executes the
 // generated operations against a system under test and a Model and fails,
 // through a Reporter, at the first divergence with the seed, the operation's
-// index and both results.
+// index and both results. Run compares:
+//
+//   - errors by exception name (ValidationException texts are the
+//     production path's to get right, not the model's), and for
+//     ConditionalCheckFailedException the item it returns;
+//   - returned items with numbers by value and sets by membership; a nil and
+//     an empty item are alike;
+//   - Query page by page, in order, with Count, ScannedCount and
+//     LastEvaluatedKey, following the pages to the end;
+//   - Scan as the multiset of items and the total counts over all pages
+//     and, for a parallel scan, over all its segments; each page must keep
+//     Count <= ScannedCount <= Limit and hold Count items;
+//   - BatchGetItem as a multiset of items per table;
+//   - every table's whole content, periodically and after the last
+//     operation.
+//
+// The harness runs one operation at a time and expects the system under test
+// to read its own writes; concurrency is not its subject.
 package refmodel

@@ -1162,7 +1162,7 @@ func (g *Generator) invalidOp() Op {
 		}
 		return attr.S("1")
 	}
-	switch g.rng.IntN(16) {
+	switch g.rng.IntN(19) {
 	case 0:
 		k := g.key(ks)
 		k[s.Partition.Name] = wrongType(s.Partition.Type)
@@ -1228,9 +1228,48 @@ func (g *Generator) invalidOp() Op {
 		op.Query.ProjectionExpression, op.Query.Select = "", ""
 		op.Query.ExpressionAttributeNames, op.Query.ExpressionAttributeValues = b.maps()
 		return op
+	case 15:
+		op := g.queryOp(ks, false)
+		op.Query.IndexName = "gen_no_such_index"
+		return op
+	case 16:
+		// 101 keys, one more than BatchGetItem takes.
+		keys := make([]attr.Item, 0, 101)
+		for i := range 101 {
+			keys = append(keys, g.syntheticKey(ks, i))
+		}
+		return Op{Kind: OpBatchGetItem, BatchGet: &api.BatchGetItemInput{RequestItems: map[string]api.KeysAndAttributes{ks.spec.Name: {Keys: keys, ConsistentRead: true}}}}
+	case 17:
+		// 26 writes, one more than BatchWriteItem takes.
+		reqs := make([]api.WriteRequest, 0, 26)
+		for i := range 26 {
+			reqs = append(reqs, api.WriteRequest{PutRequest: &api.PutRequest{Item: g.item(g.syntheticKey(ks, i))}})
+		}
+		return Op{Kind: OpBatchWriteItem, BatchWrite: &api.BatchWriteItemInput{RequestItems: map[string][]api.WriteRequest{ks.spec.Name: reqs}}}
 	default:
 		return Op{Kind: OpGetItem, Get: &api.GetItemInput{TableName: "gen_missing_table", Key: g.key(ks), ConsistentRead: true}}
 	}
+}
+
+// syntheticKey returns the i-th of a run of distinct keys of ks's table
+// outside its usual key space.
+func (g *Generator) syntheticKey(ks *keySpace, i int) attr.Item {
+	s := ks.spec.Schema
+	value := func(t attr.Type) attr.Value {
+		switch t {
+		case attr.TypeN:
+			return attr.N(strconv.Itoa(100000 + i))
+		case attr.TypeB:
+			return attr.B([]byte("k" + strconv.Itoa(i)))
+		default:
+			return attr.S("k" + strconv.Itoa(i))
+		}
+	}
+	k := attr.Item{s.Partition.Name: value(s.Partition.Type)}
+	if s.Sort != nil {
+		k[s.Sort.Name] = value(s.Sort.Type)
+	}
+	return k
 }
 
 // render writes v (a request or result) on one line: nil pointers and zero

@@ -3,6 +3,7 @@ package refmodel
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -259,4 +260,23 @@ func TestCreateTableInput(t *testing.T) {
 	require.EqualValues(t, "PAY_PER_REQUEST", in.BillingMode)
 	hashOnly := tables[3].CreateTableInput()
 	require.Len(t, hashOnly.KeySchema, 1)
+}
+
+func TestInvalidOpsAreRefused(t *testing.T) {
+	g := NewGenerator(11, GenConfig{InvalidPercent: 100})
+	m := NewModel(Options{})
+	for _, tb := range g.Tables() {
+		m.AddTable(tb.Name, tb.Schema)
+	}
+	h := &harness{cfg: RunConfig{SUT: m, Model: m}.withDefaults(), tables: g.Tables()}
+	codes := map[string]int{}
+	for range 400 {
+		op := g.Next()
+		require.True(t, op.Invalid)
+		o := h.run(m, op)
+		text := o.text.String()
+		require.Contains(t, text, "error ", "%s was accepted", op)
+		codes[strings.Fields(text[strings.Index(text, "error "):])[1]]++
+	}
+	require.Equal(t, []string{"ResourceNotFoundException", "ValidationException"}, slices.Sorted(maps.Keys(codes)))
 }
