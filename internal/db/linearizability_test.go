@@ -1,14 +1,19 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +23,10 @@ import (
 
 	"github.com/embeddynamo/dynamo/internal/api"
 	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/partition"
 	"github.com/embeddynamo/dynamo/internal/transport"
 	"github.com/embeddynamo/dynamo/internal/transport/memnet"
 )
@@ -26,7 +34,11 @@ import (
 var (
 	linSeedsFlag = flag.Int("db.linseeds", 3, "number of seeds TestLinearizableHotItems runs")
 	linSeedFlag  = flag.Uint64("db.linseed", 0, "run TestLinearizableHotItems on this seed only")
+	linFaultFlag = flag.String("db.linfaults", "crash,isolate,cut,cut2,lossy", "fault kinds TestLinearizableHotItems injects, comma-separated")
 )
+
+// linFaultKinds are the faults the nemesis draws from, by name.
+var linFaultKinds = []string{"crash", "isolate", "cut", "cut2", "lossy"}
 
 // The porcupine model: each hot item is a register holding a number (or
 // missing), and the operations are the client's calls on it.
@@ -519,6 +531,15 @@ func (r *linRun) nemesis(ctx context.Context) {
 	rng := rand.New(rand.NewPCG(r.seed, 0xfa017))
 	net := r.c.Network()
 	ids := r.c.NodeIDs()
+	var kinds []string
+	for _, k := range strings.Split(*linFaultFlag, ",") {
+		if slices.Contains(linFaultKinds, k) {
+			kinds = append(kinds, k)
+		} else {
+			r.t.Errorf("-db.linfaults: unknown fault kind %q (known: %v)", k, linFaultKinds)
+			return
+		}
+	}
 	var crashed transport.NodeID
 	repair := func() {
 		net.Heal()
@@ -537,24 +558,24 @@ func (r *linRun) nemesis(ctx context.Context) {
 		victim := ids[rng.IntN(len(ids))]
 		other := ids[(int(victim)+rng.IntN(len(ids)-1))%len(ids)]
 		var desc string
-		switch rng.IntN(5) {
-		case 0:
+		switch kinds[rng.IntN(len(kinds))] {
+		case "crash":
 			if err := r.c.Crash(victim); err != nil {
 				r.t.Errorf("seed %d: crash node %d: %v", r.seed, victim, err)
 			}
 			crashed = victim
 			desc = fmt.Sprintf("crash %d", victim)
-		case 1:
+		case "isolate":
 			net.Isolate(victim)
 			desc = fmt.Sprintf("isolate %d", victim)
-		case 2:
+		case "cut":
 			net.PartitionOneWay(victim, other)
 			desc = fmt.Sprintf("cut %d -> %d", victim, other)
-		case 3:
+		case "cut2":
 			net.PartitionOneWay(victim, other)
 			net.PartitionOneWay(other, ids[(int(other))%len(ids)])
 			desc = fmt.Sprintf("cut %d -> %d and %d -> %d", victim, other, other, ids[(int(other))%len(ids)])
-		case 4:
+		case "lossy":
 			f := memnet.Faults{
 				Drop: 0.05 + rng.Float64()*0.2, Duplicate: rng.Float64() * 0.1,
 				MinDelay: time.Duration(rng.IntN(2)) * time.Millisecond, MaxDelay: time.Duration(2+rng.IntN(8)) * time.Millisecond,
@@ -566,13 +587,188 @@ func (r *linRun) nemesis(ctx context.Context) {
 			desc = fmt.Sprintf("lossy network %+v", f)
 		}
 		r.mu.Lock()
-		r.faults = append(r.faults, fmt.Sprintf("after %d ops: %s", r.completed, desc))
+		r.faults = append(r.faults, fmt.Sprintf("after %d ops at %.3fms: %s", r.completed, float64(r.now())/1e6, desc))
 		r.mu.Unlock()
 		if !r.waitOps(r.cfg.faultEvery) {
 			return
 		}
 		repair()
+		r.mu.Lock()
+		r.faults = append(r.faults, fmt.Sprintf("after %d ops at %.3fms: repaired", r.completed, float64(r.now())/1e6))
+		r.mu.Unlock()
 	}
+}
+
+// explainViolation describes, for each item whose history is not
+// linearizable, the longest linearizable prefix found and the operations
+// around the first one that could not be placed after it, in call order.
+func explainViolation(history []porcupine.Operation, events *linEvents) string {
+	var b strings.Builder
+	for _, part := range linModel.Partition(history) {
+		ops := slices.Clone(part)
+		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
+		result, info := porcupine.CheckOperationsVerbose(porcupine.Model{Init: linModel.Init, Step: linModel.Step}, ops, 30*time.Second)
+		if result == porcupine.Ok {
+			continue
+		}
+		var longest []int
+		for _, lin := range info.PartialLinearizations()[0] {
+			if len(lin) > len(longest) {
+				longest = lin
+			}
+		}
+		placed := map[int]bool{}
+		state := linModel.Init()
+		for _, i := range longest {
+			placed[i] = true
+			_, state = linModel.Step(state, ops[i].Input, ops[i].Output)
+		}
+		// The operation that blocks: the first to return among those not
+		// placed.
+		stuck := -1
+		for i, op := range ops {
+			if !placed[i] && (stuck < 0 || op.Return < ops[stuck].Return) {
+				stuck = i
+			}
+		}
+		fmt.Fprintf(&b, "item %s: %s (%d operations); %d linearize, ending in state %s; stuck at #%d\n",
+			ops[0].Input.(linInput).key, result, len(ops), len(longest), linModel.DescribeState(state), stuck)
+		for i, op := range ops {
+			if i < stuck-25 || i > stuck+10 {
+				continue
+			}
+			mark := " "
+			switch {
+			case i == stuck:
+				mark = ">"
+			case placed[i]:
+				mark = "+"
+			}
+			ret := fmt.Sprintf("%9.3fms", float64(op.Return)/1e6)
+			if op.Output.(linOutput).unknown {
+				ret = "      end  "
+			}
+			fmt.Fprintf(&b, "%s #%-4d client %d [%9.3fms, %s] %s\n", mark, i, op.ClientId, float64(op.Call)/1e6, ret, linModel.DescribeOperation(op.Input, op.Output))
+		}
+		from := ops[max(stuck-25, 0)].Call
+		fmt.Fprintf(&b, "cluster events from %.3fms to %.3fms:\n%s", float64(from)/1e6, float64(ops[stuck].Return)/1e6,
+			events.around(from, ops[stuck].Return))
+	}
+	return b.String()
+}
+
+// checkReplicasAgree waits until every replica of the table's partitions
+// has applied the same index and requires them to hold the same hot items:
+// replicas that applied the same log must agree.
+func checkReplicasAgree(ctx context.Context, t *testing.T, c *Cluster, seed uint64) {
+	t.Helper()
+	// The catalog read is retried: meta.Client does not follow
+	// multiraft.ErrLeaderChanged on reads, and a leader may just have moved.
+	var rec catalog.Table
+	var err error
+	for range 20 {
+		if rec, err = c.Client().meta.Table(ctx, linTable); !errors.Is(err, multiraft.ErrLeaderChanged) {
+			break
+		}
+	}
+	require.NoError(t, err)
+	for _, p := range rec.Partitions {
+		var applied map[transport.NodeID]uint64
+		for i := 1; ; i++ {
+			applied = map[transport.NodeID]uint64{}
+			for _, n := range c.Nodes() {
+				if st, err := n.Status(p.ID); err == nil {
+					applied[n.ID()] = st.Applied
+				}
+			}
+			same := len(applied) == len(c.NodeIDs())
+			for _, a := range applied {
+				same = same && a == applied[c.NodeIDs()[0]]
+			}
+			if same {
+				break
+			}
+			require.Less(t, i, 500, "seed %d: partition %d: replicas never caught up: applied %v", seed, p.ID, applied)
+			time.Sleep(10 * time.Millisecond) // polling for convergence, not ordering
+		}
+		for _, key := range linKeys {
+			items := map[transport.NodeID]string{}
+			for _, n := range c.Nodes() {
+				item, err := n.Get(ctx, p.ID, linItemKey(key), false)
+				if err != nil {
+					var wrong *partition.WrongRangeError
+					require.ErrorAs(t, err, &wrong)
+					continue
+				}
+				items[n.ID()] = fmt.Sprint(item["v"])
+			}
+			for id, v := range items {
+				require.Equal(t, items[c.NodeIDs()[0]], v, "seed %d: partition %d at applied index %v: replicas disagree on %s: %v (node %d)", seed, p.ID, applied, key, items, id)
+			}
+		}
+	}
+}
+
+// linEvents collects the cluster's log records, stamped with the time since
+// the run's start, to explain a failure.
+type linEvents struct {
+	mu    sync.Mutex
+	start time.Time
+	lines []linEvent
+}
+
+type linEvent struct {
+	at   int64
+	text string
+}
+
+func (e *linEvents) Enabled(context.Context, slog.Level) bool { return true }
+func (e *linEvents) WithAttrs([]slog.Attr) slog.Handler       { return e }
+func (e *linEvents) WithGroup(string) slog.Handler            { return e }
+func (e *linEvents) Handle(_ context.Context, rec slog.Record) error {
+	var b strings.Builder
+	b.WriteString(rec.Message)
+	rec.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	e.mu.Lock()
+	e.lines = append(e.lines, linEvent{at: rec.Time.Sub(e.start).Nanoseconds(), text: b.String()})
+	e.mu.Unlock()
+	return nil
+}
+
+// around returns the records logged between from and to.
+func (e *linEvents) around(from, to int64) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var b strings.Builder
+	for _, l := range e.lines {
+		if l.at >= from && l.at <= to {
+			fmt.Fprintf(&b, "  %9.3fms %s\n", float64(l.at)/1e6, l.text)
+		}
+	}
+	return b.String()
+}
+
+// dumpHistory renders the whole history, by item in call order, and every
+// cluster event.
+func dumpHistory(history []porcupine.Operation, events *linEvents) string {
+	var b strings.Builder
+	for _, part := range linModel.Partition(history) {
+		ops := slices.Clone(part)
+		slices.SortStableFunc(ops, func(a, b porcupine.Operation) int { return cmp.Compare(a.Call, b.Call) })
+		for i, op := range ops {
+			ret := fmt.Sprintf("%9.3fms", float64(op.Return)/1e6)
+			if op.Output.(linOutput).unknown {
+				ret = "      end  "
+			}
+			fmt.Fprintf(&b, "#%-4d client %d [%9.3fms, %s] %s\n", i, op.ClientId, float64(op.Call)/1e6, ret, linModel.DescribeOperation(op.Input, op.Output))
+		}
+	}
+	b.WriteString("cluster events:\n")
+	b.WriteString(events.around(math.MinInt64, math.MaxInt64))
+	return b.String()
 }
 
 func linSeeds() []uint64 {
@@ -600,12 +796,17 @@ func TestLinearizableHotItems(t *testing.T) {
 func runLinearizable(t *testing.T, seed uint64, cfg linConfig) {
 	replay := fmt.Sprintf("replay: go test ./internal/db -run '^TestLinearizableHotItems$' -db.linseed=%d -v", seed)
 	began := time.Now()
-	c := startCluster(t, ClusterConfig{Seed: seed})
+	events := &linEvents{start: began}
+	c := startCluster(t, ClusterConfig{Seed: seed, Logger: slog.New(events)})
 	createTable(t, c.Client(), ordersTable(linTable))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	r := &linRun{t: t, seed: seed, c: c, cfg: cfg, start: time.Now(),
+	events.mu.Lock()
+	events.start = time.Now()
+	events.lines = nil
+	events.mu.Unlock()
+	r := &linRun{t: t, seed: seed, c: c, cfg: cfg, start: events.start,
 		definite: make([]int, cfg.clients), unknown: make([]int, cfg.clients), failedReads: make([]int, cfg.clients)}
 	r.cond = sync.NewCond(&r.mu)
 	var wg sync.WaitGroup
@@ -629,6 +830,7 @@ func runLinearizable(t *testing.T, seed uint64, cfg linConfig) {
 		require.True(t, ok, "seed %d: final read of %s failed on a healed cluster\n%s", seed, key, replay)
 	}
 	ran := time.Since(began)
+	checkReplicasAgree(ctx, t, c, seed)
 
 	require.Empty(t, r.unexpected, "seed %d: unexpected errors\n%s", seed, replay)
 	closeHistory(r.history)
@@ -650,10 +852,13 @@ func runLinearizable(t *testing.T, seed uint64, cfg linConfig) {
 			_ = porcupine.Visualize(linModel, info, f)
 			_ = f.Close()
 		}
+		dump := filepath.Join(os.TempDir(), fmt.Sprintf("dynamo-linearizability-seed%d.txt", seed))
+		_ = os.WriteFile(dump, []byte(dumpHistory(r.history, events)), 0o644)
+		t.Logf("seed %d: history and cluster events written to %s", seed, dump)
 		if result == porcupine.Unknown {
 			t.Fatalf("seed %d: the checker timed out on %d operations: the workload is too large to check (visualization %s)\n%s", seed, len(r.history), path, replay)
 		}
-		t.Fatalf("seed %d: history of %d operations is not linearizable (visualization %s)\n%s", seed, len(r.history), path, replay)
+		t.Fatalf("seed %d: history of %d operations is not linearizable (visualization %s)\n%s\n%s", seed, len(r.history), path, replay, explainViolation(r.history, events))
 	}
 	require.NotEmpty(t, r.faults, "seed %d: no fault was injected", seed)
 	for id := range cfg.clients {
