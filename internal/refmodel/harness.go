@@ -76,7 +76,8 @@ func (cfg RunConfig) withDefaults() RunConfig {
 // Mismatch is a divergence between the system under test and the model.
 type Mismatch struct {
 	// Seed and Index locate the operation: the Index-th (from 0) operation
-	// of the generator seeded with Seed.
+	// of the generator seeded with Seed; -1 when the tables of the system
+	// under test were not empty at the start.
 	Seed  int64
 	Index int
 	// Op is the operation, rendered; for the full-state check it says so.
@@ -122,6 +123,9 @@ func Check(cfg RunConfig) error {
 		}
 	}
 	h := &harness{cfg: cfg, tables: tables}
+	if detail := h.compareState(); detail != "" {
+		return &Mismatch{Seed: cfg.Seed, Index: -1, Op: "full-state check before the first operation (the tables must start empty)", Detail: detail}
+	}
 	for i := range cfg.Ops {
 		op := gen.Next()
 		if cfg.Trace != nil {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/embeddynamo/dynamo/internal/api"
+	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/dberr"
 )
 
@@ -191,8 +192,23 @@ func TestCheckSetupErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrSetup)
 	require.ErrorContains(t, err, "no cluster")
 
-	// A system under test without the tables diverges at once.
+	// A system under test whose tables are not empty diverges before the
+	// first operation.
+	full := NewModel(Options{})
 	rep := &fakeReporter{}
+	Run(rep, RunConfig{Seed: 1, Ops: 10, SUT: full, Setup: func(ctx context.Context, tables []TableSpec) error {
+		for _, tb := range tables {
+			full.AddTable(tb.Name, tb.Schema)
+		}
+		_, err := full.PutItem(ctx, &api.PutItemInput{TableName: "gen_h", Item: attr.Item{"pk": attr.S("left over")}})
+		return err
+	}})
+	require.Len(t, rep.failures, 1)
+	require.Contains(t, rep.failures[0], "op -1")
+	require.Contains(t, rep.failures[0], "left over")
+
+	// A system under test without the tables diverges at once.
+	rep = &fakeReporter{}
 	Run(rep, RunConfig{Seed: 1, Ops: 10, SUT: NewModel(Options{})})
 	require.Len(t, rep.failures, 1)
 	require.Contains(t, rep.failures[0], "ResourceNotFoundException")

@@ -64,8 +64,9 @@ func (m *Model) AddTable(name string, schema itemcheck.KeySchema) {
 	m.tables[name] = &table{name: name, schema: schema, items: make(map[string]attr.Item)}
 }
 
-// Items returns every item of the table called name in the model's scan
-// order (partition key, then sort key), or nil for an unknown table.
+// Items returns copies of every item of the table called name in the
+// model's scan order (partition key, then sort key), or nil for an unknown
+// table.
 func (m *Model) Items(name string) []attr.Item {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -73,7 +74,11 @@ func (m *Model) Items(name string) []attr.Item {
 	if t == nil {
 		return nil
 	}
-	return t.sorted()
+	items := t.sorted()
+	for i, it := range items {
+		items[i] = it.Clone()
+	}
+	return items
 }
 
 // lookup returns the table called name or DynamoDB's not-found exception.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	dynamo "github.com/embeddynamo/dynamo"
+	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dataplane"
 	"github.com/embeddynamo/dynamo/internal/refmodel"
 )
@@ -68,8 +69,11 @@ func TestClusterAgreesWithModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts in-memory clusters")
 	}
-	for seed := int64(1); seed <= 2; seed++ {
-		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+	for seed := int64(1); seed <= 4; seed++ {
+		// Even seeds create provisioned tables of six partitions each, so
+		// that queries and scans cross partition boundaries.
+		partitioned := seed%2 == 0
+		t.Run(fmt.Sprint("seed ", seed, " partitioned ", partitioned), func(t *testing.T) {
 			ctx := context.Background()
 			cluster, err := dynamo.OpenCluster(ctx, dynamo.ClusterOptions{InMemory: true})
 			require.NoError(t, err)
@@ -79,7 +83,13 @@ func TestClusterAgreesWithModel(t *testing.T) {
 				Gen: refmodel.GenConfig{LargeItemPercent: -1},
 				Setup: func(ctx context.Context, tables []refmodel.TableSpec) error {
 					for _, spec := range tables {
-						if _, err := client.CreateTable(ctx, spec.CreateTableInput()); err != nil {
+						in := spec.CreateTableInput()
+						if partitioned {
+							rcu, wcu := int64(6000), int64(4000)
+							in.BillingMode = catalog.BillingModeProvisioned
+							in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: &rcu, WriteCapacityUnits: &wcu}
+						}
+						if _, err := client.CreateTable(ctx, in); err != nil {
 							return err
 						}
 						if err := client.WaitForTable(ctx, spec.Name); err != nil {
