@@ -952,6 +952,14 @@ func (g *Generator) queryOp(ks *keySpace, legacyForm bool) Op {
 		}
 	}
 	in.KeyConditionExpression = kc
+	if sortOp == "" && g.percent(10) {
+		// Start after a key of the collection that may hold no item:
+		// reading resumes at the next sort key in reading order.
+		in.ExclusiveStartKey = attr.Item{s.Partition.Name: pkValue}
+		if s.Sort != nil {
+			in.ExclusiveStartKey[s.Sort.Name] = g.spelled(pick(g, ks.sorts))
+		}
+	}
 	if g.percent(35) {
 		in.FilterExpression = b.condition(attrNames, 0)
 	}

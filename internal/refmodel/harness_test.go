@@ -242,7 +242,7 @@ func TestGeneratorCoverage(t *testing.T) {
 		note(op.Invalid, "invalid")
 		for _, f := range []string{"attribute_exists", "attribute_not_exists", "begins_with", "contains(", "size(", "attribute_type", " AND ", " OR ", "NOT ", " BETWEEN ", " IN (",
 			"if_not_exists", "list_append", " + ", " - ", "REMOVE ", "ADD ", "DELETE ", "SET ", "Expected:", "AttributeUpdates:", "KeyConditions:", "QueryFilter:", "ScanFilter:", "AttributesToGet:",
-			"ProjectionExpression:", "TotalSegments:", "\"COUNT\"", "ScanIndexForward:false", "Limit:", "ConditionalOperator:", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW", "ALL_OLD", "\"SS\"", "\"NS\"", "\"BS\"", "\"M\"", "\"L\"", "\"NULL\"", "\"BOOL\"", "\"B\"", "#n0"} {
+			"ProjectionExpression:", "TotalSegments:", "\"COUNT\"", "ScanIndexForward:false", "Limit:", "ConditionalOperator:", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW", "ALL_OLD", "\"SS\"", "\"NS\"", "\"BS\"", "\"M\"", "\"L\"", "\"NULL\"", "\"BOOL\"", "\"B\"", "#n0", "ExclusiveStartKey:"} {
 			note(strings.Contains(s, f), f)
 		}
 		if op.Kind == OpQuery && op.Query.KeyConditionExpression != "" {
@@ -258,7 +258,7 @@ func TestGeneratorCoverage(t *testing.T) {
 	}
 	for _, f := range []string{"invalid", "attribute_exists", "attribute_not_exists", "begins_with", "contains(", "size(", "attribute_type", " AND ", " OR ", "NOT ", " BETWEEN ", " IN (",
 		"if_not_exists", "list_append", " + ", " - ", "REMOVE ", "ADD ", "DELETE ", "SET ", "Expected:", "AttributeUpdates:", "KeyConditions:", "QueryFilter:", "ScanFilter:", "AttributesToGet:",
-		"ProjectionExpression:", "TotalSegments:", "\"COUNT\"", "ScanIndexForward:false", "Limit:", "ConditionalOperator:", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW", "ALL_OLD", "\"SS\"", "\"NS\"", "\"BS\"", "\"M\"", "\"L\"", "\"NULL\"", "\"BOOL\"", "\"B\"", "#n0",
+		"ProjectionExpression:", "TotalSegments:", "\"COUNT\"", "ScanIndexForward:false", "Limit:", "ConditionalOperator:", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW", "ALL_OLD", "\"SS\"", "\"NS\"", "\"BS\"", "\"M\"", "\"L\"", "\"NULL\"", "\"BOOL\"", "\"B\"", "#n0", "ExclusiveStartKey:",
 		"key condition < ", "key condition <= ", "key condition > ", "key condition >= ", "key condition BETWEEN ", "key conditionbegins_with", "key condition on the partition key alone"} {
 		assert.Positive(t, features[f], "generated no %q", f)
 	}
