@@ -63,4 +63,33 @@
 //
 // The harness runs one operation at a time and expects the system under test
 // to read its own writes; concurrency is not its subject.
+//
+// # Running it against a system
+//
+// Any api.DataPlane can be the system under test: the cluster's Client, the
+// data plane over a local backend, an HTTP client of a remote endpoint.
+// Setup creates the generator's tables in it:
+//
+//	refmodel.Run(t, refmodel.RunConfig{
+//		Seed: seed,
+//		Ops:  5000,
+//		SUT:  client,
+//		Setup: func(ctx context.Context, tables []refmodel.TableSpec) error {
+//			for _, spec := range tables {
+//				if _, err := client.CreateTable(ctx, spec.CreateTableInput()); err != nil {
+//					return err
+//				}
+//				if err := client.WaitForTable(ctx, spec.Name); err != nil {
+//					return err
+//				}
+//			}
+//			return nil
+//		},
+//	})
+//
+// A divergence names the seed and the index of the operation;
+// RunConfig{Seed: seed, Ops: index + 1} replays the run up to it, and Trace
+// shows every operation on the way. A system under test that pages by a
+// smaller byte limit than 1 MB needs a Model with the same
+// Options.MaxPageBytes.
 package refmodel
