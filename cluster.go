@@ -174,6 +174,11 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	return &Node{n: n}, nil
 }
 
+// WaitJoined waits until the node has joined the cluster's control plane,
+// which needs a quorum of the system table's nodes up; tables created
+// before every node has joined are placed on those that have.
+func (n *Node) WaitJoined(ctx context.Context) error { return n.n.WaitJoined(ctx) }
+
 // Client returns a client that routes through this node.
 func (n *Node) Client() *Client { return n.n.Client() }
 

@@ -233,5 +233,10 @@ func open(ctx context.Context, cfg config, logger *slog.Logger) (backend, string
 		_ = tr.Close()
 		return nil, "", err
 	}
+	log.Printf("node %d open; waiting for a quorum of the cluster's system table to join", self.ID)
+	if err := n.WaitJoined(ctx); err != nil {
+		_ = n.Close()
+		return nil, "", err
+	}
 	return n, fmt.Sprintf("node %d of %d in %s, talking to its peers on %s", self.ID, len(members), self.Zone, self.Address), nil
 }

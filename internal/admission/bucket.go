@@ -150,6 +150,9 @@ type Bucket struct {
 	allocBurst   int // the limiters' locks on the admit path
 	last         time.Time
 	usage        Usage
+	// refunded holds tokens given back by Refund, spent before the bank's;
+	// at most allocBurst.
+	refunded int
 }
 
 // NewBucket returns a bucket configured by opts that starts, at now, with one
@@ -280,6 +283,23 @@ func (b *Bucket) Charge(now time.Time, units float64) {
 	b.bank.ReserveN(now, min(tokens, b.bankBurst))
 	b.alloc.ReserveN(now, min(tokens, b.allocBurst))
 	b.usage.Consumed += units
+}
+
+// Refund gives back units admitted for a request that then did not run:
+// refused before it was proposed (this replica was not the leader, or raft
+// dropped the proposal), so that a request that is redirected or retried
+// does not pay twice. Refunds are spent before the bank and held up to one
+// second of the rate; units that are not finite and positive refund
+// nothing.
+func (b *Bucket) Refund(units float64) {
+	if !validAmount(units) || units == 0 {
+		return
+	}
+	tokens := toTokens(units)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refunded = min(b.refunded+tokens, b.allocBurst)
+	b.usage.Consumed = max(b.usage.Consumed-units, 0)
 }
 
 // Admit admits units at now from this bucket alone; see the package-level
@@ -425,6 +445,16 @@ func Admit(now time.Time, units float64, p *Bucket, n *NodeBucket) error {
 	defer p.mu.Unlock()
 	now = monotonic(&p.last, now)
 
+	if tokens > 0 && p.refunded >= tokens {
+		if n != nil {
+			if ok, wait := n.take(now, tokens, false); !ok {
+				return ThrottleError(p.onDemand, dberr.ThrottleNode, n.resource, wait)
+			}
+		}
+		p.refunded -= tokens
+		p.usage.Consumed += units
+		return nil
+	}
 	if tokens > 0 && p.bankBurst == 0 {
 		// A bucket with no rate admits nothing.
 		p.usage.Throttled += units

@@ -383,3 +383,27 @@ func TestBucketChargeDebt(t *testing.T) {
 	b.Charge(t0, 0)
 	require.Equal(t, 400.0, b.TakeUsage().Consumed)
 }
+
+// Refunded units are admitted again before the bank's, up to one second of
+// the rate.
+func TestBucketRefund(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b, err := NewBucket(BucketOptions{Resource: "p", Rate: 10}, t0)
+	require.NoError(t, err)
+	for range 10 {
+		require.NoError(t, b.Admit(t0, 1))
+	}
+	require.Error(t, b.Admit(t0, 1))
+	b.Refund(3)
+	for range 3 {
+		require.NoError(t, b.Admit(t0, 1))
+	}
+	require.Error(t, b.Admit(t0, 1))
+	b.Refund(100)
+	for range 10 {
+		require.NoError(t, b.Admit(t0, 1), "refunds are held up to one second of the rate")
+	}
+	require.Error(t, b.Admit(t0, 1))
+	b.Refund(-1)
+	require.Error(t, b.Admit(t0, 1))
+}

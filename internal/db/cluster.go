@@ -8,10 +8,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/embeddynamo/dynamo/internal/admission"
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/dataplane"
 	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/meta"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
@@ -53,6 +55,9 @@ type ClusterConfig struct {
 	Partition partition.Options
 	// Logger receives the cluster's events; nil discards them.
 	Logger *slog.Logger
+	// Gate configures every node's admission control (its own read and
+	// write capacity; partitions get theirs from the control plane).
+	Gate gate.Options
 }
 
 // Cluster is an in-process cluster of storage nodes on an in-memory network,
@@ -87,6 +92,7 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 		ReadMode:      multiraft.LeaseRead,
 		Partition:     cfg.Partition,
 		Logger:        cfg.Logger,
+		Gate:          &cfg.Gate,
 	})
 	if err != nil {
 		return nil, err
@@ -175,6 +181,21 @@ func (c *Cluster) Nodes() []*node.Node { return c.nc.Nodes() }
 
 // Network returns the in-memory network, for fault injection.
 func (c *Cluster) Network() *memnet.Network { return c.nc.Network() }
+
+// Stats returns the admission metrics of every node that is up: capacity
+// consumed, requests admitted and throttled by reason, and latency, per
+// table and partition, as each partition's replica on that node counted
+// them (a leader counts writes and strong reads; any replica counts the
+// eventually consistent reads it served).
+func (c *Cluster) Stats() map[transport.NodeID]admission.Stats {
+	out := map[transport.NodeID]admission.Stats{}
+	for _, n := range c.nc.Nodes() {
+		if g := n.Gate(); g != nil {
+			out[n.ID()] = g.Stats()
+		}
+	}
+	return out
+}
 
 // Crash stops node id at once, as a process crash would: its stores keep
 // what they had synced (on disk) or everything (in memory).

@@ -118,7 +118,7 @@ func TestClusterReopenOnDisk(t *testing.T) {
 	cl := c.Client()
 	in := ordersTable("wide")
 	in.BillingMode = catalog.BillingModeProvisioned
-	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(1), WriteCapacityUnits: catalog.Int64(3500)}
+	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(100), WriteCapacityUnits: catalog.Int64(3500)}
 	createTable(t, cl, in)
 	desc, err := cl.DescribeTable(ctx, &catalog.DescribeTableInput{TableName: "wide"})
 	require.NoError(t, err)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/embeddynamo/dynamo/internal/admission"
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dataplane"
+	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/meta"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
@@ -27,6 +29,9 @@ type NodeConfig struct {
 	Catalog catalog.Options
 	// DataPlane configures request handling.
 	DataPlane dataplane.Options
+	// Gate configures the node's admission control; Node.Gate, when set,
+	// is used instead.
+	Gate gate.Options
 }
 
 // Node is one storage node of a cluster whose nodes run in separate
@@ -49,6 +54,20 @@ func OpenNode(ctx context.Context, cfg NodeConfig) (*Node, error) {
 	}
 	if cfg.Node.ReadMode == 0 {
 		cfg.Node.ReadMode = multiraft.LeaseRead
+	}
+	if cfg.Node.Gate == nil {
+		opts := cfg.Gate
+		if opts.Node == "" {
+			opts.Node = fmt.Sprintf("node-%d", cfg.Node.ID)
+		}
+		if opts.Clock == nil {
+			opts.Clock = cfg.Node.Clock
+		}
+		g, err := gate.New(opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Node.Gate = g
 	}
 	n, err := node.Open(ctx, cfg.Node)
 	if err != nil {
@@ -77,6 +96,17 @@ func fresh(n *node.Node) bool {
 	return err == nil && len(n.Partitions()) == 0 && len(n.LogReplicas()) == 0 && len(orphans) == 0
 }
 
+// WaitJoined waits until the node has joined the control plane's registry
+// (which needs a quorum of the system table's voters up), or ctx ends.
+func (n *Node) WaitJoined(ctx context.Context) error {
+	select {
+	case <-n.ctrl.Joined():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("db: node %d waiting to join: %w", n.ID(), ctx.Err())
+	}
+}
+
 // Client returns the node's client.
 func (n *Node) Client() *Client { return n.client }
 
@@ -85,6 +115,9 @@ func (n *Node) ID() transport.NodeID { return n.n.ID() }
 
 // Zone returns the node's zone.
 func (n *Node) Zone() string { return n.n.Zone() }
+
+// Stats returns the node's admission metrics (see Cluster.Stats).
+func (n *Node) Stats() admission.Stats { return n.n.Gate().Stats() }
 
 // Close stops the controller and the node with every goroutine.
 func (n *Node) Close() error {

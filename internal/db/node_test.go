@@ -51,6 +51,9 @@ func TestStandaloneNodes(t *testing.T) {
 		}
 	}()
 
+	for _, n := range nodes {
+		require.NoError(t, n.WaitJoined(ctx))
+	}
 	createTable(t, nodes[1].Client(), ordersTable("orders"))
 	for i := range 10 {
 		_, err := nodes[2].Client().PutItem(ctx, &api.PutItemInput{TableName: "orders",

@@ -13,6 +13,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/itemcheck"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
@@ -99,6 +100,8 @@ type Controller struct {
 	kick   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
+	// joined is closed once the node is in the registry.
+	joined chan struct{}
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -110,6 +113,8 @@ type Controller struct {
 	// created records, per partition, the nodes that host its replica
 	// (since this controller loaded the catalog).
 	created map[uint64]map[transport.NodeID]bool
+	// pushed records the partition limits each node's gate was given.
+	pushed map[transport.NodeID]map[uint64]gate.Limits
 	// registered is set once this node is in the registry.
 	registered bool
 	closed     bool
@@ -135,10 +140,12 @@ func Start(cfg Config) (*Controller, error) {
 		cfg:     cfg,
 		log:     cfg.Logger.With("node", uint64(cfg.Node.ID())),
 		kick:    make(chan struct{}, 1),
+		joined:  make(chan struct{}),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		store:   store{n: cfg.Node, opts: cfg.Catalog},
 		created: map[uint64]map[transport.NodeID]bool{},
+		pushed:  map[transport.NodeID]map[uint64]gate.Limits{},
 	}
 	found := false
 	for _, m := range cfg.Members {
@@ -168,6 +175,10 @@ func (c *Controller) Close() {
 	close(c.stop)
 	<-c.done
 }
+
+// Joined returns a channel closed once the node is in the registry: the
+// control plane then places replicas on it.
+func (c *Controller) Joined() <-chan struct{} { return c.joined }
 
 // Kick asks for a reconciliation now rather than at the next tick.
 func (c *Controller) Kick() {
@@ -212,6 +223,7 @@ func (c *Controller) tick(ctx context.Context) {
 			c.mu.Lock()
 			c.registered = true
 			c.mu.Unlock()
+			close(c.joined)
 			c.log.Info("node registered", "zone", c.self.Zone)
 		}
 	}
@@ -248,6 +260,7 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 	}
 	c.cat, c.term = cat, term
 	c.created = map[uint64]map[transport.NodeID]bool{}
+	c.pushed = map[transport.NodeID]map[uint64]gate.Limits{}
 	c.log.Info("control plane active", "term", term, "tables", len(cat.TableNames()), "nodes", len(cat.Nodes()))
 	return nil
 }
@@ -374,6 +387,9 @@ func decodeInput(req controlRequest, in any) error {
 }
 
 func (c *Controller) register(in RegisterNodeInput) error {
+	// A node registers when it starts: whatever its gate was given before
+	// is gone.
+	delete(c.pushed, in.ID)
 	id := catalog.NodeID(in.ID)
 	if n, ok := c.cat.Node(id); ok {
 		if n.Live {
@@ -404,6 +420,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		default:
 			// ACTIVE: partitions a split added get their groups.
 			c.createPartitions(ctx, t)
+			c.pushLimits(ctx, t)
 			continue
 		}
 		if !done {

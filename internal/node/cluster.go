@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/clock"
+	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/logstore"
 	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
@@ -54,6 +55,10 @@ type ClusterConfig struct {
 	Partition partition.Options
 	// Logger receives every node's events; nil discards them.
 	Logger *slog.Logger
+	// Gate, when set, gives every node a gate (internal/gate) made with
+	// these options (Node is set to the node's name); a restarted node
+	// gets a new one, without limits.
+	Gate *gate.Options
 }
 
 // Cluster is an in-process cluster of nodes on one memnet network (async
@@ -127,6 +132,19 @@ func (c *Cluster) open(ctx context.Context, id transport.NodeID, tr *memnet.Tran
 		Seed:          c.cfg.Seed*1000 + uint64(id),
 		Partition:     c.cfg.Partition,
 		Logger:        c.cfg.Logger,
+	}
+	if c.cfg.Gate != nil {
+		opts := *c.cfg.Gate
+		opts.Node = fmt.Sprintf("node-%d", id)
+		if opts.Clock == nil {
+			opts.Clock = c.cfg.Clock
+		}
+		g, err := gate.New(opts)
+		if err != nil {
+			_ = tr.Close()
+			return fmt.Errorf("node: cluster node %d: %w", id, err)
+		}
+		ncfg.Gate = g
 	}
 	if c.cfg.Dir != "" {
 		ncfg.Dir = filepath.Join(c.cfg.Dir, fmt.Sprintf("node-%d", id))

@@ -3,6 +3,7 @@ package node
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/binenc"
@@ -99,4 +100,18 @@ func (d *decoder) item(field string) attr.Item {
 
 func (d *decoder) keyRange(field string) keyenc.Range {
 	return keyenc.Range{Start: d.optBytes(field + " start"), End: d.optBytes(field + " end")}
+}
+
+// float reads a float64 written as its IEEE 754 bits in a uvarint; NaN
+// and infinities are refused.
+func (d *decoder) float(field string) float64 {
+	v := math.Float64frombits(d.Uvarint(field))
+	if d.Err() != nil {
+		return 0
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		d.Fail("%s: %v", field, v)
+		return 0
+	}
+	return v
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/gate"
+	"github.com/embeddynamo/dynamo/internal/itemcheck"
 	"github.com/embeddynamo/dynamo/internal/partition"
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
@@ -33,6 +35,8 @@ const (
 	OpRemovePartition
 	// OpControl hands Body to the node's control handler (SetControlHandler).
 	OpControl
+	// OpSetLimits gives a partition its admission Limits in the node's gate.
+	OpSetLimits
 )
 
 // Request is one call of Write, Get, Scan, CreatePartition,
@@ -54,6 +58,8 @@ type Request struct {
 	Peers []transport.NodeID
 	// Body is the opaque request of OpControl.
 	Body []byte
+	// Limits are the partition's admission settings of OpSetLimits.
+	Limits gate.Limits
 	// Timeout is how long the peer may work on the request; zero means no
 	// bound beyond the call itself. Forward sets it from ctx's deadline, so
 	// that a peer stops working for a caller that has given up even over a
@@ -85,23 +91,42 @@ func (n *Node) SetControlHandler(h ControlHandler) {
 	n.control.Store(&h)
 }
 
-// Serve runs req on this node.
+// Serve runs req on this node. Writes and reads pass the node's gate
+// (Config.Gate) first.
 func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 	switch req.Op {
 	case OpWrite:
-		res, err := n.Write(ctx, req.Group, req.Command)
+		res, err := n.admitWrite(req.Group, req.Command, func() (*partition.Result, error) {
+			return n.Write(ctx, req.Group, req.Command)
+		})
 		if res == nil {
 			return nil, err
 		}
 		return &Response{Result: res}, err
 	case OpGet:
-		item, err := n.Get(ctx, req.Group, req.Key, req.Consistent)
+		var item attr.Item
+		err := n.admitRead(req.Group, req.Consistent, false, func() (int, error) {
+			var err error
+			item, err = n.Get(ctx, req.Group, req.Key, req.Consistent)
+			if item == nil {
+				return 0, err
+			}
+			return itemcheck.Size(item), err
+		})
 		if err != nil {
 			return nil, err
 		}
 		return &Response{Item: item}, nil
 	case OpScan:
-		page, err := n.Scan(ctx, req.Group, req.Scan)
+		var page *Page
+		err := n.admitRead(req.Group, req.Scan.Consistent, true, func() (int, error) {
+			var err error
+			page, err = n.Scan(ctx, req.Group, req.Scan)
+			if page == nil {
+				return 0, err
+			}
+			return page.Bytes, err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +134,15 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 	case OpCreatePartition:
 		return nil, n.CreatePartition(ctx, req.Group, req.Meta, req.Peers)
 	case OpRemovePartition:
+		if n.gate != nil {
+			n.gate.Remove(req.Group)
+		}
 		return nil, n.RemovePartition(ctx, req.Group)
+	case OpSetLimits:
+		if n.gate == nil {
+			return nil, nil
+		}
+		return nil, n.gate.Set(req.Group, req.Limits)
 	case OpControl:
 		h := n.control.Load()
 		if h == nil || *h == nil {
@@ -186,6 +219,7 @@ func (n *Node) handleCall(ctx context.Context, from transport.NodeID, raw []byte
 //	create partition: meta (partition.EncodeMeta) peers (count, ids)
 //	remove partition: nothing
 //	control: body
+//	set limits: table partition readRate writeRate (float64 bits) onDemand
 //
 // Integers are unsigned varints, byte strings length-prefixed, optional
 // byte strings and items preceded by a presence byte, items in itemcodec.
@@ -227,6 +261,13 @@ func EncodeRequest(req *Request) ([]byte, error) {
 	case OpRemovePartition:
 	case OpControl:
 		b = appendBytes(b, req.Body)
+	case OpSetLimits:
+		l := req.Limits
+		b = appendString(b, l.Table)
+		b = appendString(b, l.Partition)
+		b = appendUvarint(b, math.Float64bits(l.ReadRate))
+		b = appendUvarint(b, math.Float64bits(l.WriteRate))
+		b = appendBool(b, l.OnDemand)
 	default:
 		return nil, fmt.Errorf("node: unknown request operation %d", req.Op)
 	}
@@ -291,6 +332,12 @@ func DecodeRequest(raw []byte) (*Request, error) {
 	case OpRemovePartition:
 	case OpControl:
 		req.Body = d.CopyBytes("body")
+	case OpSetLimits:
+		req.Limits.Table = d.String("table")
+		req.Limits.Partition = d.String("partition")
+		req.Limits.ReadRate = d.float("read rate")
+		req.Limits.WriteRate = d.float("write rate")
+		req.Limits.OnDemand = d.Bool("on demand")
 	default:
 		d.Fail("unknown request operation %d", req.Op)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/clock"
+	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/keyenc"
 	"github.com/embeddynamo/dynamo/internal/logstore"
 	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
@@ -73,6 +74,9 @@ type Config struct {
 	// the node applies every scheduler round into one partition.Round of
 	// its own, committed once per round (Sync as set here).
 	Partition partition.Options
+	// Gate, when set, admits every write and read Serve runs (see
+	// internal/gate): nil admits everything.
+	Gate *gate.Gate
 }
 
 // Node is one storage node hosting partition replicas. Its methods are safe
@@ -88,6 +92,8 @@ type Node struct {
 	ownEngine bool
 	popts     partition.Options
 	raft      *multiraft.Node
+	// gate admits requests; nil admits everything.
+	gate *gate.Gate
 	// control is the handler of OpControl requests (SetControlHandler).
 	control atomic.Pointer[ControlHandler]
 
@@ -125,6 +131,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		logs:        cfg.LogStore,
 		engine:      cfg.Storage,
 		popts:       cfg.Partition,
+		gate:        cfg.Gate,
 		replicas:    make(map[uint64]*partition.Partition),
 		logReplicas: make(map[uint64]bool),
 	}
@@ -280,6 +287,9 @@ func (n *Node) Zone() string { return n.zone }
 // Raft returns the node's multiraft scheduler, for membership changes and
 // leadership transfers.
 func (n *Node) Raft() *multiraft.Node { return n.raft }
+
+// Gate returns the node's gate, nil when it has none.
+func (n *Node) Gate() *gate.Gate { return n.gate }
 
 // Engine returns the node's storage engine.
 func (n *Node) Engine() storage.Engine { return n.engine }
@@ -465,7 +475,6 @@ func covers(a, b keyenc.Range) bool {
 	}
 	return a.End == nil || (b.End != nil && bytes.Compare(a.End, b.End) >= 0)
 }
-
 
 // RemovePartition stops hosting group's replica (a log replica: its log
 // only). A full replica's raft group and log go first (nothing applies afterwards), then its items and metadata are
