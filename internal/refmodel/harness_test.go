@@ -296,3 +296,28 @@ func TestInvalidOpsAreRefused(t *testing.T) {
 	}
 	require.Equal(t, []string{"ResourceNotFoundException", "ValidationException"}, slices.Sorted(maps.Keys(codes)))
 }
+
+func TestCanonItemComparesByValue(t *testing.T) {
+	cases := []struct {
+		name  string
+		a, b  attr.Item
+		equal bool
+	}{
+		{"numbers by value", attr.Item{"n": attr.N("1.50")}, attr.Item{"n": attr.N("1.5")}, true},
+		{"different numbers", attr.Item{"n": attr.N("1.5")}, attr.Item{"n": attr.N("15")}, false},
+		{"number sets by membership", attr.Item{"s": attr.NS("2", "1.0")}, attr.Item{"s": attr.NS("1", "2")}, true},
+		{"string sets by membership", attr.Item{"s": attr.SS("b", "a")}, attr.Item{"s": attr.SS("a", "b")}, true},
+		{"lists keep order", attr.Item{"l": attr.L(attr.S("a"), attr.S("b"))}, attr.Item{"l": attr.L(attr.S("b"), attr.S("a"))}, false},
+		{"nested maps", attr.Item{"m": attr.M(map[string]attr.Value{"x": attr.N("010"), "y": attr.Null()})}, attr.Item{"m": attr.M(map[string]attr.Value{"y": attr.Null(), "x": attr.N("10")})}, true},
+		{"types differ", attr.Item{"v": attr.S("1")}, attr.Item{"v": attr.N("1")}, false},
+		{"string and binary differ", attr.Item{"v": attr.S("a")}, attr.Item{"v": attr.B([]byte("a"))}, false},
+		{"nil and empty alike", nil, attr.Item{}, true},
+		{"long strings by content", attr.Item{"s": attr.S(strings.Repeat("a", 1000) + "b")}, attr.Item{"s": attr.S(strings.Repeat("a", 1000) + "c")}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.equal, canonItem(tc.a) == canonItem(tc.b), "%s vs %s", canonItem(tc.a), canonItem(tc.b))
+		})
+	}
+	require.Less(t, len(canonItem(attr.Item{"s": attr.S(strings.Repeat("a", 100000))})), 200, "long values are abbreviated")
+}
