@@ -72,9 +72,11 @@ type GenConfig struct {
 	// that pages end at their byte limit and oversized items are refused
 	// (default 1); negative means none.
 	LargeItemPercent int
-	// EventualReads lets reads be eventually consistent. By default every
-	// read asks for a strongly consistent one, so that a replicated system
-	// under test owes the model read-your-writes.
+	// EventualReads lets half the reads be eventually consistent. By
+	// default every read asks for a strongly consistent one, so that a
+	// replicated system under test owes the model read-your-writes; with
+	// EventualReads such a system may rightly answer from a stale replica,
+	// which the harness reports as a divergence.
 	EventualReads bool
 }
 

@@ -321,3 +321,14 @@ func TestCanonItemComparesByValue(t *testing.T) {
 	}
 	require.Less(t, len(canonItem(attr.Item{"s": attr.S(strings.Repeat("a", 100000))})), 200, "long values are abbreviated")
 }
+
+func BenchmarkCheckModelAgainstModel(b *testing.B) {
+	b.ReportAllocs()
+	ops := 0
+	for i := range b.N {
+		sut := NewModel(Options{})
+		require.NoError(b, Check(RunConfig{Seed: int64(i), Ops: 1000, SUT: sut, Setup: setupModel(sut)}))
+		ops += 1000
+	}
+	b.ReportMetric(float64(ops)/b.Elapsed().Seconds(), "ops/s")
+}
