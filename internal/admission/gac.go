@@ -546,7 +546,9 @@ func (c *Client) Admit(ctx context.Context, now time.Time, units float64) error 
 	}
 	c.local = grant.Units
 	c.expires = now.Add(grant.TTL)
-	if grant.Units < req.Want {
+	// The pool counts in tokens of 1/tokensPerUnit units: a grant short of
+	// Want by less than one token's rounding is not contention.
+	if grant.Units+1.0/tokensPerUnit < req.Want {
 		// Contended: the table cannot give this router all it wants. Ask
 		// again no sooner than MinAskInterval, so that grants come in
 		// batches rather than one per request.

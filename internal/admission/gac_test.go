@@ -380,3 +380,31 @@ func TestGACServiceDefaultsToTheWallClock(t *testing.T) {
 	require.Equal(t, 10.0, svc.Rate())
 	require.Equal(t, int64(1), svc.Stats().Requests)
 }
+
+// roundingService grants what is asked less a fraction of a token, as the
+// pool's token rounding may.
+type roundingService struct{ asks int }
+
+func (r *roundingService) Acquire(_ context.Context, req GrantRequest) (Grant, error) {
+	r.asks++
+	return Grant{Units: max(req.Want-0.0004, req.Need), TTL: 2 * time.Second}, nil
+}
+
+// A grant short of Want by less than a token's rounding is not contention:
+// the client asks again when its stock runs out instead of refusing
+// requests until MinAskInterval has passed.
+func TestGACClientIgnoresTokenRounding(t *testing.T) {
+	now := time.Unix(1000, 0)
+	svc := &roundingService{}
+	c, err := NewClient(svc, ClientOptions{ID: "a", Table: "t"})
+	require.NoError(t, err)
+	// A slow start makes the demand estimate, and so the grants, small;
+	// then requests come quickly.
+	require.NoError(t, c.Admit(context.Background(), now, 1))
+	now = now.Add(time.Second)
+	for i := range 20 {
+		now = now.Add(time.Millisecond)
+		require.NoError(t, c.Admit(context.Background(), now, 1), "request %d", i)
+	}
+	require.Greater(t, svc.asks, 2)
+}

@@ -58,6 +58,10 @@ type ClusterConfig struct {
 	// Gate configures every node's admission control (its own read and
 	// write capacity; partitions get theirs from the control plane).
 	Gate gate.Options
+	// AdmissionClock, when set, is the time of all admission control: the
+	// nodes' gates, the tables' admission services and the client's
+	// grants (a simulated clock makes throttling deterministic in tests).
+	AdmissionClock clock.Clock
 }
 
 // Cluster is an in-process cluster of storage nodes on an in-memory network,
@@ -79,6 +83,9 @@ type Cluster struct {
 func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.AdmissionClock != nil {
+		cfg.Gate.Clock = cfg.AdmissionClock
 	}
 	nc, err := node.StartCluster(ctx, node.ClusterConfig{
 		Nodes:         cfg.Nodes,
@@ -113,6 +120,9 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 		}
 	}
 	c.client = newClient(c.gateway, voters, cfg.DataPlane)
+	if cfg.AdmissionClock != nil {
+		c.client.router.SetClock(cfg.AdmissionClock.Now)
+	}
 	if err := c.waitRegistered(ctx); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -125,7 +135,8 @@ func (c *Cluster) startController(id transport.NodeID) error {
 	if err != nil {
 		return err
 	}
-	ctrl, err := meta.Start(meta.Config{Node: n, Members: c.members, Catalog: c.cfg.Catalog, Clock: c.cfg.Clock, Logger: c.cfg.Logger})
+	ctrl, err := meta.Start(meta.Config{Node: n, Members: c.members, Catalog: c.cfg.Catalog, Clock: c.cfg.Clock,
+		AdmissionClock: c.cfg.AdmissionClock, Logger: c.cfg.Logger})
 	if err != nil {
 		return err
 	}

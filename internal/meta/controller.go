@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/catalog"
@@ -83,6 +84,9 @@ type Config struct {
 	// Clock drives the reconciliation loop and timestamps; nil means the
 	// wall clock.
 	Clock clock.Clock
+	// AdmissionClock drives the tables' global admission control services;
+	// nil means Clock.
+	AdmissionClock clock.Clock
 	// Interval is the reconciliation period. Default 50ms.
 	Interval time.Duration
 	// Logger receives the controller's decisions; nil discards them.
@@ -102,6 +106,11 @@ type Controller struct {
 	done   chan struct{}
 	// joined is closed once the node is in the registry.
 	joined chan struct{}
+	// gac holds the tables' global admission control services while this
+	// controller is active.
+	gac gacServices
+	// loadedTerm is the term whose catalog gac's capacities come from.
+	loadedTerm atomic.Uint64
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -146,6 +155,10 @@ func Start(cfg Config) (*Controller, error) {
 		store:   store{n: cfg.Node, opts: cfg.Catalog},
 		created: map[uint64]map[transport.NodeID]bool{},
 		pushed:  map[transport.NodeID]map[uint64]gate.Limits{},
+	}
+	c.gac.now = cfg.Clock.Now
+	if cfg.AdmissionClock != nil {
+		c.gac.now = cfg.AdmissionClock.Now
 	}
 	found := false
 	for _, m := range cfg.Members {
@@ -259,6 +272,8 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 		return err
 	}
 	c.cat, c.term = cat, term
+	c.gac.setCapacities(cat)
+	c.loadedTerm.Store(term)
 	c.created = map[uint64]map[transport.NodeID]bool{}
 	c.pushed = map[transport.NodeID]map[uint64]gate.Limits{}
 	c.log.Info("control plane active", "term", term, "tables", len(cat.TableNames()), "nodes", len(cat.Nodes()))
@@ -278,6 +293,9 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	if !st.IsLeader {
 		return nil, &multiraft.NotLeaderError{Group: Group, Leader: st.Leader}
+	}
+	if req.Op == OpGrant {
+		return c.grant(ctx, st.Term, req)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -299,6 +317,7 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 			c.log.Warn("catalog save failed", "op", req.Op, "err", err)
 			return nil, &dberr.InternalServerError{Message: "Internal server error", Err: err}
 		}
+		c.gac.setCapacities(c.cat)
 		c.Kick()
 	}
 	if err != nil {
@@ -439,7 +458,9 @@ func (c *Controller) reconcile(ctx context.Context) {
 		if err := c.store.save(sctx, c.cat); err != nil {
 			c.cat = nil
 			c.log.Warn("catalog save failed", "err", err)
+			return
 		}
+		c.gac.setCapacities(c.cat)
 	}
 }
 
@@ -566,4 +587,26 @@ func (c *Controller) proposeSplit(ctx context.Context, t catalog.Table, schema i
 			c.log.Warn("partition split failed", "table", t.Description.TableName, "partition", left.ID, "new", right.ID, "err", err)
 		}
 	}
+}
+
+// grant serves OpGrant outside the catalog's lock, once the catalog of this
+// term is loaded (the pools' capacities come from it).
+func (c *Controller) grant(ctx context.Context, term uint64, req controlRequest) ([]byte, error) {
+	if c.loadedTerm.Load() != term {
+		c.mu.Lock()
+		err := c.ensureLoaded(ctx, term)
+		c.mu.Unlock()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotReady, err)
+		}
+	}
+	var in GrantInput
+	if err := decodeInput(req, &in); err != nil {
+		return nil, err
+	}
+	g, err := c.gac.acquire(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(g)
 }

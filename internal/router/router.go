@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/embeddynamo/dynamo/internal/admission"
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dataplane"
@@ -45,9 +46,16 @@ type Router struct {
 	meta    *meta.Client
 	timeout time.Duration
 
-	// mu guards tables, the cached routes by table name.
+	// id names this router to the tables' admission services.
+	id string
+	// now tells the time to admission control.
+	now func() time.Time
+
+	// mu guards tables, the cached routes by table name, and gac, this
+	// router's global admission control clients by table and kind.
 	mu     sync.Mutex
 	tables map[string]*route
+	gac    map[gacKey]*admission.Client
 }
 
 // route is one table's cached partition map. It is immutable once
@@ -70,7 +78,8 @@ func New(gw meta.Gateway, mc *meta.Client, timeout time.Duration) *Router {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Router{gw: gw, meta: mc, timeout: timeout, tables: map[string]*route{}}
+	return &Router{gw: gw, meta: mc, timeout: timeout, tables: map[string]*route{},
+		id: newRouterID(), now: time.Now, gac: map[gacKey]*admission.Client{}}
 }
 
 var _ dataplane.Backend = (*Router)(nil)
@@ -103,6 +112,11 @@ func servable(t catalog.Table) bool {
 	s := t.Description.TableStatus
 	return s == catalog.TableStatusActive || s == catalog.TableStatusUpdating
 }
+
+// SetClock makes admission control read the time from now (a simulated
+// clock in tests); the default is the wall clock. Call it before the
+// router serves requests.
+func (r *Router) SetClock(now func() time.Time) { r.now = now }
 
 // Invalidate drops the cached route of table name, so that the next request
 // reads it again (after a table is deleted and created anew).
@@ -302,8 +316,9 @@ func (r *Router) Write(ctx context.Context, t dataplane.Table, key []byte, cmd *
 	ctx, cancel := r.bound(ctx)
 	defer cancel()
 	var (
-		rt     *route
-		remaps int
+		rt       *route
+		remaps   int
+		admitted bool
 	)
 	for {
 		var err error
@@ -316,6 +331,12 @@ func (r *Router) Write(ctx context.Context, t dataplane.Table, key []byte, cmd *
 		p, ok := rt.locate(key)
 		if !ok {
 			return nil, fmt.Errorf("router: table %s: no partition owns key %x", t.Name, key)
+		}
+		if !admitted && cmd.Op != partition.OpSplit {
+			if err := r.admit(ctx, rt, admission.Write, writeEstimate(cmd)); err != nil {
+				return nil, err
+			}
+			admitted = true
 		}
 		res, err, remap := r.writeTo(ctx, rt, p, cmd)
 		if !remap {
@@ -409,8 +430,9 @@ func (r *Router) Get(ctx context.Context, t dataplane.Table, key []byte, itemKey
 	ctx, cancel := r.bound(ctx)
 	defer cancel()
 	var (
-		rt     *route
-		remaps int
+		rt       *route
+		remaps   int
+		admitted bool
 	)
 	for {
 		var err error
@@ -423,6 +445,12 @@ func (r *Router) Get(ctx context.Context, t dataplane.Table, key []byte, itemKey
 		p, ok := rt.locate(key)
 		if !ok {
 			return nil, fmt.Errorf("router: table %s: no partition owns key %x", t.Name, key)
+		}
+		if !admitted {
+			if err := r.admit(ctx, rt, admission.Read, readEstimate(consistent)); err != nil {
+				return nil, err
+			}
+			admitted = true
 		}
 		var item attr.Item
 		remap, err := r.read(ctx, rt, p, consistent, func(gw *node.Node, target transport.NodeID) error {
@@ -528,6 +556,14 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 		}
 		if !ok {
 			return nil, fmt.Errorf("router: table %s: no partition owns the scan position", t.Name)
+		}
+		if err := r.admit(ctx, rt, admission.Read, readEstimate(req.Consistent)); err != nil {
+			if len(out.Items) > 0 {
+				// What was read stands; the caller resumes after it.
+				out.LastKey = out.Keys[len(out.Keys)-1]
+				return out, nil
+			}
+			return nil, err
 		}
 		sreq := node.ScanRequest{
 			Range:      keyenc.Range{Start: lo, End: hi},

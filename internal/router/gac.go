@@ -1,0 +1,104 @@
+package router
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"github.com/embeddynamo/dynamo/internal/admission"
+	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/itemcheck"
+	"github.com/embeddynamo/dynamo/internal/meta"
+	"github.com/embeddynamo/dynamo/internal/partition"
+)
+
+// This file is the router's side of global admission control: before a
+// request of a provisioned table leaves the router, it is admitted from the
+// tokens the table's admission service (on the active controller) granted
+// this router, so that the sum admitted across every router stays within the
+// table's capacity. The partitions' own buckets then meter each partition
+// exactly; the router's estimate only needs to be close.
+
+type gacKey struct {
+	table string
+	kind  admission.Kind
+}
+
+// remoteGrants reaches a table's admission service through the control
+// plane.
+type remoteGrants struct {
+	mc    *meta.Client
+	table string
+	kind  admission.Kind
+}
+
+func (g remoteGrants) Acquire(ctx context.Context, req admission.GrantRequest) (admission.Grant, error) {
+	var out admission.Grant
+	err := g.mc.Call(ctx, meta.OpGrant, meta.GrantInput{Table: g.table, Kind: g.kind, Request: req}, &out)
+	return out, err
+}
+
+func newRouterID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "router-" + hex.EncodeToString(b[:])
+}
+
+// provisioned reports whether t's capacity is provisioned (metered by GAC).
+func provisioned(t catalog.Table) bool {
+	s := t.Description.BillingModeSummary
+	return s == nil || s.BillingMode != catalog.BillingModePayPerRequest
+}
+
+// admit takes units of kind for table rt from this router's grants.
+func (r *Router) admit(ctx context.Context, rt *route, kind admission.Kind, units float64) error {
+	if !provisioned(rt.table) {
+		return nil
+	}
+	name := rt.table.Description.TableName
+	k := gacKey{name, kind}
+	r.mu.Lock()
+	c := r.gac[k]
+	if c == nil {
+		var err error
+		c, err = admission.NewClient(remoteGrants{mc: r.meta, table: name, kind: kind},
+			admission.ClientOptions{ID: r.id, Table: name})
+		if err != nil {
+			r.mu.Unlock()
+			return err
+		}
+		r.gac[k] = c
+	}
+	r.mu.Unlock()
+	return c.Admit(ctx, r.now(), units)
+}
+
+// writeEstimate is what a write is admitted for before it runs.
+func writeEstimate(cmd *partition.Command) float64 {
+	if cmd.Op == partition.OpPut {
+		return admission.WriteUnits(admission.Standard, itemcheck.Size(cmd.Item))
+	}
+	return admission.WriteUnits(admission.Standard, 0)
+}
+
+func readEstimate(consistent bool) float64 {
+	if consistent {
+		return admission.ReadUnits(admission.Strong, 0)
+	}
+	return admission.ReadUnits(admission.Eventual, 0)
+}
+
+// Release hands every unused grant back to the tables' services, as a
+// router that stops should.
+func (r *Router) Release(ctx context.Context) {
+	r.mu.Lock()
+	clients := make([]*admission.Client, 0, len(r.gac))
+	for _, c := range r.gac {
+		clients = append(clients, c)
+	}
+	r.mu.Unlock()
+	for _, c := range clients {
+		_ = c.Release(ctx, r.now())
+	}
+}
+
