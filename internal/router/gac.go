@@ -101,4 +101,3 @@ func (r *Router) Release(ctx context.Context) {
 		_ = c.Release(ctx, r.now())
 	}
 }
-
