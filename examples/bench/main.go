@@ -61,6 +61,7 @@ type config struct {
 	cpuProfile   string
 	readUnits    int64
 	writeUnits   int64
+	backoff      time.Duration
 }
 
 // targets are the -target values.
@@ -120,6 +121,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.dir, "dir", "", "data directory for the disk, http and kv targets and -compare (default: a new temporary directory, removed after)")
 	fs.Int64Var(&c.readUnits, "rcu", 0, "table targets: a PROVISIONED table with this many read capacity units (0 with -wcu 0: PAY_PER_REQUEST)")
 	fs.Int64Var(&c.writeUnits, "wcu", 0, "table targets: a PROVISIONED table with this many write capacity units")
+	fs.DurationVar(&c.backoff, "throttle-backoff", 10*time.Millisecond, "table targets: a throttled worker waits this long, as a client backs off (0: sends again at once)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the workers' random choices")
 	fs.DurationVar(&c.progress, "progress", 5*time.Second, "time between progress lines (0: none)")
 	fs.BoolVar(&c.compare, "compare", false, "measure the fdatasync ceiling and replicated durable writes side by side")
@@ -142,6 +144,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.readUnits < 0 || c.writeUnits < 0 {
 		return c, errors.New("-rcu and -wcu: capacity units are not negative")
+	}
+	if c.backoff < 0 {
+		return c, errors.New("-throttle-backoff: a duration that is not negative")
 	}
 	if c.compare && (c.sweep || c.rate > 0) {
 		return c, errors.New("-compare runs closed loops: it does not combine with -sweep or -rate")
@@ -303,7 +308,7 @@ func openTable(ctx context.Context, cfg config, dir string, w bench.Workload) (b
 		client = sdk
 	}
 	t, err := tabletarget.Open(ctx, client, tabletarget.Options{SortKey: w.ItemsPerPartition > 0, Consistent: cfg.consistent,
-		ReadUnits: cfg.readUnits, WriteUnits: cfg.writeUnits})
+		ReadUnits: cfg.readUnits, WriteUnits: cfg.writeUnits, ThrottleBackoff: cfg.backoff})
 	if err != nil {
 		_ = closeAll()
 		return nil, nil, err
@@ -435,9 +440,11 @@ func runSweep(ctx context.Context, cfg config, dir string, out io.Writer) (*swee
 	}
 	closed.Target = describeTarget(cfg)
 	fmt.Fprint(out, closed)
-	report := &sweepReport{Capacity: closed.Throughput, Closed: closed}
+	// Capacity is what the target answered: throttled operations are
+	// not served.
+	report := &sweepReport{Capacity: closed.Goodput, Closed: closed}
 	for _, pct := range sweepLoads {
-		rate := closed.Throughput * float64(pct) / 100
+		rate := closed.Goodput * float64(pct) / 100
 		fmt.Fprintf(out, "\n--- open loop at %d%% of capacity: %.0f ops/s\n", pct, rate)
 		res, err := runBench(ctx, target, cfg.options(w, cfg.concurrency, rate, out))
 		if err != nil {
@@ -447,15 +454,15 @@ func runSweep(ctx context.Context, cfg config, dir string, out io.Writer) (*swee
 		fmt.Fprint(out, res)
 		report.Open = append(report.Open, res)
 	}
-	fmt.Fprintf(out, "\nsummary, workload %s, %d workers (closed loop capacity %.0f ops/s)\n", w.Name, cfg.concurrency, closed.Throughput)
+	fmt.Fprintf(out, "\nsummary, workload %s, %d workers (closed loop capacity %.0f answered ops/s)\n", w.Name, cfg.concurrency, closed.Goodput)
 	fmt.Fprintln(out, "latency in ms from the intended send time (open loop); svc: from the actual send")
-	fmt.Fprintf(out, "%-8s %10s %10s %9s %9s %9s %9s %9s %8s %9s %9s\n", "load", "rate", "achieved", "p50", "p90", "p99", "p99.9", "max", "unsent", "svc p50", "svc p99")
-	fmt.Fprintf(out, "%-8s %10s %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %8s %9.2f %9.2f\n", "closed", "-", closed.Throughput,
-		closed.All.P50Ms, closed.All.P90Ms, closed.All.P99Ms, closed.All.P999Ms, closed.All.MaxMs, "-", closed.All.P50Ms, closed.All.P99Ms)
+	fmt.Fprintf(out, "%-8s %10s %10s %10s %9s %9s %9s %9s %9s %8s %9s %9s %10s\n", "load", "rate", "achieved", "answered", "p50", "p90", "p99", "p99.9", "max", "unsent", "svc p50", "svc p99", "throttled")
+	fmt.Fprintf(out, "%-8s %10s %10.0f %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %8s %9.2f %9.2f %10d\n", "closed", "-", closed.Throughput, closed.Goodput,
+		closed.All.P50Ms, closed.All.P90Ms, closed.All.P99Ms, closed.All.P999Ms, closed.All.MaxMs, "-", closed.All.P50Ms, closed.All.P99Ms, closed.Throttled)
 	for i, res := range report.Open {
 		svc := res.ServiceAll
-		fmt.Fprintf(out, "%-8s %10.0f %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %8d %9.2f %9.2f\n", fmt.Sprintf("%d%%", sweepLoads[i]), res.Rate, res.Throughput,
-			res.All.P50Ms, res.All.P90Ms, res.All.P99Ms, res.All.P999Ms, res.All.MaxMs, res.Unsent, svc.P50Ms, svc.P99Ms)
+		fmt.Fprintf(out, "%-8s %10.0f %10.0f %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %8d %9.2f %9.2f %10d\n", fmt.Sprintf("%d%%", sweepLoads[i]), res.Rate, res.Throughput, res.Goodput,
+			res.All.P50Ms, res.All.P90Ms, res.All.P99Ms, res.All.P999Ms, res.All.MaxMs, res.Unsent, svc.P50Ms, svc.P99Ms, res.Throttled)
 	}
 	return report, nil
 }
@@ -556,25 +563,27 @@ func runCompare(ctx context.Context, cfg config, dir string, out io.Writer) (*co
 	}
 	fmt.Fprintln(out)
 
-	report.SerialRatio = report.Serial.Throughput / ceiling.Rate
-	report.ConcurrentRatio = report.Concurrent.Throughput / ceiling.Rate
-	report.PutSerialRatio = report.PutSerial.Throughput / report.Serial.Throughput
-	report.PutConcurrentRatio = report.PutConcurrent.Throughput / report.Concurrent.Throughput
-	report.PutToFdatasyncRatio = report.PutConcurrent.Throughput / ceiling.Rate
-	report.WorkloadRatio = report.Workload.Throughput / report.Concurrent.Throughput
-	fmt.Fprintf(out, "ratios to the fdatasync ceiling (%.0f syncs/s, p50 %.3f ms):\n", ceiling.Rate, ceiling.Latency.P50Ms)
-	fmt.Fprintf(out, "  kv, 1 writer:       %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
-		report.Serial.Throughput, report.SerialRatio, report.Serial.All.P50Ms, report.Serial.All.P50Ms/ceiling.Latency.P50Ms)
-	fmt.Fprintf(out, "  kv, %d writers:     %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
-		report.Concurrent.Concurrency, report.Concurrent.Throughput, report.ConcurrentRatio, report.Concurrent.All.P50Ms, report.Concurrent.All.P50Ms/ceiling.Latency.P50Ms)
-	fmt.Fprintf(out, "  PutItem, %d writers: %7.0f puts/s = %.2fx the ceiling\n",
-		report.PutConcurrent.Concurrency, report.PutConcurrent.Throughput, report.PutToFdatasyncRatio)
+	// The ratios count what was answered: a throttled PutItem wrote
+	// nothing.
+	report.SerialRatio = report.Serial.Goodput / ceiling.Rate
+	report.ConcurrentRatio = report.Concurrent.Goodput / ceiling.Rate
+	report.PutSerialRatio = report.PutSerial.Goodput / report.Serial.Goodput
+	report.PutConcurrentRatio = report.PutConcurrent.Goodput / report.Concurrent.Goodput
+	report.PutToFdatasyncRatio = report.PutConcurrent.Goodput / ceiling.Rate
+	report.WorkloadRatio = report.Workload.Goodput / report.Concurrent.Goodput
+	fmt.Fprintf(out, "ratios to the fdatasync ceiling (%.0f syncs/s, p50 %.3f ms), answered operations only:\n", ceiling.Rate, ceiling.Latency.P50Ms)
+	fmt.Fprintf(out, "  kv, 1 writer:          %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
+		report.Serial.Goodput, report.SerialRatio, report.Serial.All.P50Ms, report.Serial.All.P50Ms/ceiling.Latency.P50Ms)
+	fmt.Fprintf(out, "  kv, %d writers:        %7.0f writes/s = %.2fx the ceiling; p50 %.3f ms = %.1fx one fdatasync\n",
+		report.Concurrent.Concurrency, report.Concurrent.Goodput, report.ConcurrentRatio, report.Concurrent.All.P50Ms, report.Concurrent.All.P50Ms/ceiling.Latency.P50Ms)
+	fmt.Fprintf(out, "  PutItem, %d writers:   %7.0f puts/s = %.2fx the ceiling (%d throttled)\n",
+		report.PutConcurrent.Concurrency, report.PutConcurrent.Goodput, report.PutToFdatasyncRatio, report.PutConcurrent.Throttled)
 	fmt.Fprintln(out, "ratios to the replicated-write ceiling (kv writes at the same concurrency):")
-	fmt.Fprintf(out, "  PutItem, 1 writer:  %7.0f puts/s = %.2fx kv's %.0f writes/s; p50 %.3f ms vs %.3f ms\n",
-		report.PutSerial.Throughput, report.PutSerialRatio, report.Serial.Throughput, report.PutSerial.All.P50Ms, report.Serial.All.P50Ms)
-	fmt.Fprintf(out, "  PutItem, %d writers: %7.0f puts/s = %.2fx kv's %.0f writes/s; p50 %.3f ms vs %.3f ms\n",
-		report.PutConcurrent.Concurrency, report.PutConcurrent.Throughput, report.PutConcurrentRatio, report.Concurrent.Throughput, report.PutConcurrent.All.P50Ms, report.Concurrent.All.P50Ms)
-	fmt.Fprintf(out, "  workload %s, %d workers: %7.0f ops/s = %.2fx kv's %.0f writes/s\n",
-		cfg.workload, report.Workload.Concurrency, report.Workload.Throughput, report.WorkloadRatio, report.Concurrent.Throughput)
+	fmt.Fprintf(out, "  PutItem, 1 writer:     %7.0f puts/s = %.2fx kv's %.0f writes/s; p50 %.3f ms vs %.3f ms (%d throttled)\n",
+		report.PutSerial.Goodput, report.PutSerialRatio, report.Serial.Goodput, report.PutSerial.All.P50Ms, report.Serial.All.P50Ms, report.PutSerial.Throttled)
+	fmt.Fprintf(out, "  PutItem, %d writers:   %7.0f puts/s = %.2fx kv's %.0f writes/s; p50 %.3f ms vs %.3f ms (%d throttled)\n",
+		report.PutConcurrent.Concurrency, report.PutConcurrent.Goodput, report.PutConcurrentRatio, report.Concurrent.Goodput, report.PutConcurrent.All.P50Ms, report.Concurrent.All.P50Ms, report.PutConcurrent.Throttled)
+	fmt.Fprintf(out, "  workload %s, %d workers: %7.0f ops/s = %.2fx kv's %.0f writes/s (%d throttled)\n",
+		cfg.workload, report.Workload.Concurrency, report.Workload.Goodput, report.WorkloadRatio, report.Concurrent.Goodput, report.Workload.Throttled)
 	return report, nil
 }

@@ -30,6 +30,12 @@ type Result struct {
 	// second of DurationSeconds.
 	Operations int64   `json:"operations"`
 	Throughput float64 `json:"throughput"`
+	// Answered counts the operations the target answered (OK, NotFound,
+	// ConditionFailed); Goodput is Answered per second. They differ from
+	// Operations and Throughput by the throttled and failed operations,
+	// which a throttling target answers fast and in great numbers.
+	Answered int64   `json:"answered"`
+	Goodput  float64 `json:"goodput"`
 	// Throttled and Errors count operations with those outcomes.
 	Throttled int64 `json:"throttled"`
 	Errors    int64 `json:"errors"`
@@ -116,8 +122,10 @@ func newResult(opts Options, workers []*worker, elapsed time.Duration) *Result {
 	}
 	res.Operations = res.All.Count
 	res.Throttled, res.Errors = res.All.Throttled, res.All.Errors
+	res.Answered = res.All.OK + res.All.NotFound + res.All.ConditionFailed
 	if elapsed > 0 {
 		res.Throughput = float64(res.Operations) / elapsed.Seconds()
+		res.Goodput = float64(res.Answered) / elapsed.Seconds()
 	}
 	for _, wk := range workers {
 		for _, e := range wk.errs {
@@ -196,6 +204,9 @@ func (r *Result) String() string {
 	fmt.Fprintf(&b, "workload %s (%s, %d records of %d B) on %s, %s, %d workers, %.1fs\n",
 		r.Workload, r.Distribution, r.Records, r.ItemSize, r.Target, loop, r.Concurrency, r.DurationSeconds)
 	fmt.Fprintf(&b, "throughput %.0f ops/s, %d ops, %d throttled, %d errors", r.Throughput, r.Operations, r.Throttled, r.Errors)
+	if r.Answered != r.Operations {
+		fmt.Fprintf(&b, "; answered %.0f ops/s", r.Goodput)
+	}
 	if r.Unsent > 0 {
 		fmt.Fprintf(&b, ", %d of %d scheduled never sent (oldest %.0f ms late)", r.Unsent, r.Scheduled, r.UnsentLagMs)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -279,6 +280,23 @@ func TestOutcomesAreCountedAndFailuresKeptOutOfTheLatencies(t *testing.T) {
 	require.Zero(t, res.Histogram(OpReadModifyWrite).TotalCount())
 	require.Equal(t, []string{"read_modify_write: disk on fire"}, res.ErrorSamples)
 	require.Contains(t, res.String(), "error: read_modify_write: disk on fire")
+	require.Equal(t, reads.Count, res.Answered, "not found is an answer, an error is not")
+	require.InEpsilon(t, float64(reads.Count)/res.DurationSeconds, res.Goodput, 1e-9)
+	require.Contains(t, res.String(), fmt.Sprintf("answered %.0f ops/s", res.Goodput))
+}
+
+func TestThrottledOperationsAreNotAnswers(t *testing.T) {
+	clk := newStepClock()
+	target := newFakeTarget(clk, time.Millisecond)
+	target.outcomes[OpUpdate] = Throttled
+	res, err := Run(context.Background(), target, Options{Workload: workload(t, "a"), Duration: time.Second, Clock: clk, Seed: 1})
+	require.NoError(t, err)
+	updates := res.Ops["update"]
+	require.Positive(t, updates.Count)
+	require.Equal(t, updates.Count, updates.Throttled)
+	require.Equal(t, updates.Throttled, res.Throttled)
+	require.Equal(t, res.Operations-res.Throttled, res.Answered)
+	require.Less(t, res.Goodput, res.Throughput)
 }
 
 func TestClosedLoopOnTheMemoryTarget(t *testing.T) {

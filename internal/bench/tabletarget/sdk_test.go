@@ -45,7 +45,7 @@ func TestWorkloadsRunThroughTheSDK(t *testing.T) {
 			w := workload(t, name, 60)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			target, err := Open(ctx, client, Options{Table: "sdk-" + name, SortKey: w.ItemsPerPartition > 0, Consistent: true})
+			target, err := Open(ctx, client, Options{Table: "sdk-" + name, SortKey: w.ItemsPerPartition > 0, Consistent: true, ThrottleBackoff: 5 * time.Millisecond})
 			require.NoError(t, err)
 			require.NoError(t, target.Load(ctx, w, 2, 1))
 			outcome, err := target.Read(ctx, w.KeyOf(0))

@@ -81,6 +81,11 @@ type Options struct {
 	// TableTimeout bounds the wait for the table to become ACTIVE.
 	// Default 60 s.
 	TableTimeout time.Duration
+	// ThrottleBackoff, when above zero, is how long an operation that was
+	// throttled waits before it returns, as a client backs off before its
+	// next request. Zero returns at once: a closed loop then sends again
+	// at once, and an in-process cluster spends its CPU refusing requests.
+	ThrottleBackoff time.Duration
 }
 
 // Target runs the workloads' operations as DynamoDB requests against one
@@ -90,6 +95,7 @@ type Target struct {
 	table      string
 	sortKey    bool
 	consistent bool
+	backoff    time.Duration
 	throttled  atomic.Int64
 }
 
@@ -110,7 +116,10 @@ func Open(ctx context.Context, client API, opts Options) (*Target, error) {
 	if opts.ReadUnits < 0 || opts.WriteUnits < 0 {
 		return nil, fmt.Errorf("tabletarget: capacity %d RCU, %d WCU is negative", opts.ReadUnits, opts.WriteUnits)
 	}
-	t := &Target{api: client, table: opts.Table, sortKey: opts.SortKey, consistent: opts.Consistent}
+	if opts.ThrottleBackoff < 0 {
+		return nil, fmt.Errorf("tabletarget: throttle backoff %v is negative", opts.ThrottleBackoff)
+	}
+	t := &Target{api: client, table: opts.Table, sortKey: opts.SortKey, consistent: opts.Consistent, backoff: opts.ThrottleBackoff}
 	in := &catalog.CreateTableInput{
 		TableName:            opts.Table,
 		KeySchema:            []catalog.KeySchemaElement{{AttributeName: attrPartition, KeyType: catalog.KeyTypeHash}},
@@ -291,14 +300,18 @@ func classify(err error) bench.Outcome {
 	return bench.Error
 }
 
-// failed turns a request's error into the operation's outcome.
-func (t *Target) failed(op string, err error) (bench.Outcome, error) {
+// failed turns a request's error into the operation's outcome, after the
+// backoff if it was throttled.
+func (t *Target) failed(ctx context.Context, op string, err error) (bench.Outcome, error) {
 	outcome := classify(err)
 	switch outcome {
 	case bench.ConditionFailed:
 		return outcome, nil
 	case bench.Throttled:
 		t.throttled.Add(1)
+		if t.backoff > 0 {
+			_ = sleep(ctx, t.backoff) // cut short when the run ends
+		}
 	}
 	return outcome, fmt.Errorf("tabletarget: %s: %w", op, err)
 }
@@ -307,7 +320,7 @@ func (t *Target) failed(op string, err error) (bench.Outcome, error) {
 func (t *Target) Read(ctx context.Context, key bench.Key) (bench.Outcome, error) {
 	out, err := t.api.GetItem(ctx, &api.GetItemInput{TableName: t.table, Key: t.key(key), ConsistentRead: t.consistent})
 	if err != nil {
-		return t.failed("GetItem", err)
+		return t.failed(ctx, "GetItem", err)
 	}
 	if out.Item == nil {
 		return bench.NotFound, nil
@@ -330,7 +343,7 @@ func (t *Target) Update(ctx context.Context, key bench.Key, value []byte) (bench
 		},
 	})
 	if err != nil {
-		return t.failed("UpdateItem", err)
+		return t.failed(ctx, "UpdateItem", err)
 	}
 	return bench.OK, nil
 }
@@ -338,7 +351,7 @@ func (t *Target) Update(ctx context.Context, key bench.Key, value []byte) (bench
 // Insert is PutItem.
 func (t *Target) Insert(ctx context.Context, key bench.Key, value []byte) (bench.Outcome, error) {
 	if _, err := t.api.PutItem(ctx, &api.PutItemInput{TableName: t.table, Item: t.item(key, value, 1)}); err != nil {
-		return t.failed("PutItem", err)
+		return t.failed(ctx, "PutItem", err)
 	}
 	return bench.OK, nil
 }
@@ -364,7 +377,7 @@ func (t *Target) Scan(ctx context.Context, start bench.Key, limit int) (bench.Ou
 			ConsistentRead:            t.consistent,
 		})
 		if err != nil {
-			return t.failed("Query", err)
+			return t.failed(ctx, "Query", err)
 		}
 		if out.Count == 0 {
 			return bench.NotFound, nil
@@ -377,7 +390,7 @@ func (t *Target) Scan(ctx context.Context, start bench.Key, limit int) (bench.Ou
 		n := int32(limit - read)
 		out, err := t.api.Scan(ctx, &api.ScanInput{TableName: t.table, ExclusiveStartKey: from, Limit: &n, ConsistentRead: t.consistent})
 		if err != nil {
-			return t.failed("Scan", err)
+			return t.failed(ctx, "Scan", err)
 		}
 		read += int(out.Count)
 		if read >= limit || out.LastEvaluatedKey == nil {
@@ -397,7 +410,7 @@ func (t *Target) ReadModifyWrite(ctx context.Context, key bench.Key, value []byt
 	k := t.key(key)
 	out, err := t.api.GetItem(ctx, &api.GetItemInput{TableName: t.table, Key: k, ConsistentRead: t.consistent})
 	if err != nil {
-		return t.failed("read-modify-write: GetItem", err)
+		return t.failed(ctx, "read-modify-write: GetItem", err)
 	}
 	if out.Item == nil {
 		return bench.NotFound, nil
@@ -421,7 +434,7 @@ func (t *Target) ReadModifyWrite(ctx context.Context, key bench.Key, value []byt
 		},
 	})
 	if err != nil {
-		return t.failed("read-modify-write: UpdateItem", err)
+		return t.failed(ctx, "read-modify-write: UpdateItem", err)
 	}
 	return bench.OK, nil
 }
