@@ -165,12 +165,17 @@ func (c *Cluster) waitRegistered(ctx context.Context) error {
 }
 
 // gateway returns the node a request to target is sent from: target itself
-// when it is up, else the first node that is.
+// when it is up, an error wrapping node.ErrNodeDown when it is down (the
+// request is then known not to have been sent), and for target 0 the first
+// node that is up.
 func (c *Cluster) gateway(target transport.NodeID) (*node.Node, error) {
 	if target != 0 {
-		if n, err := c.nc.Node(target); err == nil {
+		n, err := c.nc.Node(target)
+		if err == nil {
 			return n, nil
 		}
+		// The target is down: nothing can reach it.
+		return nil, err
 	}
 	for _, n := range c.nc.Nodes() {
 		return n, nil

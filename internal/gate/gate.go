@@ -59,6 +59,8 @@ type Gate struct {
 	groups map[uint64]*entry
 }
 
+// entry is one partition's limits and buckets. It is immutable once in
+// groups (the buckets lock themselves).
 type entry struct {
 	limits      Limits
 	read, write *admission.Bucket
@@ -99,7 +101,9 @@ func (g *Gate) Set(group uint64, l Limits) error {
 	if e, ok := g.groups[group]; ok && e.limits.OnDemand == l.OnDemand && e.limits.Partition == l.Partition {
 		e.read.SetRate(now, l.ReadRate)
 		e.write.SetRate(now, l.WriteRate)
-		e.limits = l
+		// Entries are read without the lock once fetched: replace, never
+		// modify.
+		g.groups[group] = &entry{limits: l, read: e.read, write: e.write}
 		return nil
 	}
 	read, err := admission.NewBucket(admission.BucketOptions{Resource: l.Partition, Rate: l.ReadRate,

@@ -17,8 +17,9 @@ import (
 
 // Gateway returns the local node through which a client sends a request to
 // node target: target itself when it runs in this process and is up (the
-// request then needs no encoding), otherwise any local node that is up.
-// It fails when no local node is up.
+// request then needs no encoding), otherwise any local node that is up. It
+// fails with an error wrapping node.ErrNodeDown when target is known to be
+// down (nothing is sent), and when no local node is up.
 type Gateway func(target transport.NodeID) (*node.Node, error)
 
 // Client sends control requests to the active controller and reads table
@@ -105,10 +106,18 @@ func (c *Client) send(ctx context.Context, req *node.Request) (*node.Response, e
 			next++
 		}
 		gw, err := c.gw(target)
+		if errors.Is(err, node.ErrNodeDown) {
+			target = 0
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		resp, err := gw.Forward(ctx, target, req)
+		if req.Op == node.OpGet && errors.Is(err, multiraft.ErrLeaderChanged) {
+			// A read changes nothing: ask the new leader.
+			err = &multiraft.NotLeaderError{Group: Group}
+		}
 		if err == nil || !redirect(err) {
 			if err == nil {
 				c.mu.Lock()

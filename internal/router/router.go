@@ -9,10 +9,11 @@
 // (multiraft.ErrGroupNotFound), a proposal dropped during an election.
 //
 // A write whose outcome is unknown (the leader changed or became
-// unreachable after the command was sent) is retried only when applying it
-// twice is the same as applying it once (a put or delete without condition
-// or returned values); otherwise the caller gets an InternalServerError, as
-// DynamoDB answers, and decides.
+// unreachable after the command was sent) is never sent again: it may
+// still commit, and applying it twice, even a plain put, can undo the
+// writes made in between. The caller gets an InternalServerError, as from
+// DynamoDB, and decides. A write to a node known to be down before
+// anything was sent goes to another replica.
 package router
 
 import (
@@ -368,6 +369,11 @@ func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cm
 			return nil, r.deadline(err), false
 		}
 		gw, err := r.gw(target)
+		if errors.Is(err, node.ErrNodeDown) && target != 0 {
+			// Known down before anything was sent: try another replica.
+			a.target = 0
+			continue
+		}
 		if err != nil {
 			return nil, err, false
 		}
@@ -396,23 +402,18 @@ func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cm
 				return nil, r.deadline(perr), false
 			}
 		case classUnknown:
-			if !idempotent(cmd) {
-				return nil, r.unknown(err), false
-			}
-			a.target = 0
+			// The command may have been appended to the log and may
+			// still commit: sending it again could apply it twice, even
+			// a plain put (after other writes, it would bring back an
+			// overwritten value). The caller decides, as with DynamoDB.
+			// The next request starts from the replicas, not from this
+			// target.
+			rt.setLeader(p.ID, 0)
+			return nil, r.unknown(err), false
 		}
 	}
 }
 
-// idempotent reports whether applying cmd twice leaves what applying it once
-// does, and answers the same.
-func idempotent(cmd *partition.Command) bool {
-	if cmd.Op != partition.OpPut && cmd.Op != partition.OpDelete {
-		return false
-	}
-	return cmd.ConditionExpression == "" && cmd.Expected == nil &&
-		(cmd.ReturnValues == "" || cmd.ReturnValues == "NONE")
-}
 
 // unknown is the error of a write whose outcome is not known.
 func (r *Router) unknown(err error) error {
@@ -486,6 +487,10 @@ func (r *Router) read(ctx context.Context, rt *route, p catalog.Partition, consi
 			return false, r.deadline(err)
 		}
 		gw, err := r.gw(target)
+		if errors.Is(err, node.ErrNodeDown) && target != 0 {
+			a.target = 0
+			continue
+		}
 		if err != nil {
 			return false, err
 		}
@@ -538,17 +543,21 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 			return nil, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
 		}
 		var (
-			p  catalog.Partition
-			ok bool
+			p   catalog.Partition
+			ok  bool
+			pos []byte
 		)
 		if !req.Reverse {
-			pos := lo
+			// pos is the lowest key that may be read: lo, or what follows
+			// after.
+			pos = lo
 			if after != nil && bytes.Compare(after, pos) >= 0 {
 				pos = after
 			}
 			p, ok = rt.locate(pos)
 		} else {
-			pos := hi
+			// pos bounds the keys that may be read from above, exclusive.
+			pos = hi
 			if after != nil && (pos == nil || bytes.Compare(after, pos) < 0) {
 				pos = after
 			}
@@ -586,6 +595,13 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 		if err != nil {
 			return nil, err
 		}
+		if !remap && !covers(page.Range, pos, req.Reverse) {
+			// The replica's partition no longer reaches the position: it
+			// split after the map was read, and it clamped the read to
+			// its smaller range. Taking its page would skip the keys of
+			// the split-off part.
+			remap = true
+		}
 		if remap {
 			if err := remapPause(ctx, &remaps); err != nil {
 				return nil, r.deadline(err)
@@ -619,4 +635,19 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 			return out, nil
 		}
 	}
+}
+
+// covers reports whether a partition with range pr holds the scan position
+// pos: forward, the lowest key that may be read (pos itself, or the key
+// after it when it was the last one read); in reverse, the exclusive upper
+// bound of the keys that may be read (nil: the end of the key space).
+func covers(pr keyenc.Range, pos []byte, reverse bool) bool {
+	if !reverse {
+		return bytes.Compare(pr.Start, pos) <= 0 && (pr.End == nil || bytes.Compare(pos, pr.End) < 0)
+	}
+	if pos == nil {
+		// Unbounded above: only the last partition is asked, by locateBefore.
+		return true
+	}
+	return bytes.Compare(pr.Start, pos) < 0 && (pr.End == nil || bytes.Compare(pr.End, pos) >= 0)
 }

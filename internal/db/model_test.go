@@ -1,0 +1,142 @@
+package db
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/embeddynamo/dynamo/internal/api"
+	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/keyenc"
+	"github.com/embeddynamo/dynamo/internal/meta"
+	"github.com/embeddynamo/dynamo/internal/refmodel"
+)
+
+var modelSeeds = flag.Int("db.modelseeds", 2, "seeds of the model-based cluster test")
+
+// splitting is the cluster's client with partitions splitting under it:
+// before every every-th operation it splits a partition of a random table
+// at the storage key of one of its items, inside that item's collection.
+// Splits change where items live, never what they are, so the reference
+// model needs no part in them.
+type splitting struct {
+	*Client
+	t      *testing.T
+	rng    *rand.Rand
+	tables []refmodel.TableSpec
+	every  int
+	ops    int
+	splits int
+	max    int
+}
+
+func (s *splitting) tick(ctx context.Context) {
+	s.ops++
+	if s.ops%s.every != 0 || len(s.tables) == 0 {
+		return
+	}
+	spec := s.tables[s.rng.IntN(len(s.tables))]
+	rec, err := s.meta.Table(ctx, spec.Name)
+	require.NoError(s.t, err)
+	if len(rec.Partitions) >= s.max {
+		return
+	}
+	out, err := s.Client.Scan(ctx, &api.ScanInput{TableName: spec.Name, ConsistentRead: true})
+	require.NoError(s.t, err)
+	if len(out.Items) == 0 {
+		return
+	}
+	item := out.Items[s.rng.IntN(len(out.Items))]
+	var sk attr.Value
+	if spec.Schema.Sort != nil {
+		sk = item[spec.Schema.Sort.Name]
+	}
+	key, err := keyenc.Key(rec.ID, item[spec.Schema.Partition.Name], sk)
+	require.NoError(s.t, err)
+	for _, p := range rec.Partitions {
+		if p.Range.Contains(key) && string(p.Range.Start) != string(key) {
+			var res meta.SplitPartitionOutput
+			require.NoError(s.t, s.meta.Call(ctx, meta.OpSplitPartition,
+				meta.SplitPartitionInput{TableName: spec.Name, Partition: p.ID, Key: key}, &res))
+			s.splits++
+			return
+		}
+	}
+}
+
+func (s *splitting) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOutput, error) {
+	s.tick(ctx)
+	return s.Client.PutItem(ctx, in)
+}
+
+func (s *splitting) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
+	s.tick(ctx)
+	return s.Client.GetItem(ctx, in)
+}
+
+func (s *splitting) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
+	s.tick(ctx)
+	return s.Client.UpdateItem(ctx, in)
+}
+
+func (s *splitting) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.DeleteItemOutput, error) {
+	s.tick(ctx)
+	return s.Client.DeleteItem(ctx, in)
+}
+
+func (s *splitting) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, error) {
+	s.tick(ctx)
+	return s.Client.Query(ctx, in)
+}
+
+func (s *splitting) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, error) {
+	s.tick(ctx)
+	return s.Client.Scan(ctx, in)
+}
+
+func (s *splitting) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api.BatchGetItemOutput, error) {
+	s.tick(ctx)
+	return s.Client.BatchGetItem(ctx, in)
+}
+
+func (s *splitting) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (*api.BatchWriteItemOutput, error) {
+	s.tick(ctx)
+	return s.Client.BatchWriteItem(ctx, in)
+}
+
+// Thousands of random operations (every operation of the data plane, with
+// random conditions, updates, projections, filters, pages and batches) on a
+// three-node cluster agree, one by one, with the reference model, while the
+// tables' partitions split at keys inside item collections. More seeds:
+// -db.modelseeds=N.
+func TestClusterAgreesWithModelThroughSplits(t *testing.T) {
+	for seed := int64(1); seed <= int64(*modelSeeds); seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			c := startCluster(t, ClusterConfig{Seed: uint64(seed)})
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			sut := &splitting{Client: c.Client(), t: t, rng: rand.New(rand.NewPCG(uint64(seed), 7)), every: 40, max: 12}
+			refmodel.Run(t, refmodel.RunConfig{Seed: seed, Ops: 2000, SUT: sut, Context: ctx,
+				Gen: refmodel.GenConfig{LargeItemPercent: -1},
+				Setup: func(ctx context.Context, tables []refmodel.TableSpec) error {
+					for _, spec := range tables {
+						if _, err := sut.CreateTable(ctx, spec.CreateTableInput()); err != nil {
+							return err
+						}
+						if err := sut.WaitForTable(ctx, spec.Name); err != nil {
+							return err
+						}
+					}
+					sut.tables = tables
+					return nil
+				}})
+			require.Greater(t, sut.splits, 10, "the run split partitions")
+			t.Logf("seed %d: 2000 operations agreed through %d splits", seed, sut.splits)
+		})
+	}
+}
