@@ -414,7 +414,6 @@ func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cm
 	}
 }
 
-
 // unknown is the error of a write whose outcome is not known.
 func (r *Router) unknown(err error) error {
 	return &dberr.InternalServerError{Message: "Internal server error", Err: err}
