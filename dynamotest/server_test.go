@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -86,4 +89,50 @@ func TestNewServerWithTheAWSSDK(t *testing.T) {
 	}
 	require.Equal(t, 25, count)
 	require.Equal(t, 3, n, "pages of 10, 10, 5")
+}
+
+// The SDK's standard retryer rides through throttling: writes beyond a
+// small provisioned table's capacity are refused with
+// ProvisionedThroughputExceededException, retried with backoff by the SDK,
+// and all succeed.
+func TestNewServerSDKRetriesThroughThrottling(t *testing.T) {
+	srv := dynamotest.NewServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var throttled atomic.Int64
+	client := dynamodb.New(dynamodb.Options{
+		Region:       srv.Region,
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 20
+			o.MaxBackoff = 500 * time.Millisecond
+			o.RateLimiter = ratelimit.None
+			// Seen first, decides nothing: counts the throttles.
+			count := retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				var pte *types.ProvisionedThroughputExceededException
+				if errors.As(err, &pte) {
+					throttled.Add(1)
+				}
+				return aws.UnknownTernary
+			})
+			o.Retryables = append([]retry.IsErrorRetryable{count}, o.Retryables...)
+		}),
+	})
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:             aws.String("tiny"),
+		KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}},
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(2)},
+	})
+	require.NoError(t, err)
+	require.NoError(t, dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	}).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("tiny")}, 30*time.Second))
+	for i := range 8 {
+		_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("tiny"),
+			Item: map[string]types.AttributeValue{"k": &types.AttributeValueMemberS{Value: strconv.Itoa(i)}}})
+		require.NoError(t, err)
+	}
+	require.Positive(t, throttled.Load(), "the table's 2 WCU throttled some of the 8 writes")
 }
