@@ -210,3 +210,14 @@ type AdmissionClientOptions = admission.ClientOptions
 func NewAdmissionClient(svc GrantService, opts AdmissionClientOptions) (*AdmissionClient, error) {
 	return admission.NewClient(svc, opts)
 }
+
+// AdmissionStats is a snapshot of admission metrics: per table and
+// partition, the capacity units consumed, the requests admitted, the
+// requests throttled by reason, and request latency.
+type AdmissionStats = admission.Stats
+
+// TableStats is one table's part of AdmissionStats.
+type TableStats = admission.TableStats
+
+// PartitionStats is one partition's part of TableStats.
+type PartitionStats = admission.PartitionStats

@@ -84,6 +84,12 @@ func (c *Cluster) NodeIDs() []NodeID { return c.c.NodeIDs() }
 // Zone returns the zone of node id.
 func (c *Cluster) Zone(id NodeID) string { return c.c.Zone(id) }
 
+// Stats returns the admission metrics of every node that is up, as its
+// replicas counted them: a leader counts the writes and strongly
+// consistent reads of its partitions, any replica the eventually
+// consistent reads it served.
+func (c *Cluster) Stats() map[NodeID]AdmissionStats { return c.c.Stats() }
+
 // Crash stops node id at once, as a process crash or a power cut would.
 // Partitions it led elect new leaders among the other replicas; requests go
 // on as long as two of each partition's three replicas are up.
@@ -187,6 +193,9 @@ func (n *Node) ID() NodeID { return n.n.ID() }
 
 // Zone returns the node's zone.
 func (n *Node) Zone() string { return n.n.Zone() }
+
+// Stats returns the node's admission metrics (see Cluster.Stats).
+func (n *Node) Stats() AdmissionStats { return n.n.Stats() }
 
 // Close stops the node and every goroutine it started.
 func (n *Node) Close() error { return n.n.Close() }
