@@ -203,12 +203,8 @@ func (c *Client) wait(ctx context.Context, name string, done func(*catalog.Descr
 		if err != nil || ok {
 			return err
 		}
-		t := time.NewTimer(time.Duration(min(i, 10)) * 10 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := meta.Backoff(ctx, i, 100*time.Millisecond); err != nil {
+			return err
 		}
 	}
 }

@@ -154,12 +154,8 @@ func (c *Cluster) waitRegistered(ctx context.Context) error {
 		if err == nil && len(out.Nodes) == len(c.members) {
 			return nil
 		}
-		t := time.NewTimer(time.Duration(min(i, 10)) * 10 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("db: waiting for the nodes to register: %w", errors.Join(ctx.Err(), err))
-		case <-t.C:
+		if berr := meta.Backoff(ctx, i, 100*time.Millisecond); berr != nil {
+			return fmt.Errorf("db: waiting for the nodes to register: %w", errors.Join(berr, err))
 		}
 	}
 }

@@ -98,7 +98,7 @@ func (c *Client) send(ctx context.Context, req *node.Request) (*node.Response, e
 		if target == 0 {
 			if next == len(c.voters) {
 				next = 0
-				if err := pause(ctx, attempt); err != nil {
+				if err := Backoff(ctx, attempt, 200*time.Millisecond); err != nil {
 					return nil, errors.Join(err, last)
 				}
 			}
@@ -152,10 +152,10 @@ func redirect(err error) bool {
 		errors.Is(err, ErrNotReady)
 }
 
-// pause waits a little longer with each attempt, up to 200ms, or until ctx
-// ends.
-func pause(ctx context.Context, attempt int) error {
-	d := time.Duration(min(attempt, 20)) * 10 * time.Millisecond
+// Backoff waits attempt times 10ms, at most limit, or until ctx ends: the
+// growing pause between the rounds of a retry loop.
+func Backoff(ctx context.Context, attempt int, limit time.Duration) error {
+	d := min(time.Duration(max(attempt, 0))*10*time.Millisecond, limit)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

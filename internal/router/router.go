@@ -263,15 +263,7 @@ func (a *attempt) redirect(err error) {
 
 // pause waits longer with each round, up to 100ms, or until ctx ends.
 func pause(ctx context.Context, round int) error {
-	d := time.Duration(min(round, 10)) * 10 * time.Millisecond
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return meta.Backoff(ctx, round, 100*time.Millisecond)
 }
 
 // Error classes of a failed request to one replica.
