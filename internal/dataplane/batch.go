@@ -57,10 +57,8 @@ type getTable struct {
 // not read (the 16 MB response limit, throttling) come back in
 // UnprocessedKeys.
 func (s *Service) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api.BatchGetItemOutput, error) {
-	if in == nil {
-		in = &api.BatchGetItemInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	tables := sortedTables(in.RequestItems)
@@ -202,10 +200,8 @@ type writeOp struct {
 // each on its own. Writes refused for lack of capacity come back in
 // UnprocessedItems; any other failure fails the call.
 func (s *Service) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (*api.BatchWriteItemOutput, error) {
-	if in == nil {
-		in = &api.BatchWriteItemInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	tables := sortedTables(in.RequestItems)

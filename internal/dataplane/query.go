@@ -53,10 +53,8 @@ func queryRange(t Table, kc *expr.KeyCondition) (keyenc.Range, error) {
 // Query reads one page of the items of one item collection in sort key
 // order.
 func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, error) {
-	if in == nil {
-		in = &api.QueryInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	var v violations

@@ -26,10 +26,8 @@ func projection(src string, names expr.Names, compiled *expr.Projection, used *[
 
 // GetItem reads one item by its key.
 func (s *Service) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
-	if in == nil {
-		in = &api.GetItemInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	var v violations

@@ -42,10 +42,8 @@ func SegmentRange(table uint64, segment, total int) keyenc.Range {
 // Scan reads one page of a table's items in key space order, or of one
 // segment of a parallel scan.
 func (s *Service) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, error) {
-	if in == nil {
-		in = &api.ScanInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	var v violations

@@ -76,10 +76,16 @@ func isThrottle(err error) bool {
 	return errors.As(err, &p) || errors.As(err, &t)
 }
 
-// started returns ctx's error, if any, before an operation does any work.
-func started(ctx context.Context) error {
+// begin starts an operation on request in: it returns ctx's error, if
+// any, before the operation does any work, and otherwise in, or an empty
+// request when in is nil (DynamoDB validates that as a request with no
+// members).
+func begin[T any](ctx context.Context, in *T) (*T, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("dataplane: %w", err)
+		return nil, fmt.Errorf("dataplane: %w", err)
 	}
-	return nil
+	if in == nil {
+		in = new(T)
+	}
+	return in, nil
 }

@@ -28,25 +28,72 @@ func oldOnly(rv api.ReturnValue) error {
 	return invalid(MsgReturnValuesInvalid)
 }
 
-// parseCondition parses a ConditionExpression, nil for none.
-func parseCondition(src string, names expr.Names, values expr.Values, used *[]expr.Usage) error {
-	if src == "" {
-		return nil
-	}
-	c, err := expr.ParseCondition(src, names, values)
+// writeExpressions checks a single-item write's ExpressionAttributeNames
+// and ExpressionAttributeValues, parses its UpdateExpression (UpdateItem's;
+// without one it keeps update, the compiled AttributeUpdates) and then its
+// ConditionExpression, and checks that the expressions use every
+// placeholder. It returns the names, the values with their numbers in
+// canonical form, and the update.
+func writeExpressions(names map[string]string, values map[string]attr.Value, updateSrc string, update *expr.Update, condition string) (expr.Names, expr.Values, *expr.Update, error) {
+	exprNames := expr.Names(names)
+	exprValues, err := checkExprMaps(names, values)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	*used = append(*used, c.Usage())
-	return nil
+	var used []expr.Usage
+	if updateSrc != "" {
+		update, err = expr.ParseUpdate(updateSrc, exprNames, exprValues)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		used = append(used, update.Usage())
+	}
+	if condition != "" {
+		c, err := expr.ParseCondition(condition, exprNames, exprValues)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		used = append(used, c.Usage())
+	}
+	if err := expr.CheckUnused(exprNames, exprValues, used...); err != nil {
+		return nil, nil, nil, err
+	}
+	return exprNames, exprValues, update, nil
+}
+
+// writeItem applies cmd, a write of the item of table t whose key
+// attributes key holds, and returns the attributes the command returned
+// (nil for none) and the capacity it consumed as mode asks. A command that
+// applied without effect returns its error.
+func (s *Service) writeItem(ctx context.Context, t Table, key attr.Item, cmd *partition.Command, mode api.ReturnConsumedCapacity) (attr.Item, *api.ConsumedCapacity, error) {
+	skey, err := storageKey(t, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := s.write(ctx, t, skey, cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nonEmpty(res.Attributes), consumed(mode, t.Name, writeUnits(res.OldSize, res.NewSize), false), nil
+}
+
+// write applies cmd to the partition of t that owns skey; a command that
+// applied without effect returns its Result.Err as the error.
+func (s *Service) write(ctx context.Context, t Table, skey []byte, cmd *partition.Command) (*partition.Result, error) {
+	res, err := s.backend.Write(ctx, t, skey, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res, nil
 }
 
 // PutItem creates an item or replaces it whole, subject to its condition.
 func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOutput, error) {
-	if in == nil {
-		in = &api.PutItemInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	var v violations
@@ -72,16 +119,8 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 	if err := oldOnly(in.ReturnValues); err != nil {
 		return nil, err
 	}
-	names := expr.Names(in.ExpressionAttributeNames)
-	values, err := checkExprMaps(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	names, values, _, err := writeExpressions(in.ExpressionAttributeNames, in.ExpressionAttributeValues, "", nil, in.ConditionExpression)
 	if err != nil {
-		return nil, err
-	}
-	var used []expr.Usage
-	if err := parseCondition(in.ConditionExpression, names, values, &used); err != nil {
-		return nil, err
-	}
-	if err := expr.CheckUnused(names, values, used...); err != nil {
 		return nil, err
 	}
 	t, err := s.backend.Table(ctx, in.TableName)
@@ -91,34 +130,22 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 	if err := t.Schema.ValidateItemKey(item); err != nil {
 		return nil, err
 	}
-	key, err := storageKey(t, item)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.backend.Write(ctx, t, key, &partition.Command{
+	attrs, capacity, err := s.writeItem(ctx, t, item, &partition.Command{
 		Op: partition.OpPut, Table: t.ID, Schema: t.Schema, Item: item,
 		ConditionExpression: in.ConditionExpression, Names: names, Values: values,
 		Expected: in.Expected, ConditionalOperator: in.ConditionalOperator,
 		ReturnValues: string(in.ReturnValues), ReturnValuesOnConditionCheckFailure: string(in.ReturnValuesOnConditionCheckFailure),
-	})
+	}, in.ReturnConsumedCapacity)
 	if err != nil {
 		return nil, err
 	}
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return &api.PutItemOutput{
-		Attributes:       nonEmpty(res.Attributes),
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, writeUnits(res.OldSize, res.NewSize), false),
-	}, nil
+	return &api.PutItemOutput{Attributes: attrs, ConsumedCapacity: capacity}, nil
 }
 
 // UpdateItem changes attributes of an item, creating it when it is missing.
 func (s *Service) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
-	if in == nil {
-		in = &api.UpdateItemInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	var v violations
@@ -142,24 +169,8 @@ func (s *Service) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api
 	if err != nil {
 		return nil, err
 	}
-	names := expr.Names(in.ExpressionAttributeNames)
-	values, err := checkExprMaps(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	names, values, update, err := writeExpressions(in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.UpdateExpression, compiled.Update, in.ConditionExpression)
 	if err != nil {
-		return nil, err
-	}
-	var used []expr.Usage
-	update := compiled.Update
-	if in.UpdateExpression != "" {
-		update, err = expr.ParseUpdate(in.UpdateExpression, names, values)
-		if err != nil {
-			return nil, err
-		}
-		used = append(used, update.Usage())
-	}
-	if err := parseCondition(in.ConditionExpression, names, values, &used); err != nil {
-		return nil, err
-	}
-	if err := expr.CheckUnused(names, values, used...); err != nil {
 		return nil, err
 	}
 	t, err := s.backend.Table(ctx, in.TableName)
@@ -175,35 +186,23 @@ func (s *Service) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api
 			return nil, err
 		}
 	}
-	skey, err := storageKey(t, key)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.backend.Write(ctx, t, skey, &partition.Command{
+	attrs, capacity, err := s.writeItem(ctx, t, key, &partition.Command{
 		Op: partition.OpUpdate, Table: t.ID, Schema: t.Schema, Key: key,
 		ConditionExpression: in.ConditionExpression, UpdateExpression: in.UpdateExpression,
 		Names: names, Values: values,
 		Expected: in.Expected, ConditionalOperator: in.ConditionalOperator, AttributeUpdates: in.AttributeUpdates,
 		ReturnValues: string(in.ReturnValues), ReturnValuesOnConditionCheckFailure: string(in.ReturnValuesOnConditionCheckFailure),
-	})
+	}, in.ReturnConsumedCapacity)
 	if err != nil {
 		return nil, err
 	}
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return &api.UpdateItemOutput{
-		Attributes:       nonEmpty(res.Attributes),
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, writeUnits(res.OldSize, res.NewSize), false),
-	}, nil
+	return &api.UpdateItemOutput{Attributes: attrs, ConsumedCapacity: capacity}, nil
 }
 
 // DeleteItem removes one item by its key, subject to its condition.
 func (s *Service) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.DeleteItemOutput, error) {
-	if in == nil {
-		in = &api.DeleteItemInput{} // validated as a request with no members
-	}
-	if err := started(ctx); err != nil {
+	in, err := begin(ctx, in)
+	if err != nil {
 		return nil, err
 	}
 	var v violations
@@ -229,16 +228,8 @@ func (s *Service) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api
 	if err := oldOnly(in.ReturnValues); err != nil {
 		return nil, err
 	}
-	names := expr.Names(in.ExpressionAttributeNames)
-	values, err := checkExprMaps(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	names, values, _, err := writeExpressions(in.ExpressionAttributeNames, in.ExpressionAttributeValues, "", nil, in.ConditionExpression)
 	if err != nil {
-		return nil, err
-	}
-	var used []expr.Usage
-	if err := parseCondition(in.ConditionExpression, names, values, &used); err != nil {
-		return nil, err
-	}
-	if err := expr.CheckUnused(names, values, used...); err != nil {
 		return nil, err
 	}
 	t, err := s.backend.Table(ctx, in.TableName)
@@ -249,26 +240,16 @@ func (s *Service) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api
 	if err != nil {
 		return nil, err
 	}
-	skey, err := storageKey(t, key)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.backend.Write(ctx, t, skey, &partition.Command{
+	attrs, capacity, err := s.writeItem(ctx, t, key, &partition.Command{
 		Op: partition.OpDelete, Table: t.ID, Schema: t.Schema, Key: key,
 		ConditionExpression: in.ConditionExpression, Names: names, Values: values,
 		Expected: in.Expected, ConditionalOperator: in.ConditionalOperator,
 		ReturnValues: string(in.ReturnValues), ReturnValuesOnConditionCheckFailure: string(in.ReturnValuesOnConditionCheckFailure),
-	})
+	}, in.ReturnConsumedCapacity)
 	if err != nil {
 		return nil, err
 	}
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return &api.DeleteItemOutput{
-		Attributes:       nonEmpty(res.Attributes),
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, t.Name, writeUnits(res.OldSize, res.NewSize), false),
-	}, nil
+	return &api.DeleteItemOutput{Attributes: attrs, ConsumedCapacity: capacity}, nil
 }
 
 // nonEmpty returns item, or nil when it has no attributes: DynamoDB omits
