@@ -60,10 +60,27 @@ type server struct {
 
 func start(t *testing.T, cfg config) *server {
 	t.Helper()
+	return launch(cfg).wait(t)
+}
+
+// launching is a server started but perhaps not yet ready.
+type launching struct {
+	s     *server
+	ready chan string
+}
+
+// launch starts the command in the background; wait waits until it
+// serves.
+func launch(cfg config) *launching {
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	s := &server{cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- run(ctx, cfg, ready) }()
+	l := &launching{s: &server{cancel: cancel, done: make(chan error, 1)}, ready: make(chan string, 1)}
+	go func() { l.s.done <- run(ctx, cfg, l.ready) }()
+	return l
+}
+
+func (l *launching) wait(t *testing.T) *server {
+	t.Helper()
+	s, ready, cancel := l.s, l.ready, l.s.cancel
 	select {
 	case s.addr = <-ready:
 	case err := <-s.done:
@@ -161,12 +178,18 @@ func TestMultiProcessCluster(t *testing.T) {
 	for i, a := range tcp {
 		members = append(members, fmt.Sprintf("%d=zone-%d@%s", i+1, i+1, a))
 	}
-	var servers []*server
+	// Each node waits for a quorum of the system table before it serves:
+	// start them together, as separate processes would be.
+	var starting []*launching
 	for i := range 3 {
 		cfg, err := parseFlags([]string{"-node", fmt.Sprint(i + 1), "-members", strings.Join(members, ","),
 			"-addr", "127.0.0.1:0", "-data", t.TempDir()})
 		require.NoError(t, err)
-		servers = append(servers, start(t, cfg))
+		starting = append(starting, launch(cfg))
+	}
+	var servers []*server
+	for _, l := range starting {
+		servers = append(servers, l.wait(t))
 	}
 	defer func() {
 		for _, s := range servers {
