@@ -84,16 +84,8 @@ func (s *Service) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (
 		if err != nil {
 			return nil, err
 		}
-		names := expr.Names(ka.ExpressionAttributeNames)
-		if _, err := checkExprMaps(ka.ExpressionAttributeNames, nil); err != nil {
-			return nil, err
-		}
-		var used []expr.Usage
-		proj, err := projection(ka.ProjectionExpression, names, compiled.Projection, &used)
+		proj, err := keyReadProjection(ka.ExpressionAttributeNames, ka.ProjectionExpression, compiled)
 		if err != nil {
-			return nil, err
-		}
-		if err := expr.CheckUnused(names, nil, used...); err != nil {
 			return nil, err
 		}
 		g := &getTable{name: name, in: ka, proj: proj}

@@ -106,19 +106,8 @@ func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutp
 			return nil, err
 		}
 	}
-	filter := compiled.Filter
-	if in.FilterExpression != "" {
-		filter, err = expr.ParseFilter(in.FilterExpression, names, values)
-		if err != nil {
-			return nil, err
-		}
-		used = append(used, filter.Usage())
-	}
-	proj, err := projection(in.ProjectionExpression, names, compiled.Projection, &used)
+	filter, proj, err := readExpressions(names, values, in.FilterExpression, in.ProjectionExpression, compiled, used)
 	if err != nil {
-		return nil, err
-	}
-	if err := expr.CheckUnused(names, values, used...); err != nil {
 		return nil, err
 	}
 	if in.FilterExpression != "" {
@@ -134,16 +123,13 @@ func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutp
 	if err != nil {
 		return nil, err
 	}
-	req := ScanRequest{Range: r, Reverse: in.ScanIndexForward != nil && !*in.ScanIndexForward, Consistent: in.ConsistentRead}
-	if in.Limit != nil {
-		req.Limit = int(*in.Limit)
+	start, err := queryStartKey(t, kc, in.ExclusiveStartKey)
+	if err != nil {
+		return nil, err
 	}
-	if in.ExclusiveStartKey != nil {
-		start, err := queryStartKey(t, kc, in.ExclusiveStartKey)
-		if err != nil {
-			return nil, err
-		}
-		req.StartAfter = start
+	req := ScanRequest{
+		Range: r, StartAfter: start, Reverse: in.ScanIndexForward != nil && !*in.ScanIndexForward,
+		Limit: pageLimit(in.Limit), Consistent: in.ConsistentRead,
 	}
 	p, err := s.readPage(ctx, t, req, filter, proj, in.Select == api.SelectCount)
 	if err != nil {
@@ -168,8 +154,12 @@ func startKeyValues(esk attr.Item) error {
 }
 
 // queryStartKey checks a Query's ExclusiveStartKey against the key schema
-// and the key condition, as DynamoDB does, and returns its storage key.
+// and the key condition, as DynamoDB does, and returns its storage key, nil
+// for none.
 func queryStartKey(t Table, kc *expr.KeyCondition, esk attr.Item) ([]byte, error) {
+	if esk == nil {
+		return nil, nil
+	}
 	defs := []itemcheck.KeyDef{t.Schema.Partition}
 	if t.Schema.Sort != nil {
 		defs = append(defs, *t.Schema.Sort)

@@ -10,18 +10,43 @@ import (
 	"github.com/embeddynamo/dynamo/internal/legacy"
 )
 
-// projection compiles a request's ProjectionExpression, or its legacy
-// AttributesToGet (already compiled), nil for neither.
-func projection(src string, names expr.Names, compiled *expr.Projection, used *[]expr.Usage) (*expr.Projection, error) {
-	if src == "" {
-		return compiled, nil
+// readExpressions parses a read's FilterExpression and ProjectionExpression,
+// keeping the compiled legacy forms (QueryFilter or ScanFilter,
+// AttributesToGet) where the request carries no expression, and checks that
+// every placeholder is used by them or by the expressions used records. The
+// filter or the projection is nil when the request carries neither form.
+func readExpressions(names expr.Names, values expr.Values, filterSrc, projectionSrc string, compiled *legacy.Compiled, used []expr.Usage) (*expr.Condition, *expr.Projection, error) {
+	filter, proj := compiled.Filter, compiled.Projection
+	var err error
+	if filterSrc != "" {
+		filter, err = expr.ParseFilter(filterSrc, names, values)
+		if err != nil {
+			return nil, nil, err
+		}
+		used = append(used, filter.Usage())
 	}
-	p, err := expr.ParseProjection(src, names)
-	if err != nil {
+	if projectionSrc != "" {
+		proj, err = expr.ParseProjection(projectionSrc, names)
+		if err != nil {
+			return nil, nil, err
+		}
+		used = append(used, proj.Usage())
+	}
+	if err := expr.CheckUnused(names, values, used...); err != nil {
+		return nil, nil, err
+	}
+	return filter, proj, nil
+}
+
+// keyReadProjection checks the ExpressionAttributeNames of a read by key
+// (GetItem, one table of BatchGetItem), which carries no values, and
+// returns its projection (see readExpressions).
+func keyReadProjection(names map[string]string, projectionSrc string, compiled *legacy.Compiled) (*expr.Projection, error) {
+	if _, err := checkExprMaps(names, nil); err != nil {
 		return nil, err
 	}
-	*used = append(*used, p.Usage())
-	return p, nil
+	_, proj, err := readExpressions(names, nil, "", projectionSrc, compiled, nil)
+	return proj, err
 }
 
 // GetItem reads one item by its key.
@@ -48,16 +73,8 @@ func (s *Service) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetIt
 	if err != nil {
 		return nil, err
 	}
-	names := expr.Names(in.ExpressionAttributeNames)
-	if _, err := checkExprMaps(in.ExpressionAttributeNames, nil); err != nil {
-		return nil, err
-	}
-	var used []expr.Usage
-	proj, err := projection(in.ProjectionExpression, names, compiled.Projection, &used)
+	proj, err := keyReadProjection(in.ExpressionAttributeNames, in.ProjectionExpression, compiled)
 	if err != nil {
-		return nil, err
-	}
-	if err := expr.CheckUnused(names, nil, used...); err != nil {
 		return nil, err
 	}
 	t, err := s.backend.Table(ctx, in.TableName)
@@ -91,6 +108,15 @@ func project(p *expr.Projection, item attr.Item) attr.Item {
 		return item
 	}
 	return p.Apply(item)
+}
+
+// pageLimit returns a Query's or Scan's Limit as a ScanRequest takes it,
+// zero for none.
+func pageLimit(limit *int32) int {
+	if limit == nil {
+		return 0
+	}
+	return int(*limit)
 }
 
 // page is one page of a Query or Scan, filtered and projected.

@@ -84,20 +84,8 @@ func (s *Service) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput,
 	if err != nil {
 		return nil, err
 	}
-	var used []expr.Usage
-	filter := compiled.Filter
-	if in.FilterExpression != "" {
-		filter, err = expr.ParseFilter(in.FilterExpression, names, values)
-		if err != nil {
-			return nil, err
-		}
-		used = append(used, filter.Usage())
-	}
-	proj, err := projection(in.ProjectionExpression, names, compiled.Projection, &used)
+	filter, proj, err := readExpressions(names, values, in.FilterExpression, in.ProjectionExpression, compiled, nil)
 	if err != nil {
-		return nil, err
-	}
-	if err := expr.CheckUnused(names, values, used...); err != nil {
 		return nil, err
 	}
 	t, err := s.backend.Table(ctx, in.TableName)
@@ -112,19 +100,16 @@ func (s *Service) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput,
 		}
 		return nil, invalid(MsgNoSuchIndexPrefix + in.IndexName)
 	}
-	req := ScanRequest{Range: keyenc.Range{Start: keyenc.TablePrefix(t.ID), End: keyenc.PrefixEnd(keyenc.TablePrefix(t.ID))}, Consistent: in.ConsistentRead}
+	start, err := scanStartKey(t, in.ExclusiveStartKey)
+	if err != nil {
+		return nil, err
+	}
+	req := ScanRequest{
+		Range:      keyenc.Range{Start: keyenc.TablePrefix(t.ID), End: keyenc.PrefixEnd(keyenc.TablePrefix(t.ID))},
+		StartAfter: start, Limit: pageLimit(in.Limit), Consistent: in.ConsistentRead,
+	}
 	if in.Segment != nil {
 		req.Range = SegmentRange(t.ID, int(*in.Segment), int(*in.TotalSegments))
-	}
-	if in.Limit != nil {
-		req.Limit = int(*in.Limit)
-	}
-	if in.ExclusiveStartKey != nil {
-		start, err := scanStartKey(t, in.ExclusiveStartKey)
-		if err != nil {
-			return nil, err
-		}
-		req.StartAfter = start
 	}
 	p, err := s.scanPage(ctx, t, req, filter, proj, in.Select == api.SelectCount)
 	if err != nil {
@@ -159,8 +144,11 @@ func emptyUnlessCount(count bool) []attr.Item {
 }
 
 // scanStartKey checks a Scan's ExclusiveStartKey against the key schema and
-// returns its storage key.
+// returns its storage key, nil for none.
 func scanStartKey(t Table, esk attr.Item) ([]byte, error) {
+	if esk == nil {
+		return nil, nil
+	}
 	key, err := t.Schema.CheckKey(esk)
 	if err != nil {
 		return nil, invalid(MsgStartKeyInvalidPrefix + message(err))
