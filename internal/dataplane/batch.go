@@ -43,6 +43,21 @@ func requestItemsFields[V any](v *violations, items map[string]V, tables []strin
 	}
 }
 
+// uniqueStorageKey returns the storage key of key, a key of table t, and
+// adds it to seen, the keys a batch has listed for t so far; a key listed
+// twice is an error.
+func uniqueStorageKey(t Table, key attr.Item, seen map[string]bool) ([]byte, error) {
+	skey, err := storageKey(t, key)
+	if err != nil {
+		return nil, err
+	}
+	if seen[string(skey)] {
+		return nil, invalid(MsgDuplicateKeys)
+	}
+	seen[string(skey)] = true
+	return skey, nil
+}
+
 // getTable is one table's part of a validated BatchGetItem.
 type getTable struct {
 	name  string
@@ -114,14 +129,10 @@ func (s *Service) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (
 			if err != nil {
 				return nil, err
 			}
-			skey, err := storageKey(t, canon)
+			skey, err := uniqueStorageKey(t, canon, seen)
 			if err != nil {
 				return nil, err
 			}
-			if seen[string(skey)] {
-				return nil, invalid(MsgDuplicateKeys)
-			}
-			seen[string(skey)] = true
 			g.keys[i] = canon
 			g.skeys = append(g.skeys, skey)
 		}
@@ -268,14 +279,10 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInpu
 				}
 				cmd.Op, cmd.Key, canon = partition.OpDelete, key, key
 			}
-			skey, err := storageKey(t, canon)
+			skey, err := uniqueStorageKey(t, canon, seen)
 			if err != nil {
 				return nil, err
 			}
-			if seen[string(skey)] {
-				return nil, invalid(MsgDuplicateKeys)
-			}
-			seen[string(skey)] = true
 			to.ops = append(to.ops, writeOp{req: wr, cmd: cmd, skey: skey})
 		}
 		all = append(all, to)
@@ -287,10 +294,7 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInpu
 	var throttleErr error
 	for _, to := range all {
 		for _, op := range to.ops {
-			res, err := s.backend.Write(ctx, to.table, op.skey, op.cmd)
-			if err == nil && res.Err != nil {
-				err = res.Err
-			}
+			res, err := s.write(ctx, to.table, op.skey, op.cmd)
 			if err != nil {
 				if isThrottle(err) {
 					throttled++
