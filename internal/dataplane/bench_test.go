@@ -19,6 +19,18 @@ func benchItem(pk string, sk int) attr.Item {
 	})
 }
 
+// newFilledService returns a test service whose range table holds the
+// 1000 items benchItem("p", 0..999).
+func newFilledService(b *testing.B) (*Service, *Local) {
+	s, l := newService(b, Options{})
+	for i := range 1000 {
+		if _, err := s.PutItem(context.Background(), &api.PutItemInput{TableName: "range", Item: benchItem("p", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, l
+}
+
 // The service benchmarks measure a call through validation, command
 // building and the Local backend; the Local ones the backend alone, so the
 // difference is the data plane layer's cost.
@@ -56,13 +68,8 @@ func BenchmarkLocalWrite(b *testing.B) {
 }
 
 func BenchmarkGetItem(b *testing.B) {
-	s, _ := newService(b, Options{})
+	s, _ := newFilledService(b)
 	ctx := context.Background()
-	for i := range 1000 {
-		if _, err := s.PutItem(ctx, &api.PutItemInput{TableName: "range", Item: benchItem("p", i)}); err != nil {
-			b.Fatal(err)
-		}
-	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		out, err := s.GetItem(ctx, &api.GetItemInput{TableName: "range", Key: rangeItem("p", i%1000, nil), ConsistentRead: true})
@@ -73,13 +80,8 @@ func BenchmarkGetItem(b *testing.B) {
 }
 
 func BenchmarkQuery100(b *testing.B) {
-	s, _ := newService(b, Options{})
+	s, _ := newFilledService(b)
 	ctx := context.Background()
-	for i := range 1000 {
-		if _, err := s.PutItem(ctx, &api.PutItemInput{TableName: "range", Item: benchItem("p", i)}); err != nil {
-			b.Fatal(err)
-		}
-	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		out, err := s.Query(ctx, &api.QueryInput{TableName: "range", KeyConditionExpression: "pk = :p AND sk >= :s",
@@ -92,13 +94,8 @@ func BenchmarkQuery100(b *testing.B) {
 }
 
 func BenchmarkLocalScan100(b *testing.B) {
-	s, l := newService(b, Options{})
+	_, l := newFilledService(b)
 	ctx := context.Background()
-	for i := range 1000 {
-		if _, err := s.PutItem(ctx, &api.PutItemInput{TableName: "range", Item: benchItem("p", i)}); err != nil {
-			b.Fatal(err)
-		}
-	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		r, err := keyenc.SortKeyRange(rangeTable.ID, attr.S("p"), keyenc.OpGE, attr.N(fmt.Sprint(i%900)))
