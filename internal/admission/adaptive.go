@@ -224,3 +224,30 @@ func adjustRates(tableRate, gain float64, obs []partitionObservation) []float64 
 	}
 	return rates
 }
+
+// PartitionObservation is one partition's state over an interval, for
+// AdjustRates: its current rate, its even share of the table (Base), its
+// ceiling (Max, zero for none), and what it admitted and refused, all in
+// units per second.
+type PartitionObservation struct {
+	Rate, Base, Max     float64
+	Consumed, Throttled float64
+}
+
+// AdjustRates is adaptive capacity's control law over observations a host
+// gathered itself (from partition leaders on other nodes, say), the same
+// law Step applies to local buckets: throttled partitions borrow what the
+// table leaves unused, in proportion to their refused demand and up to
+// their ceiling; when the table consumes more than tableRate, boosted
+// partitions give back in proportion to their boost. gain is in (0, 1]
+// (zero means 0.5). It returns each partition's new rate.
+func AdjustRates(tableRate, gain float64, obs []PartitionObservation) []float64 {
+	if gain <= 0 || gain > 1 || math.IsNaN(gain) {
+		gain = 0.5
+	}
+	in := make([]partitionObservation, len(obs))
+	for i, o := range obs {
+		in[i] = partitionObservation{rate: o.Rate, base: o.Base, max: o.Max, consumed: o.Consumed, throttled: o.Throttled}
+	}
+	return adjustRates(tableRate, gain, in)
+}

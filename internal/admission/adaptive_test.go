@@ -171,3 +171,23 @@ func sum(xs []float64) float64 {
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
+
+// AdjustRates lends a throttled partition what the table leaves unused, up
+// to its ceiling, and takes loans back when the table is over capacity.
+func TestAdjustRatesExported(t *testing.T) {
+	obs := []PartitionObservation{
+		{Rate: 250, Base: 250, Max: 3000, Consumed: 250, Throttled: 2000},
+		{Rate: 250, Base: 250, Max: 3000, Consumed: 10},
+		{Rate: 250, Base: 250, Max: 3000, Consumed: 10},
+		{Rate: 250, Base: 250, Max: 3000, Consumed: 10},
+	}
+	rates := AdjustRates(1000, 1, obs)
+	require.InDelta(t, 250+1000-280, rates[0], 1e-9, "all the table leaves unused")
+	require.Equal(t, []float64{250, 250, 250}, rates[1:])
+
+	obs[0].Rate, obs[0].Consumed, obs[0].Throttled = 970, 970, 0
+	obs[1].Consumed = 250
+	rates = AdjustRates(1000, 0.5, obs)
+	require.Less(t, rates[0], 970.0, "over capacity: the loan shrinks")
+	require.GreaterOrEqual(t, rates[0], 250.0)
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/keyenc"
 )
 
 // A provisioned table admits what its capacity allows and throttles the
@@ -84,4 +85,75 @@ func TestProvisionedTableThrottles(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, consumed, 5.0+float64(admitted), "the leader counted every write it admitted")
+}
+
+// Adaptive capacity: of a table split in four partitions, the one taking all
+// the writes is throttled at its even share, and the control plane lends it
+// the capacity the other three leave unused.
+func TestAdaptiveCapacityLendsToAHotPartition(t *testing.T) {
+	sim := clock.NewSim(time.Unix(1_800_000_000, 0))
+	c := startCluster(t, ClusterConfig{AdmissionClock: sim})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	in := ordersTable("hot")
+	in.BillingMode = catalog.BillingModeProvisioned
+	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(40), WriteCapacityUnits: catalog.Int64(40)}
+	createTable(t, cl, in)
+	rec, err := cl.meta.Table(ctx, "hot")
+	require.NoError(t, err)
+	prefix := keyenc.TablePrefix(rec.ID)
+	for _, h := range []byte{0x40, 0x80, 0xc0} {
+		splitAt(ctx, t, cl, "hot", append(append([]byte{}, prefix...), h))
+	}
+	rec, err = cl.meta.Table(ctx, "hot")
+	require.NoError(t, err)
+	require.Len(t, rec.Partitions, 4)
+	hotKey, err := keyenc.Key(rec.ID, attr.S("p"), attr.N("0"))
+	require.NoError(t, err)
+	var hot uint64
+	for _, p := range rec.Partitions {
+		if p.Range.Contains(hotKey) {
+			hot = p.ID
+		}
+	}
+	// limit reads the hot partition's write rate on its leader.
+	limit := func() float64 {
+		for _, n := range c.Nodes() {
+			if st, err := n.Status(hot); err == nil && st.IsLeader {
+				if l, ok := n.Gate().Limits(hot); ok {
+					return l.WriteRate
+				}
+			}
+		}
+		return 0
+	}
+	waitFor := func(cond func() bool) {
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			require.True(t, time.Now().Before(deadline), "condition not reached")
+			time.Sleep(5 * time.Millisecond) // polling the control plane's progress
+		}
+	}
+	waitFor(func() bool { return limit() == 10 })
+
+	// The hot partition is offered 36 writes in every simulated second,
+	// the others nothing: 4 WCU of the table stay unused.
+	i := 0
+	for round := 0; round < 12 && limit() < 30; round++ {
+		for range 36 {
+			_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: "hot", Item: attr.Item{"pk": attr.S("p"), "sk": attr.N(fmt.Sprint(i))}})
+			i++
+			var pte *dberr.ProvisionedThroughputExceededException
+			if err != nil {
+				require.ErrorAs(t, err, &pte)
+			}
+		}
+		before := limit()
+		sim.Advance(time.Second)
+		waitFor(func() bool { return limit() != before || round == 0 })
+		t.Logf("second %d: the hot partition's rate %.2f WCU", round+1, limit())
+	}
+	require.GreaterOrEqual(t, limit(), 30.0, "the hot partition borrowed most of the 30 WCU the others leave unused")
+	require.LessOrEqual(t, limit(), 40.0, "never more than the table has")
 }

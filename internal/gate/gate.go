@@ -13,8 +13,10 @@
 package gate
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -200,4 +202,27 @@ func (g *Gate) Done(group uint64, kind admission.Kind, estimate, consumed float6
 // admitted and throttled by reason, and latency, per table and partition.
 func (g *Gate) Stats() admission.Stats {
 	return g.metrics.Stats()
+}
+
+// GroupUsage is what one partition's buckets admitted and refused since the
+// previous TakeUsage, with the rates they run at.
+type GroupUsage struct {
+	Group               uint64
+	Read, Write         admission.Usage
+	ReadRate, WriteRate float64
+}
+
+// TakeUsage returns the usage of every partition with limits since the
+// previous call, by ascending group, and starts a new interval: the
+// observations of adaptive capacity.
+func (g *Gate) TakeUsage() []GroupUsage {
+	g.mu.RLock()
+	out := make([]GroupUsage, 0, len(g.groups))
+	for group, e := range g.groups {
+		out = append(out, GroupUsage{Group: group, Read: e.read.TakeUsage(), Write: e.write.TakeUsage(),
+			ReadRate: e.read.Rate(), WriteRate: e.write.Rate()})
+	}
+	g.mu.RUnlock()
+	slices.SortFunc(out, func(a, b GroupUsage) int { return cmp.Compare(a.Group, b.Group) })
+	return out
 }

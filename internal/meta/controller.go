@@ -122,6 +122,10 @@ type Controller struct {
 	// created records, per partition, the nodes that host its replica
 	// (since this controller loaded the catalog).
 	created map[uint64]map[transport.NodeID]bool
+	// boost holds the rates adaptive capacity gave partitions, and
+	// lastAdapt when it last ran.
+	boost     map[uint64]boosted
+	lastAdapt time.Time
 	// pushed records the partition limits each node's gate was given.
 	pushed map[transport.NodeID]map[uint64]gate.Limits
 	// registered is set once this node is in the registry.
@@ -155,6 +159,7 @@ func Start(cfg Config) (*Controller, error) {
 		store:   store{n: cfg.Node, opts: cfg.Catalog},
 		created: map[uint64]map[transport.NodeID]bool{},
 		pushed:  map[transport.NodeID]map[uint64]gate.Limits{},
+		boost:   map[uint64]boosted{},
 	}
 	c.gac.now = cfg.Clock.Now
 	if cfg.AdmissionClock != nil {
@@ -255,6 +260,7 @@ func (c *Controller) tick(ctx context.Context) {
 	if err := c.ensureLoaded(ctx, st.Term); err != nil {
 		return
 	}
+	c.adapt(ctx)
 	c.reconcile(ctx)
 }
 
@@ -276,6 +282,8 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 	c.loadedTerm.Store(term)
 	c.created = map[uint64]map[transport.NodeID]bool{}
 	c.pushed = map[transport.NodeID]map[uint64]gate.Limits{}
+	c.boost = map[uint64]boosted{}
+	c.lastAdapt = time.Time{}
 	c.log.Info("control plane active", "term", term, "tables", len(cat.TableNames()), "nodes", len(cat.Nodes()))
 	return nil
 }

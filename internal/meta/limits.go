@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,10 +15,10 @@ import (
 
 // PartitionLimits returns the admission limits of each of t's partitions:
 // on a PROVISIONED table an equal share of the table's read and write
-// capacity (the partition buckets cap it at the partition maximum); on a
-// PAY_PER_REQUEST table the partition maximum, 3,000 read and 1,000 write
-// units per second.
-func PartitionLimits(t catalog.Table) map[uint64]gate.Limits {
+// capacity (the partition buckets cap it at the partition maximum), or the
+// rates adaptive capacity set (boost, by partition); on a PAY_PER_REQUEST
+// table the partition maximum, 3,000 read and 1,000 write units per second.
+func PartitionLimits(t catalog.Table, boost map[uint64]boosted) map[uint64]gate.Limits {
 	d := &t.Description
 	out := make(map[uint64]gate.Limits, len(t.Partitions))
 	n := float64(max(len(t.Partitions), 1))
@@ -29,6 +30,9 @@ func PartitionLimits(t catalog.Table) map[uint64]gate.Limits {
 		} else {
 			l.ReadRate = min(float64(d.ProvisionedThroughput.ReadCapacityUnits)/n, admission.PartitionMaxRead)
 			l.WriteRate = min(float64(d.ProvisionedThroughput.WriteCapacityUnits)/n, admission.PartitionMaxWrite)
+			if b, ok := boost[p.ID]; ok && b.baseRead == l.ReadRate && b.baseWrite == l.WriteRate {
+				l.ReadRate, l.WriteRate = b.read, b.write
+			}
 		}
 		out[p.ID] = l
 	}
@@ -39,7 +43,7 @@ func PartitionLimits(t catalog.Table) map[uint64]gate.Limits {
 // those already given (since this controller loaded the catalog, or since
 // the node last registered).
 func (c *Controller) pushLimits(ctx context.Context, t catalog.Table) {
-	limits := PartitionLimits(t)
+	limits := PartitionLimits(t, c.boost)
 	for _, p := range t.Partitions {
 		want := limits[p.ID]
 		for _, r := range p.Replicas {
@@ -58,6 +62,100 @@ func (c *Controller) pushLimits(ctx context.Context, t catalog.Table) {
 				continue
 			}
 			c.pushed[id][p.ID] = want
+		}
+	}
+}
+
+// boosted is a partition's rates as adaptive capacity set them, valid
+// while its even shares are still baseRead and baseWrite (a capacity change
+// or a split voids the boost).
+type boosted struct {
+	read, write         float64
+	baseRead, baseWrite float64
+}
+
+// AdaptInterval is how often the active controller applies adaptive
+// capacity.
+const AdaptInterval = time.Second
+
+// adapt gathers what every partition's buckets admitted and refused since
+// the previous call from every live node, and moves the rates of the
+// partitions of provisioned tables by adaptive capacity's control law
+// (admission.AdjustRates): a throttled partition borrows what its table
+// leaves unused. pushLimits then gives the new rates to the nodes.
+func (c *Controller) adapt(ctx context.Context) {
+	now := c.gac.now()
+	if !c.lastAdapt.IsZero() && now.Sub(c.lastAdapt) < AdaptInterval {
+		return
+	}
+	interval := now.Sub(c.lastAdapt).Seconds()
+	first := c.lastAdapt.IsZero()
+	c.lastAdapt = now
+	type sums struct{ readC, readT, writeC, writeT float64 }
+	usage := map[uint64]*sums{}
+	for _, n := range c.cat.Nodes() {
+		if !n.Live {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		resp, err := c.cfg.Node.Forward(cctx, transport.NodeID(n.ID), &node.Request{Op: node.OpTakeUsage})
+		cancel()
+		if err != nil || resp == nil {
+			continue
+		}
+		var gus []gate.GroupUsage
+		if err := json.Unmarshal(resp.Body, &gus); err != nil {
+			continue
+		}
+		for _, u := range gus {
+			s := usage[u.Group]
+			if s == nil {
+				s = &sums{}
+				usage[u.Group] = s
+			}
+			s.readC += u.Read.Consumed
+			s.readT += u.Read.Throttled
+			s.writeC += u.Write.Consumed
+			s.writeT += u.Write.Throttled
+		}
+	}
+	if first || interval <= 0 {
+		return
+	}
+	for _, name := range c.cat.TableNames() {
+		t, _ := c.cat.Table(name)
+		d := &t.Description
+		if d.TableStatus != catalog.TableStatusActive ||
+			(d.BillingModeSummary != nil && d.BillingModeSummary.BillingMode == catalog.BillingModePayPerRequest) {
+			continue
+		}
+		limits := PartitionLimits(t, c.boost)
+		base := PartitionLimits(t, nil)
+		readObs := make([]admission.PartitionObservation, len(t.Partitions))
+		writeObs := make([]admission.PartitionObservation, len(t.Partitions))
+		for i, p := range t.Partitions {
+			s := usage[p.ID]
+			if s == nil {
+				s = &sums{}
+			}
+			readObs[i] = admission.PartitionObservation{Rate: limits[p.ID].ReadRate, Base: base[p.ID].ReadRate,
+				Max: admission.PartitionMaxRead, Consumed: s.readC / interval, Throttled: s.readT / interval}
+			writeObs[i] = admission.PartitionObservation{Rate: limits[p.ID].WriteRate, Base: base[p.ID].WriteRate,
+				Max: admission.PartitionMaxWrite, Consumed: s.writeC / interval, Throttled: s.writeT / interval}
+		}
+		reads := admission.AdjustRates(float64(d.ProvisionedThroughput.ReadCapacityUnits), 0, readObs)
+		writes := admission.AdjustRates(float64(d.ProvisionedThroughput.WriteCapacityUnits), 0, writeObs)
+		for i, p := range t.Partitions {
+			b := base[p.ID]
+			if reads[i] == b.ReadRate && writes[i] == b.WriteRate {
+				delete(c.boost, p.ID)
+				continue
+			}
+			if reads[i] != limits[p.ID].ReadRate || writes[i] != limits[p.ID].WriteRate {
+				c.log.Info("adaptive capacity", "table", name, "partition", p.ID,
+					"read", reads[i], "write", writes[i], "base read", b.ReadRate, "base write", b.WriteRate)
+			}
+			c.boost[p.ID] = boosted{read: reads[i], write: writes[i], baseRead: b.ReadRate, baseWrite: b.WriteRate}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -37,6 +38,9 @@ const (
 	OpControl
 	// OpSetLimits gives a partition its admission Limits in the node's gate.
 	OpSetLimits
+	// OpTakeUsage returns the gate's usage of every partition since the
+	// previous one (gate.TakeUsage), as JSON in Body.
+	OpTakeUsage
 )
 
 // Request is one call of Write, Get, Scan, CreatePartition,
@@ -143,6 +147,16 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 			return nil, nil
 		}
 		return nil, n.gate.Set(req.Group, req.Limits)
+	case OpTakeUsage:
+		var usage []gate.GroupUsage
+		if n.gate != nil {
+			usage = n.gate.TakeUsage()
+		}
+		body, err := json.Marshal(usage)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Body: body}, nil
 	case OpControl:
 		h := n.control.Load()
 		if h == nil || *h == nil {
@@ -258,7 +272,7 @@ func EncodeRequest(req *Request) ([]byte, error) {
 		for _, p := range req.Peers {
 			b = appendUvarint(b, uint64(p))
 		}
-	case OpRemovePartition:
+	case OpRemovePartition, OpTakeUsage:
 	case OpControl:
 		b = appendBytes(b, req.Body)
 	case OpSetLimits:
@@ -329,7 +343,7 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		for i := 0; i < n && d.Err() == nil; i++ {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
-	case OpRemovePartition:
+	case OpRemovePartition, OpTakeUsage:
 	case OpControl:
 		req.Body = d.CopyBytes("body")
 	case OpSetLimits:
