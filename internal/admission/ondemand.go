@@ -182,6 +182,22 @@ func (o *OnDemand) Admit(now time.Time, kind Kind, units float64) error {
 	return nil
 }
 
+// Record counts units of kind consumed at now toward the table's peak
+// without admitting them: a host whose requests were admitted elsewhere
+// (by the grants of a Service whose rate follows Limit) reports what they
+// consumed. Units that are not finite and positive count nothing.
+func (o *OnDemand) Record(now time.Time, kind Kind, units float64) {
+	if !validAmount(units) || units == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now = monotonic(&o.last, now)
+	t := o.tracker(kind)
+	t.advance(now, o.window)
+	t.current += units
+}
+
 // PreviousPeak returns the previous peak of kind at now, in request units per
 // second.
 func (o *OnDemand) PreviousPeak(now time.Time, kind Kind) float64 {

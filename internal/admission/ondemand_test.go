@@ -128,3 +128,16 @@ func TestNewOnDemandRejectsBadOptions(t *testing.T) {
 	_, err = NewOnDemand(OnDemandOptions{PeakWindow: -time.Second}, epoch)
 	require.Error(t, err)
 }
+
+// Record raises the peak as admitted traffic does, without a limit.
+func TestOnDemandRecord(t *testing.T) {
+	t0 := time.Unix(1_800_000_000, 0)
+	o, err := NewOnDemand(OnDemandOptions{Table: "t", InitialWritePeak: 100, PeakWindow: time.Minute}, t0)
+	require.NoError(t, err)
+	require.Equal(t, 200.0, o.Limit(t0, Write))
+	o.Record(t0, Write, 500)
+	o.Record(t0, Write, -1)
+	require.Equal(t, 200.0, o.Limit(t0.Add(30*time.Second), Write), "not a minute old yet")
+	require.Equal(t, 1000.0, o.Limit(t0.Add(2*time.Minute), Write), "double the new peak")
+	require.Equal(t, 2*OnDemandInitialReadPeak, o.Limit(t0, Read))
+}

@@ -31,20 +31,25 @@ type gacKey struct {
 	kind  admission.Kind
 }
 
-// gacCapacity is what the pools need of a table: its provisioned rates.
+// gacCapacity is what the pools need of a table: its provisioned rates, or
+// that it is on demand (its rates then follow double its previous peak).
 type gacCapacity struct {
 	read, write float64
+	onDemand    bool
 }
 
-// gacServices holds the global admission control service of every
-// provisioned table on the active controller. Its state is soft: a new
-// controller starts full pools, as a restarted DynamoDB router fleet would
-// re-learn its grants.
+// gacServices holds the global admission control service of every table on
+// the active controller: a provisioned table's pools refill at its
+// capacity; an on-demand table's follow double its previous peak
+// (admission.OnDemand, fed with what the routers report they used). Its
+// state is soft: a new controller starts full pools and initial peaks, as a
+// restarted DynamoDB router fleet would re-learn its grants.
 type gacServices struct {
 	// mu guards every field below.
 	mu         sync.Mutex
 	capacities map[string]gacCapacity
 	services   map[gacKey]*admission.Service
+	ondemand   map[string]*admission.OnDemand
 	// now is the controller's clock.
 	now func() time.Time
 }
@@ -57,6 +62,7 @@ func (g *gacServices) setCapacities(c *catalog.Catalog) {
 		t, _ := c.Table(name)
 		d := &t.Description
 		if d.BillingModeSummary != nil && d.BillingModeSummary.BillingMode == catalog.BillingModePayPerRequest {
+			caps[name] = gacCapacity{onDemand: true}
 			continue
 		}
 		caps[name] = gacCapacity{read: float64(d.ProvisionedThroughput.ReadCapacityUnits), write: float64(d.ProvisionedThroughput.WriteCapacityUnits)}
@@ -66,12 +72,26 @@ func (g *gacServices) setCapacities(c *catalog.Catalog) {
 	g.capacities = caps
 	for k, svc := range g.services {
 		cp, ok := caps[k.table]
-		if !ok {
+		if !ok || cp.onDemand != g.isOnDemand(k.table) {
 			delete(g.services, k)
 			continue
 		}
-		svc.SetRate(cp.rate(k.kind))
+		if !cp.onDemand {
+			svc.SetRate(cp.rate(k.kind))
+		}
 	}
+	for name := range g.ondemand {
+		if cp, ok := caps[name]; !ok || !cp.onDemand {
+			delete(g.ondemand, name)
+		}
+	}
+}
+
+// isOnDemand reports whether table's pools follow an on-demand tracker.
+// g.mu is held.
+func (g *gacServices) isOnDemand(table string) bool {
+	_, ok := g.ondemand[table]
+	return ok
 }
 
 func (c gacCapacity) rate(kind admission.Kind) float64 {
@@ -89,11 +109,30 @@ func (g *gacServices) acquire(ctx context.Context, in GrantInput) (admission.Gra
 		g.mu.Unlock()
 		return admission.Grant{}, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
 	}
+	now := g.now()
+	rate := cp.rate(in.Kind)
+	var od *admission.OnDemand
+	if cp.onDemand {
+		od = g.ondemand[in.Table]
+		if od == nil {
+			var err error
+			if od, err = admission.NewOnDemand(admission.OnDemandOptions{Table: in.Table}, now); err != nil {
+				g.mu.Unlock()
+				return admission.Grant{}, fmt.Errorf("meta: on-demand tracker of %s: %w", in.Table, err)
+			}
+			if g.ondemand == nil {
+				g.ondemand = map[string]*admission.OnDemand{}
+			}
+			g.ondemand[in.Table] = od
+		}
+		od.Record(now, in.Kind, in.Request.Used)
+		rate = od.Limit(now, in.Kind)
+	}
 	k := gacKey{in.Table, in.Kind}
 	svc := g.services[k]
 	if svc == nil {
 		var err error
-		svc, err = admission.NewService(admission.ServiceOptions{Table: in.Table, Rate: cp.rate(in.Kind), Now: g.now})
+		svc, err = admission.NewService(admission.ServiceOptions{Table: in.Table, Rate: rate, Now: g.now})
 		if err != nil {
 			g.mu.Unlock()
 			return admission.Grant{}, fmt.Errorf("meta: admission service of %s: %w", in.Table, err)
@@ -102,6 +141,8 @@ func (g *gacServices) acquire(ctx context.Context, in GrantInput) (admission.Gra
 			g.services = map[gacKey]*admission.Service{}
 		}
 		g.services[k] = svc
+	} else if od != nil && svc.Rate() != rate {
+		svc.SetRate(rate)
 	}
 	g.mu.Unlock()
 	return svc.Acquire(ctx, in.Request)

@@ -13,10 +13,10 @@ import (
 )
 
 // This file is the router's side of global admission control: before a
-// request of a provisioned table leaves the router, it is admitted from the
-// tokens the table's admission service (on the active controller) granted
-// this router, so that the sum admitted across every router stays within the
-// table's capacity. The partitions' own buckets then meter each partition
+// request leaves the router, it is admitted from the tokens the table's
+// admission service (on the active controller) granted this router, so that
+// the sum admitted across every router stays within the table's capacity
+// (on demand: double its previous peak). The partitions' own buckets then meter each partition
 // exactly; the router's estimate only needs to be close.
 
 type gacKey struct {
@@ -44,7 +44,8 @@ func newRouterID() string {
 	return "router-" + hex.EncodeToString(b[:])
 }
 
-// provisioned reports whether t's capacity is provisioned (metered by GAC).
+// provisioned reports whether t's capacity is provisioned rather than on
+// demand.
 func provisioned(t catalog.Table) bool {
 	s := t.Description.BillingModeSummary
 	return s == nil || s.BillingMode != catalog.BillingModePayPerRequest
@@ -52,9 +53,6 @@ func provisioned(t catalog.Table) bool {
 
 // admit takes units of kind for table rt from this router's grants.
 func (r *Router) admit(ctx context.Context, rt *route, kind admission.Kind, units float64) error {
-	if !provisioned(rt.table) {
-		return nil
-	}
 	name := rt.table.Description.TableName
 	k := gacKey{name, kind}
 	r.mu.Lock()
@@ -62,7 +60,7 @@ func (r *Router) admit(ctx context.Context, rt *route, kind admission.Kind, unit
 	if c == nil {
 		var err error
 		c, err = admission.NewClient(remoteGrants{mc: r.meta, table: name, kind: kind},
-			admission.ClientOptions{ID: r.id, Table: name})
+			admission.ClientOptions{ID: r.id, Table: name, OnDemand: !provisioned(rt.table)})
 		if err != nil {
 			r.mu.Unlock()
 			return err
