@@ -8,6 +8,7 @@ import (
 
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/db"
+	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/meta"
 	"github.com/embeddynamo/dynamo/internal/node"
 )
@@ -33,6 +34,11 @@ type ClusterOptions struct {
 	// Logger receives the cluster's events (leader changes, table state
 	// changes), never one per request; nil discards them.
 	Logger *slog.Logger
+	// NodeReadCapacity and NodeWriteCapacity cap what each node admits
+	// across all tables, in capacity units per second, so that one table's
+	// burst cannot take what the node's other tables were allocated; zero
+	// means no cap.
+	NodeReadCapacity, NodeWriteCapacity float64
 	// Faults, for tests, applies message faults (drops, delays,
 	// duplicates, reordering) to every link of the in-memory network;
 	// Seed makes them, and raft's election jitter, replay exactly.
@@ -67,6 +73,7 @@ func OpenCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		Logger:  opts.Logger,
 		Faults:  opts.Faults,
 		Seed:    opts.Seed,
+		Gate:    gate.Options{NodeReadRate: opts.NodeReadCapacity, NodeWriteRate: opts.NodeWriteCapacity},
 	})
 	if err != nil {
 		return nil, err
@@ -139,6 +146,9 @@ type NodeOptions struct {
 	Region, Account string
 	// Logger receives the node's events; nil discards them.
 	Logger *slog.Logger
+	// ReadCapacity and WriteCapacity cap what the node admits across all
+	// tables, in capacity units per second; zero means no cap.
+	ReadCapacity, WriteCapacity float64
 }
 
 // Node is one storage node of a cluster whose nodes run in separate
@@ -173,6 +183,7 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		},
 		Members: members,
 		Catalog: catalog.Options{Region: opts.Region, Account: opts.Account},
+		Gate:    gate.Options{NodeReadRate: opts.ReadCapacity, NodeWriteRate: opts.WriteCapacity},
 	})
 	if err != nil {
 		return nil, err

@@ -157,3 +157,34 @@ func TestAdaptiveCapacityLendsToAHotPartition(t *testing.T) {
 	require.GreaterOrEqual(t, limit(), 30.0, "the hot partition borrowed most of the 30 WCU the others leave unused")
 	require.LessOrEqual(t, limit(), 40.0, "never more than the table has")
 }
+
+// The client counts what its global admission control refused, and the
+// latency of what it sent.
+func TestClientStats(t *testing.T) {
+	sim := clock.NewSim(time.Unix(1_800_000_000, 0))
+	c := startCluster(t, ClusterConfig{AdmissionClock: sim})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	in := ordersTable("metered")
+	in.BillingMode = catalog.BillingModeProvisioned
+	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(2), WriteCapacityUnits: catalog.Int64(2)}
+	createTable(t, cl, in)
+	refused := 0
+	for i := range 10 {
+		_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: "metered", Item: attr.Item{"pk": attr.S("p"), "sk": attr.N(fmt.Sprint(i))}})
+		if err != nil {
+			refused++
+		}
+	}
+	require.Positive(t, refused)
+	st, ok := cl.Stats().Table("metered")
+	require.True(t, ok)
+	var throttled int64
+	for _, n := range st.Throttled {
+		throttled += n
+	}
+	require.Equal(t, int64(10), st.Latency.Count, "every write's latency, refused or not")
+	require.Positive(t, throttled, "the table's 2 WCU pool refused some writes at the client")
+	require.LessOrEqual(t, throttled, int64(refused))
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/embeddynamo/dynamo/internal/admission"
 	"github.com/embeddynamo/dynamo/internal/api"
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dataplane"
@@ -170,6 +171,12 @@ func (c *Client) ListTagsOfResource(ctx context.Context, in *catalog.ListTagsOfR
 	}
 	return &out, nil
 }
+
+// Stats returns the client's own metrics: per table, the requests global
+// admission control refused before they left, by reason, and the latency of
+// the requests it sent. The nodes' metrics (Cluster.Stats) count what the
+// partitions admitted and refused.
+func (c *Client) Stats() admission.Stats { return c.router.Stats() }
 
 // WaitForTable waits until table name is ACTIVE, or ctx ends.
 func (c *Client) WaitForTable(ctx context.Context, name string) error {

@@ -68,7 +68,11 @@ func (r *Router) admit(ctx context.Context, rt *route, kind admission.Kind, unit
 		r.gac[k] = c
 	}
 	r.mu.Unlock()
-	return c.Admit(ctx, r.now(), units)
+	err := c.Admit(ctx, r.now(), units)
+	if _, ok := admission.ThrottleReasonOf(err); ok {
+		r.metrics.RecordThrottle(name, "", err)
+	}
+	return err
 }
 
 // writeEstimate is what a write is admitted for before it runs.

@@ -52,6 +52,10 @@ type Router struct {
 	// now tells the time to admission control.
 	now func() time.Time
 
+	// metrics counts what this router refused (global admission control)
+	// and the latency of what it sent, per table.
+	metrics admission.Metrics
+
 	// mu guards tables, the cached routes by table name, and gac, this
 	// router's global admission control clients by table and kind.
 	mu     sync.Mutex
@@ -113,6 +117,11 @@ func servable(t catalog.Table) bool {
 	s := t.Description.TableStatus
 	return s == catalog.TableStatusActive || s == catalog.TableStatusUpdating
 }
+
+// Stats returns the router's metrics: per table, the requests its global
+// admission control refused, by reason, and the latency of the writes,
+// reads and pages it sent (the nodes count what they admitted).
+func (r *Router) Stats() admission.Stats { return r.metrics.Stats() }
 
 // SetClock makes admission control read the time from now (a simulated
 // clock in tests); the default is the wall clock. Call it before the
@@ -308,6 +317,7 @@ func classify(err error) class {
 func (r *Router) Write(ctx context.Context, t dataplane.Table, key []byte, cmd *partition.Command) (*partition.Result, error) {
 	ctx, cancel := r.bound(ctx)
 	defer cancel()
+	defer r.observe(t.Name, time.Now())
 	var (
 		rt       *route
 		remaps   int
@@ -421,6 +431,7 @@ func (r *Router) deadline(err error) error {
 func (r *Router) Get(ctx context.Context, t dataplane.Table, key []byte, itemKey attr.Item, consistent bool) (attr.Item, error) {
 	ctx, cancel := r.bound(ctx)
 	defer cancel()
+	defer r.observe(t.Name, time.Now())
 	var (
 		rt       *route
 		remaps   int
@@ -512,6 +523,7 @@ func (r *Router) read(ctx context.Context, rt *route, p catalog.Partition, consi
 func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.ScanRequest) (*dataplane.Page, error) {
 	ctx, cancel := r.bound(ctx)
 	defer cancel()
+	defer r.observe(t.Name, time.Now())
 	maxBytes := req.MaxBytes
 	if maxBytes <= 0 {
 		maxBytes = node.DefaultPageBytes
@@ -641,4 +653,9 @@ func covers(pr keyenc.Range, pos []byte, reverse bool) bool {
 		return true
 	}
 	return bytes.Compare(pr.Start, pos) < 0 && (pr.End == nil || bytes.Compare(pr.End, pos) >= 0)
+}
+
+// observe records the latency of a request of table begun at start.
+func (r *Router) observe(table string, start time.Time) {
+	r.metrics.RecordLatency(table, "", time.Since(start))
 }
