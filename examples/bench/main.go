@@ -89,6 +89,13 @@ and conditional UpdateItem; they load the records with BatchWriteItem):
   map      a map in the process: checks the harness's own overhead
   tcp      (not available) nodes in separate processes over TCP
 
+A table is PAY_PER_REQUEST (one partition to start with) unless -rcu or -wcu
+make it PROVISIONED. Admission control throttles a partition past its share
+of the table's capacity and past DynamoDB's per-partition maxima (3,000 read
+and 1,000 write units a second): throttled operations are counted apart
+("throttled"), and "answered" counts only the operations that were served.
+The sweep's capacity and -compare's ratios use answered operations.
+
 Modes:
   default   load the records, then run the workload for -duration
   -rate N   open loop: N ops/s on a fixed schedule (latency from intended time)
