@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/admission"
+	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/itemcheck"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/partition"
@@ -112,4 +113,34 @@ func (n *Node) admitRead(group uint64, consistent bool, page bool, read func() (
 	}
 	n.gate.Done(group, admission.Read, est, consumed, time.Since(start))
 	return nil
+}
+
+// recordGet feeds a read of one item to group's load sampler.
+func (n *Node) recordGet(group uint64, key, item attr.Item, consistent bool) {
+	p, err := n.Partition(group)
+	if err != nil {
+		return
+	}
+	k, err := p.Key(key)
+	if err != nil {
+		return
+	}
+	size := 0
+	if item != nil {
+		size = itemcheck.Size(item)
+	}
+	n.sampler(group).RecordRead(k, admission.GetItemUnits(readMode(consistent), size, item != nil), n.now())
+}
+
+// recordPage feeds the items of a scan page to group's load sampler, each
+// with its share of the page's read units.
+func (n *Node) recordPage(group uint64, page *Page, consistent bool) {
+	if page == nil || len(page.Keys) == 0 {
+		return
+	}
+	s, now := n.sampler(group), n.now()
+	units := admission.QueryUnits(readMode(consistent), page.Bytes, 1) / float64(len(page.Keys))
+	for _, k := range page.Keys {
+		s.RecordRead(k, units, now)
+	}
 }

@@ -120,6 +120,7 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		n.recordGet(req.Group, req.Key, item, req.Consistent)
 		return &Response{Item: item}, nil
 	case OpScan:
 		var page *Page
@@ -134,6 +135,7 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		n.recordPage(req.Group, page, req.Scan.Consistent)
 		return &Response{Page: page}, nil
 	case OpCreatePartition:
 		return nil, n.CreatePartition(ctx, req.Group, req.Meta, req.Peers)
@@ -141,6 +143,7 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 		if n.gate != nil {
 			n.gate.Remove(req.Group)
 		}
+		n.samplers.Delete(req.Group)
 		return nil, n.RemovePartition(ctx, req.Group)
 	case OpSetLimits:
 		if n.gate == nil {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/embeddynamo/dynamo/internal/admission"
 	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/keyenc"
@@ -19,6 +20,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/logstore/memlog"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/partition"
+	"github.com/embeddynamo/dynamo/internal/split"
 	"github.com/embeddynamo/dynamo/internal/storage"
 	"github.com/embeddynamo/dynamo/internal/storage/boltstore"
 	"github.com/embeddynamo/dynamo/internal/storage/memstore"
@@ -94,6 +96,13 @@ type Node struct {
 	raft      *multiraft.Node
 	// gate admits requests; nil admits everything.
 	gate *gate.Gate
+	// clock times the load samples.
+	clock clock.Clock
+	// samplers holds each hosted partition's per-key load sampler
+	// (internal/split), fed by its writes (partition OnWrite) and the reads
+	// Serve admits; a sync.Map of uint64 to *split.Sampler, since writes
+	// record on the scheduler goroutine and reads on the callers'.
+	samplers sync.Map
 	// control is the handler of OpControl requests (SetControlHandler).
 	control atomic.Pointer[ControlHandler]
 
@@ -132,6 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		engine:      cfg.Storage,
 		popts:       cfg.Partition,
 		gate:        cfg.Gate,
+		clock:       cfg.Clock,
 		replicas:    make(map[uint64]*partition.Partition),
 		logReplicas: make(map[uint64]bool),
 	}
@@ -256,7 +266,7 @@ func (n *Node) restart(groups []uint64, metas map[uint64][]byte) error {
 			n.mu.Unlock()
 			continue
 		}
-		p, err := partition.Open(n.engine, g, n.popts)
+		p, err := partition.Open(n.engine, g, n.partitionOptions(g))
 		if err != nil {
 			return fmt.Errorf("node %d: reopen partition %d: %w", n.id, g, err)
 		}
@@ -287,6 +297,48 @@ func (n *Node) Zone() string { return n.zone }
 // Raft returns the node's multiraft scheduler, for membership changes and
 // leadership transfers.
 func (n *Node) Raft() *multiraft.Node { return n.raft }
+
+// partitionOptions are the options of group's partition: the node's, with
+// a write hook that feeds the group's load sampler.
+func (n *Node) partitionOptions(group uint64) partition.Options {
+	opts := n.popts
+	user := opts.OnWrite
+	opts.OnWrite = func(key []byte, oldSize, newSize int) {
+		n.sampler(group).RecordWrite(key, admission.WriteUnits(admission.Standard, max(oldSize, newSize)), n.now())
+		if user != nil {
+			user(key, oldSize, newSize)
+		}
+	}
+	return opts
+}
+
+func (n *Node) now() time.Time {
+	if n.clock == nil {
+		return time.Now()
+	}
+	return n.clock.Now()
+}
+
+// sampler returns group's load sampler, made on first use.
+func (n *Node) sampler(group uint64) *split.Sampler {
+	if s, ok := n.samplers.Load(group); ok {
+		return s.(*split.Sampler)
+	}
+	s, err := split.NewSampler(split.Options{Seed: group}, n.now())
+	if err != nil {
+		// Only bad options fail, and these are the defaults.
+		panic(fmt.Sprintf("node: load sampler: %v", err))
+	}
+	actual, _ := n.samplers.LoadOrStore(group, s)
+	return actual.(*split.Sampler)
+}
+
+// Load returns the decayed per-key load this node's replica of group has
+// seen (writes it applied, reads it served), the input of a split for
+// consumption.
+func (n *Node) Load(group uint64) split.Load {
+	return n.sampler(group).Load(n.now())
+}
 
 // Gate returns the node's gate, nil when it has none.
 func (n *Node) Gate() *gate.Gate { return n.gate }
@@ -411,7 +463,7 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	var p *partition.Partition
 	created := false
 	if orphan {
-		p, err = partition.Open(n.engine, group, n.popts)
+		p, err = partition.Open(n.engine, group, n.partitionOptions(group))
 		if err != nil {
 			return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
 		}
@@ -424,7 +476,7 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 			return fmt.Errorf("node %d: create partition %d: %w (stored state applied up to %d: remove it first)", n.id, group, partition.ErrExists, stored.AppliedIndex)
 		}
 	} else {
-		p, err = partition.Create(n.engine, group, meta, n.popts)
+		p, err = partition.Create(n.engine, group, meta, n.partitionOptions(group))
 		if err != nil {
 			return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
 		}
@@ -514,7 +566,7 @@ func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
 		if !orphan {
 			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, multiraft.ErrGroupNotFound)
 		}
-		if p, err = partition.Open(n.engine, group, n.popts); err != nil {
+		if p, err = partition.Open(n.engine, group, n.partitionOptions(group)); err != nil {
 			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)
 		}
 	}

@@ -28,7 +28,7 @@ func (n *Node) JoinPartition(ctx context.Context, group, replica uint64) error {
 	if err := n.checkNew(group); err != nil {
 		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
 	}
-	p, err := partition.Open(n.engine, group, n.popts)
+	p, err := partition.Open(n.engine, group, n.partitionOptions(group))
 	if err != nil {
 		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
 	}
