@@ -84,127 +84,61 @@ func (d *decoder) value(v []byte) (*attr.Value, error) {
 
 // valueList reads an AttributeValueList; nil when absent.
 func (d *decoder) valueList(v []byte) ([]attr.Value, error) {
-	ok, err := list(v)
-	if !ok || err != nil {
-		return nil, err
-	}
-	out := []attr.Value{}
-	err = eachElement(v, func(e []byte) error {
-		if isNull(e) {
-			return nil
-		}
+	return listOf(v, func(e []byte) (attr.Value, bool, error) {
 		av, err := d.value(e)
-		if av != nil {
-			out = append(out, *av)
+		if av == nil {
+			return attr.Value{}, false, err
 		}
-		return err
+		return *av, true, err
 	})
-	return out, err
 }
 
 // keyList reads BatchGetItem's Keys.
 func (d *decoder) keyList(v []byte) ([]attr.Item, error) {
-	ok, err := list(v)
-	if !ok || err != nil {
-		return nil, err
-	}
-	out := []attr.Item{}
-	err = eachElement(v, func(e []byte) error {
-		if isNull(e) {
-			return nil
-		}
+	return listOf(v, func(e []byte) (attr.Item, bool, error) {
 		it, err := d.item(e)
-		if it != nil {
-			out = append(out, it)
-		}
-		return err
+		return it, it != nil, err
 	})
-	return out, err
 }
 
 func (d *decoder) expected(v []byte) (map[string]api.ExpectedAttributeValue, error) {
-	ok, err := mapOf(v, classPrefix+"ExpectedAttributeValue")
-	if !ok || err != nil {
-		return nil, err
-	}
-	out := map[string]api.ExpectedAttributeValue{}
-	err = eachMember(v, func(name string, e []byte) error {
-		present, err := object(e, "ExpectedAttributeValue", true)
-		if !present || err != nil {
-			return err
+	return structMap(v, "ExpectedAttributeValue", func(x *api.ExpectedAttributeValue, field string, fv []byte) (err error) {
+		switch field {
+		case "Value":
+			x.Value, err = d.value(fv)
+		case "Exists":
+			x.Exists, err = boolean(fv)
+		case "ComparisonOperator":
+			x.ComparisonOperator, err = str(fv)
+		case "AttributeValueList":
+			x.AttributeValueList, err = d.valueList(fv)
 		}
-		var x api.ExpectedAttributeValue
-		err = eachMember(e, func(field string, fv []byte) (err error) {
-			switch field {
-			case "Value":
-				x.Value, err = d.value(fv)
-			case "Exists":
-				x.Exists, err = boolean(fv)
-			case "ComparisonOperator":
-				x.ComparisonOperator, err = str(fv)
-			case "AttributeValueList":
-				x.AttributeValueList, err = d.valueList(fv)
-			}
-			return err
-		})
-		out[name] = x
 		return err
 	})
-	return out, err
 }
 
 func (d *decoder) conditions(v []byte) (map[string]api.Condition, error) {
-	ok, err := mapOf(v, classPrefix+"Condition")
-	if !ok || err != nil {
-		return nil, err
-	}
-	out := map[string]api.Condition{}
-	err = eachMember(v, func(name string, e []byte) error {
-		present, err := object(e, "Condition", true)
-		if !present || err != nil {
-			return err
+	return structMap(v, "Condition", func(c *api.Condition, field string, fv []byte) (err error) {
+		switch field {
+		case "ComparisonOperator":
+			c.ComparisonOperator, err = str(fv)
+		case "AttributeValueList":
+			c.AttributeValueList, err = d.valueList(fv)
 		}
-		var c api.Condition
-		err = eachMember(e, func(field string, fv []byte) (err error) {
-			switch field {
-			case "ComparisonOperator":
-				c.ComparisonOperator, err = str(fv)
-			case "AttributeValueList":
-				c.AttributeValueList, err = d.valueList(fv)
-			}
-			return err
-		})
-		out[name] = c
 		return err
 	})
-	return out, err
 }
 
 func (d *decoder) attributeUpdates(v []byte) (map[string]api.AttributeValueUpdate, error) {
-	ok, err := mapOf(v, classPrefix+"AttributeValueUpdate")
-	if !ok || err != nil {
-		return nil, err
-	}
-	out := map[string]api.AttributeValueUpdate{}
-	err = eachMember(v, func(name string, e []byte) error {
-		present, err := object(e, "AttributeValueUpdate", true)
-		if !present || err != nil {
-			return err
+	return structMap(v, "AttributeValueUpdate", func(u *api.AttributeValueUpdate, field string, fv []byte) (err error) {
+		switch field {
+		case "Value":
+			u.Value, err = d.value(fv)
+		case "Action":
+			u.Action, err = str(fv)
 		}
-		var u api.AttributeValueUpdate
-		err = eachMember(e, func(field string, fv []byte) (err error) {
-			switch field {
-			case "Value":
-				u.Value, err = d.value(fv)
-			case "Action":
-				u.Action, err = str(fv)
-			}
-			return err
-		})
-		out[name] = u
 		return err
 	})
-	return out, err
 }
 
 func boolValue(v []byte) (bool, error) {
@@ -228,21 +162,13 @@ func decodePutItem(body []byte) (*api.PutItemInput, error) {
 		case "ExpressionAttributeValues":
 			in.ExpressionAttributeValues, err = d.values(v)
 		case "ReturnValues":
-			var s string
-			s, err = str(v)
-			in.ReturnValues = api.ReturnValue(s)
+			in.ReturnValues, err = enum[api.ReturnValue](v)
 		case "ReturnValuesOnConditionCheckFailure":
-			var s string
-			s, err = str(v)
-			in.ReturnValuesOnConditionCheckFailure = api.ReturnValuesOnConditionCheckFailure(s)
+			in.ReturnValuesOnConditionCheckFailure, err = enum[api.ReturnValuesOnConditionCheckFailure](v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		case "ReturnItemCollectionMetrics":
-			var s string
-			s, err = str(v)
-			in.ReturnItemCollectionMetrics = api.ReturnItemCollectionMetrics(s)
+			in.ReturnItemCollectionMetrics, err = enum[api.ReturnItemCollectionMetrics](v)
 		case "Expected":
 			in.Expected, err = d.expected(v)
 		case "ConditionalOperator":
@@ -269,21 +195,13 @@ func decodeDeleteItem(body []byte) (*api.DeleteItemInput, error) {
 		case "ExpressionAttributeValues":
 			in.ExpressionAttributeValues, err = d.values(v)
 		case "ReturnValues":
-			var s string
-			s, err = str(v)
-			in.ReturnValues = api.ReturnValue(s)
+			in.ReturnValues, err = enum[api.ReturnValue](v)
 		case "ReturnValuesOnConditionCheckFailure":
-			var s string
-			s, err = str(v)
-			in.ReturnValuesOnConditionCheckFailure = api.ReturnValuesOnConditionCheckFailure(s)
+			in.ReturnValuesOnConditionCheckFailure, err = enum[api.ReturnValuesOnConditionCheckFailure](v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		case "ReturnItemCollectionMetrics":
-			var s string
-			s, err = str(v)
-			in.ReturnItemCollectionMetrics = api.ReturnItemCollectionMetrics(s)
+			in.ReturnItemCollectionMetrics, err = enum[api.ReturnItemCollectionMetrics](v)
 		case "Expected":
 			in.Expected, err = d.expected(v)
 		case "ConditionalOperator":
@@ -312,21 +230,13 @@ func decodeUpdateItem(body []byte) (*api.UpdateItemInput, error) {
 		case "ExpressionAttributeValues":
 			in.ExpressionAttributeValues, err = d.values(v)
 		case "ReturnValues":
-			var s string
-			s, err = str(v)
-			in.ReturnValues = api.ReturnValue(s)
+			in.ReturnValues, err = enum[api.ReturnValue](v)
 		case "ReturnValuesOnConditionCheckFailure":
-			var s string
-			s, err = str(v)
-			in.ReturnValuesOnConditionCheckFailure = api.ReturnValuesOnConditionCheckFailure(s)
+			in.ReturnValuesOnConditionCheckFailure, err = enum[api.ReturnValuesOnConditionCheckFailure](v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		case "ReturnItemCollectionMetrics":
-			var s string
-			s, err = str(v)
-			in.ReturnItemCollectionMetrics = api.ReturnItemCollectionMetrics(s)
+			in.ReturnItemCollectionMetrics, err = enum[api.ReturnItemCollectionMetrics](v)
 		case "AttributeUpdates":
 			in.AttributeUpdates, err = d.attributeUpdates(v)
 		case "Expected":
@@ -355,9 +265,7 @@ func decodeGetItem(body []byte) (*api.GetItemInput, error) {
 		case "ExpressionAttributeNames":
 			in.ExpressionAttributeNames, err = strMap(v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		case "AttributesToGet":
 			in.AttributesToGet, err = strList(v)
 		}
@@ -394,13 +302,9 @@ func decodeQuery(body []byte) (*api.QueryInput, error) {
 		case "ConsistentRead":
 			in.ConsistentRead, err = boolValue(v)
 		case "Select":
-			var s string
-			s, err = str(v)
-			in.Select = api.Select(s)
+			in.Select, err = enum[api.Select](v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		case "KeyConditions":
 			in.KeyConditions, err = d.conditions(v)
 		case "QueryFilter":
@@ -439,17 +343,13 @@ func decodeScan(body []byte) (*api.ScanInput, error) {
 		case "ConsistentRead":
 			in.ConsistentRead, err = boolValue(v)
 		case "Select":
-			var s string
-			s, err = str(v)
-			in.Select = api.Select(s)
+			in.Select, err = enum[api.Select](v)
 		case "Segment":
 			in.Segment, err = int32Member(v)
 		case "TotalSegments":
 			in.TotalSegments, err = int32Member(v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		case "ScanFilter":
 			in.ScanFilter, err = d.conditions(v)
 		case "ConditionalOperator":
@@ -470,9 +370,7 @@ func decodeBatchGetItem(body []byte) (*api.BatchGetItemInput, error) {
 		case "RequestItems":
 			in.RequestItems, err = d.keysAndAttributes(v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		}
 		return err
 	})
@@ -480,36 +378,21 @@ func decodeBatchGetItem(body []byte) (*api.BatchGetItemInput, error) {
 }
 
 func (d *decoder) keysAndAttributes(v []byte) (map[string]api.KeysAndAttributes, error) {
-	ok, err := mapOf(v, classPrefix+"KeysAndAttributes")
-	if !ok || err != nil {
-		return nil, err
-	}
-	out := map[string]api.KeysAndAttributes{}
-	err = eachMember(v, func(table string, e []byte) error {
-		present, err := object(e, "KeysAndAttributes", true)
-		if !present || err != nil {
-			return err
+	return structMap(v, "KeysAndAttributes", func(ka *api.KeysAndAttributes, field string, fv []byte) (err error) {
+		switch field {
+		case "Keys":
+			ka.Keys, err = d.keyList(fv)
+		case "ConsistentRead":
+			ka.ConsistentRead, err = boolValue(fv)
+		case "ProjectionExpression":
+			ka.ProjectionExpression, err = str(fv)
+		case "ExpressionAttributeNames":
+			ka.ExpressionAttributeNames, err = strMap(fv)
+		case "AttributesToGet":
+			ka.AttributesToGet, err = strList(fv)
 		}
-		var ka api.KeysAndAttributes
-		err = eachMember(e, func(field string, fv []byte) (err error) {
-			switch field {
-			case "Keys":
-				ka.Keys, err = d.keyList(fv)
-			case "ConsistentRead":
-				ka.ConsistentRead, err = boolValue(fv)
-			case "ProjectionExpression":
-				ka.ProjectionExpression, err = str(fv)
-			case "ExpressionAttributeNames":
-				ka.ExpressionAttributeNames, err = strMap(fv)
-			case "AttributesToGet":
-				ka.AttributesToGet, err = strList(fv)
-			}
-			return err
-		})
-		out[table] = ka
 		return err
 	})
-	return out, err
 }
 
 func decodeBatchWriteItem(body []byte) (*api.BatchWriteItemInput, error) {
@@ -520,13 +403,9 @@ func decodeBatchWriteItem(body []byte) (*api.BatchWriteItemInput, error) {
 		case "RequestItems":
 			in.RequestItems, err = d.writeRequests(v)
 		case "ReturnConsumedCapacity":
-			var s string
-			s, err = str(v)
-			in.ReturnConsumedCapacity = api.ReturnConsumedCapacity(s)
+			in.ReturnConsumedCapacity, err = enum[api.ReturnConsumedCapacity](v)
 		case "ReturnItemCollectionMetrics":
-			var s string
-			s, err = str(v)
-			in.ReturnItemCollectionMetrics = api.ReturnItemCollectionMetrics(s)
+			in.ReturnItemCollectionMetrics, err = enum[api.ReturnItemCollectionMetrics](v)
 		}
 		return err
 	})
@@ -549,44 +428,24 @@ func (d *decoder) writeRequests(v []byte) (map[string][]api.WriteRequest, error)
 		default:
 			return serialization(msgParameterizedCast)
 		}
-		reqs := []api.WriteRequest{}
-		err := eachElement(e, func(el []byte) error {
-			present, err := object(el, "WriteRequest", true)
-			if !present || err != nil {
-				return err
+		reqs, err := structSlice(e, "WriteRequest", func(wr *api.WriteRequest, field string, fv []byte) error {
+			switch field {
+			case "PutRequest":
+				return structInto(fv, "PutRequest", &wr.PutRequest, func(p *api.PutRequest, f string, iv []byte) (err error) {
+					if f == "Item" {
+						p.Item, err = d.item(iv)
+					}
+					return err
+				})
+			case "DeleteRequest":
+				return structInto(fv, "DeleteRequest", &wr.DeleteRequest, func(r *api.DeleteRequest, f string, kv []byte) (err error) {
+					if f == "Key" {
+						r.Key, err = d.item(kv)
+					}
+					return err
+				})
 			}
-			var wr api.WriteRequest
-			err = eachMember(el, func(field string, fv []byte) error {
-				switch field {
-				case "PutRequest":
-					present, err := object(fv, "PutRequest", false)
-					if !present || err != nil {
-						return err
-					}
-					wr.PutRequest = &api.PutRequest{}
-					return eachMember(fv, func(f string, iv []byte) (err error) {
-						if f == "Item" {
-							wr.PutRequest.Item, err = d.item(iv)
-						}
-						return err
-					})
-				case "DeleteRequest":
-					present, err := object(fv, "DeleteRequest", false)
-					if !present || err != nil {
-						return err
-					}
-					wr.DeleteRequest = &api.DeleteRequest{}
-					return eachMember(fv, func(f string, kv []byte) (err error) {
-						if f == "Key" {
-							wr.DeleteRequest.Key, err = d.item(kv)
-						}
-						return err
-					})
-				}
-				return nil
-			})
-			reqs = append(reqs, wr)
-			return err
+			return nil
 		})
 		out[table] = reqs
 		return err

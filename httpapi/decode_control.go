@@ -4,77 +4,32 @@ import (
 	"github.com/embeddynamo/dynamo/internal/catalog"
 )
 
-// structList reads a list of structures of the named shape, calling elem
-// for each present element.
-func structList(v []byte, shape string, elem func(e []byte) error) error {
-	ok, err := list(v)
-	if !ok || err != nil {
-		return err
-	}
-	return eachElement(v, func(e []byte) error {
-		present, err := object(e, shape, true)
-		if !present || err != nil {
-			return err
-		}
-		return elem(e)
-	})
-}
-
 func keySchema(v []byte) ([]catalog.KeySchemaElement, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	out := []catalog.KeySchemaElement{}
-	err := structList(v, "KeySchemaElement", func(e []byte) error {
-		var k catalog.KeySchemaElement
-		err := eachMember(e, func(f string, fv []byte) (err error) {
-			switch f {
-			case "AttributeName":
-				k.AttributeName, err = str(fv)
-			case "KeyType":
-				var s string
-				s, err = str(fv)
-				k.KeyType = catalog.KeyType(s)
-			}
-			return err
-		})
-		out = append(out, k)
+	return structSlice(v, "KeySchemaElement", func(k *catalog.KeySchemaElement, f string, fv []byte) (err error) {
+		switch f {
+		case "AttributeName":
+			k.AttributeName, err = str(fv)
+		case "KeyType":
+			k.KeyType, err = enum[catalog.KeyType](fv)
+		}
 		return err
 	})
-	return out, err
 }
 
 func attributeDefinitions(v []byte) ([]catalog.AttributeDefinition, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	out := []catalog.AttributeDefinition{}
-	err := structList(v, "AttributeDefinition", func(e []byte) error {
-		var a catalog.AttributeDefinition
-		err := eachMember(e, func(f string, fv []byte) (err error) {
-			switch f {
-			case "AttributeName":
-				a.AttributeName, err = str(fv)
-			case "AttributeType":
-				var s string
-				s, err = str(fv)
-				a.AttributeType = catalog.ScalarAttributeType(s)
-			}
-			return err
-		})
-		out = append(out, a)
+	return structSlice(v, "AttributeDefinition", func(a *catalog.AttributeDefinition, f string, fv []byte) (err error) {
+		switch f {
+		case "AttributeName":
+			a.AttributeName, err = str(fv)
+		case "AttributeType":
+			a.AttributeType, err = enum[catalog.ScalarAttributeType](fv)
+		}
 		return err
 	})
-	return out, err
 }
 
 func provisionedThroughput(v []byte) (*catalog.ProvisionedThroughput, error) {
-	present, err := object(v, "ProvisionedThroughput", false)
-	if !present || err != nil {
-		return nil, err
-	}
-	pt := &catalog.ProvisionedThroughput{}
-	err = eachMember(v, func(f string, fv []byte) (err error) {
+	return structOf(v, "ProvisionedThroughput", false, func(pt *catalog.ProvisionedThroughput, f string, fv []byte) (err error) {
 		switch f {
 		case "ReadCapacityUnits":
 			pt.ReadCapacityUnits, err = int64Member(fv)
@@ -83,91 +38,56 @@ func provisionedThroughput(v []byte) (*catalog.ProvisionedThroughput, error) {
 		}
 		return err
 	})
-	return pt, err
 }
 
 func projection(v []byte) (*catalog.Projection, error) {
-	present, err := object(v, "Projection", false)
-	if !present || err != nil {
-		return nil, err
-	}
-	p := &catalog.Projection{}
-	err = eachMember(v, func(f string, fv []byte) (err error) {
+	return structOf(v, "Projection", false, func(p *catalog.Projection, f string, fv []byte) (err error) {
 		switch f {
 		case "ProjectionType":
-			var s string
-			s, err = str(fv)
-			p.ProjectionType = catalog.ProjectionType(s)
+			p.ProjectionType, err = enum[catalog.ProjectionType](fv)
 		case "NonKeyAttributes":
 			p.NonKeyAttributes, err = strList(fv)
 		}
 		return err
 	})
-	return p, err
 }
 
 func streamSpecification(v []byte) (*catalog.StreamSpecification, error) {
-	present, err := object(v, "StreamSpecification", false)
-	if !present || err != nil {
-		return nil, err
-	}
-	s := &catalog.StreamSpecification{}
-	err = eachMember(v, func(f string, fv []byte) (err error) {
+	return structOf(v, "StreamSpecification", false, func(s *catalog.StreamSpecification, f string, fv []byte) (err error) {
 		switch f {
 		case "StreamEnabled":
 			s.StreamEnabled, err = boolean(fv)
 		case "StreamViewType":
-			var t string
-			t, err = str(fv)
-			s.StreamViewType = catalog.StreamViewType(t)
+			s.StreamViewType, err = enum[catalog.StreamViewType](fv)
 		}
 		return err
 	})
-	return s, err
 }
 
 func sseSpecification(v []byte) (*catalog.SSESpecification, error) {
-	present, err := object(v, "SSESpecification", false)
-	if !present || err != nil {
-		return nil, err
-	}
-	s := &catalog.SSESpecification{}
-	err = eachMember(v, func(f string, fv []byte) (err error) {
+	return structOf(v, "SSESpecification", false, func(s *catalog.SSESpecification, f string, fv []byte) (err error) {
 		switch f {
 		case "Enabled":
 			s.Enabled, err = boolean(fv)
 		case "SSEType":
-			var t string
-			t, err = str(fv)
-			s.SSEType = catalog.SSEType(t)
+			s.SSEType, err = enum[catalog.SSEType](fv)
 		case "KMSMasterKeyId":
 			s.KMSMasterKeyId, err = str(fv)
 		}
 		return err
 	})
-	return s, err
 }
 
 func tags(v []byte) ([]catalog.Tag, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	out := []catalog.Tag{}
-	err := structList(v, "Tag", func(e []byte) error {
-		var t catalog.Tag
-		err := eachMember(e, func(f string, fv []byte) (err error) {
-			switch f {
-			case "Key":
-				t.Key, err = str(fv)
-			case "Value":
-				t.Value, err = str(fv)
-			}
-			return err
-		})
-		out = append(out, t)
+	return structSlice(v, "Tag", func(t *catalog.Tag, f string, fv []byte) (err error) {
+		switch f {
+		case "Key":
+			t.Key, err = str(fv)
+		case "Value":
+			t.Value, err = str(fv)
+		}
 		return err
 	})
-	return out, err
 }
 
 // indexFields reads the members shared by the index shapes.
@@ -203,36 +123,22 @@ func decodeCreateTable(body []byte) (*catalog.CreateTableInput, error) {
 		case "AttributeDefinitions":
 			in.AttributeDefinitions, err = attributeDefinitions(v)
 		case "BillingMode":
-			var s string
-			s, err = str(v)
-			in.BillingMode = catalog.BillingMode(s)
+			in.BillingMode, err = enum[catalog.BillingMode](v)
 		case "ProvisionedThroughput":
 			in.ProvisionedThroughput, err = provisionedThroughput(v)
 		case "GlobalSecondaryIndexes":
 			if isNull(v) {
-				return nil
+				return nil // unlike KeySchema, null leaves an earlier list of the same name
 			}
-			in.GlobalSecondaryIndexes = []catalog.GlobalSecondaryIndex{}
-			err = structList(v, "GlobalSecondaryIndex", func(e []byte) error {
-				var g catalog.GlobalSecondaryIndex
-				err := eachMember(e, func(f string, fv []byte) error {
-					return indexFields(f, fv, &g.IndexName, &g.KeySchema, &g.Projection, &g.ProvisionedThroughput)
-				})
-				in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, g)
-				return err
+			in.GlobalSecondaryIndexes, err = structSlice(v, "GlobalSecondaryIndex", func(g *catalog.GlobalSecondaryIndex, f string, fv []byte) error {
+				return indexFields(f, fv, &g.IndexName, &g.KeySchema, &g.Projection, &g.ProvisionedThroughput)
 			})
 		case "LocalSecondaryIndexes":
 			if isNull(v) {
 				return nil
 			}
-			in.LocalSecondaryIndexes = []catalog.LocalSecondaryIndex{}
-			err = structList(v, "LocalSecondaryIndex", func(e []byte) error {
-				var l catalog.LocalSecondaryIndex
-				err := eachMember(e, func(f string, fv []byte) error {
-					return indexFields(f, fv, &l.IndexName, &l.KeySchema, &l.Projection, nil)
-				})
-				in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, l)
-				return err
+			in.LocalSecondaryIndexes, err = structSlice(v, "LocalSecondaryIndex", func(l *catalog.LocalSecondaryIndex, f string, fv []byte) error {
+				return indexFields(f, fv, &l.IndexName, &l.KeySchema, &l.Projection, nil)
 			})
 		case "StreamSpecification":
 			in.StreamSpecification, err = streamSpecification(v)
@@ -243,9 +149,7 @@ func decodeCreateTable(body []byte) (*catalog.CreateTableInput, error) {
 		case "DeletionProtectionEnabled":
 			in.DeletionProtectionEnabled, err = boolean(v)
 		case "TableClass":
-			var s string
-			s, err = str(v)
-			in.TableClass = catalog.TableClass(s)
+			in.TableClass, err = enum[catalog.TableClass](v)
 		}
 		return err
 	})
@@ -261,53 +165,29 @@ func decodeUpdateTable(body []byte) (*catalog.UpdateTableInput, error) {
 		case "AttributeDefinitions":
 			in.AttributeDefinitions, err = attributeDefinitions(v)
 		case "BillingMode":
-			var s string
-			s, err = str(v)
-			in.BillingMode = catalog.BillingMode(s)
+			in.BillingMode, err = enum[catalog.BillingMode](v)
 		case "ProvisionedThroughput":
 			in.ProvisionedThroughput, err = provisionedThroughput(v)
 		case "GlobalSecondaryIndexUpdates":
 			if isNull(v) {
 				return nil
 			}
-			in.GlobalSecondaryIndexUpdates = []catalog.GlobalSecondaryIndexUpdate{}
-			err = structList(v, "GlobalSecondaryIndexUpdate", func(e []byte) error {
-				var u catalog.GlobalSecondaryIndexUpdate
-				err := eachMember(e, func(f string, fv []byte) error {
-					switch f {
-					case "Create":
-						present, err := object(fv, "CreateGlobalSecondaryIndexAction", false)
-						if !present || err != nil {
-							return err
-						}
-						u.Create = &catalog.CreateGlobalSecondaryIndexAction{}
-						return eachMember(fv, func(f string, fv []byte) error {
-							return indexFields(f, fv, &u.Create.IndexName, &u.Create.KeySchema,
-								&u.Create.Projection, &u.Create.ProvisionedThroughput)
-						})
-					case "Update":
-						present, err := object(fv, "UpdateGlobalSecondaryIndexAction", false)
-						if !present || err != nil {
-							return err
-						}
-						u.Update = &catalog.UpdateGlobalSecondaryIndexAction{}
-						return eachMember(fv, func(f string, fv []byte) error {
-							return indexFields(f, fv, &u.Update.IndexName, nil, nil, &u.Update.ProvisionedThroughput)
-						})
-					case "Delete":
-						present, err := object(fv, "DeleteGlobalSecondaryIndexAction", false)
-						if !present || err != nil {
-							return err
-						}
-						u.Delete = &catalog.DeleteGlobalSecondaryIndexAction{}
-						return eachMember(fv, func(f string, fv []byte) error {
-							return indexFields(f, fv, &u.Delete.IndexName, nil, nil, nil)
-						})
-					}
-					return nil
-				})
-				in.GlobalSecondaryIndexUpdates = append(in.GlobalSecondaryIndexUpdates, u)
-				return err
+			in.GlobalSecondaryIndexUpdates, err = structSlice(v, "GlobalSecondaryIndexUpdate", func(u *catalog.GlobalSecondaryIndexUpdate, f string, fv []byte) error {
+				switch f {
+				case "Create":
+					return structInto(fv, "CreateGlobalSecondaryIndexAction", &u.Create, func(c *catalog.CreateGlobalSecondaryIndexAction, f string, fv []byte) error {
+						return indexFields(f, fv, &c.IndexName, &c.KeySchema, &c.Projection, &c.ProvisionedThroughput)
+					})
+				case "Update":
+					return structInto(fv, "UpdateGlobalSecondaryIndexAction", &u.Update, func(a *catalog.UpdateGlobalSecondaryIndexAction, f string, fv []byte) error {
+						return indexFields(f, fv, &a.IndexName, nil, nil, &a.ProvisionedThroughput)
+					})
+				case "Delete":
+					return structInto(fv, "DeleteGlobalSecondaryIndexAction", &u.Delete, func(a *catalog.DeleteGlobalSecondaryIndexAction, f string, fv []byte) error {
+						return indexFields(f, fv, &a.IndexName, nil, nil, nil)
+					})
+				}
+				return nil
 			})
 		case "StreamSpecification":
 			in.StreamSpecification, err = streamSpecification(v)
@@ -316,9 +196,7 @@ func decodeUpdateTable(body []byte) (*catalog.UpdateTableInput, error) {
 		case "DeletionProtectionEnabled":
 			in.DeletionProtectionEnabled, err = boolean(v)
 		case "TableClass":
-			var s string
-			s, err = str(v)
-			in.TableClass = catalog.TableClass(s)
+			in.TableClass, err = enum[catalog.TableClass](v)
 		}
 		return err
 	})

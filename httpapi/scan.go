@@ -341,22 +341,115 @@ func mapOf(v []byte, valueClass string) (bool, error) {
 	return false, serialization(msgUnexpectedField)
 }
 
-// strList reads a list of strings; nil when absent, non-nil when present.
-func strList(v []byte) ([]string, error) {
+// enum reads a String member whose values are named by the string type T.
+func enum[T ~string](v []byte) (T, error) {
+	s, err := str(v)
+	return T(s), err
+}
+
+// fields reads the members of one structure into x: it is called with each
+// member's name and raw value, and ignores the names it does not know.
+type fields[T any] func(x *T, name string, v []byte) error
+
+// structOf reads v as a structure of the named shape (see object for
+// inList); nil when v is null.
+func structOf[T any](v []byte, shape string, inList bool, read fields[T]) (*T, error) {
+	present, err := object(v, shape, inList)
+	if !present || err != nil {
+		return nil, err
+	}
+	x := new(T)
+	return x, eachMember(v, func(name string, fv []byte) error { return read(x, name, fv) })
+}
+
+// structInto reads v as a structure of the named shape, a member of a
+// structure, into a new *dst; a null v leaves *dst as it is.
+func structInto[T any](v []byte, shape string, dst **T, read fields[T]) error {
+	x, err := structOf(v, shape, false, read)
+	if x != nil {
+		*dst = x
+	}
+	return err
+}
+
+// structList reads a list of structures of the named shape, calling elem
+// for each present element.
+func structList(v []byte, shape string, elem func(e []byte) error) error {
+	ok, err := list(v)
+	if !ok || err != nil {
+		return err
+	}
+	return eachElement(v, func(e []byte) error {
+		present, err := object(e, shape, true)
+		if !present || err != nil {
+			return err
+		}
+		return elem(e)
+	})
+}
+
+// structSlice reads a list of structures of the named shape; nil when v is
+// null, and null elements are left out.
+func structSlice[T any](v []byte, shape string, read fields[T]) ([]T, error) {
+	if isNull(v) {
+		return nil, nil
+	}
+	out := []T{}
+	err := structList(v, shape, func(e []byte) error {
+		var x T
+		err := eachMember(e, func(name string, fv []byte) error { return read(&x, name, fv) })
+		out = append(out, x)
+		return err
+	})
+	return out, err
+}
+
+// structMap reads a map whose values are structures of the named shape;
+// nil when v is null, and null values are left out.
+func structMap[T any](v []byte, shape string, read fields[T]) (map[string]T, error) {
+	ok, err := mapOf(v, classPrefix+shape)
+	if !ok || err != nil {
+		return nil, err
+	}
+	out := map[string]T{}
+	err = eachMember(v, func(name string, e []byte) error {
+		x, err := structOf(e, shape, true, read)
+		if x != nil {
+			out[name] = *x
+		}
+		return err
+	})
+	return out, err
+}
+
+// listOf reads a list element by element with elem, which reports whether
+// it gave a value to keep; nil when absent, non-nil when present. Null
+// elements are left out.
+func listOf[T any](v []byte, elem func(e []byte) (T, bool, error)) ([]T, error) {
 	ok, err := list(v)
 	if !ok || err != nil {
 		return nil, err
 	}
-	out := []string{}
+	out := []T{}
 	err = eachElement(v, func(e []byte) error {
 		if isNull(e) {
 			return nil
 		}
-		s, err := str(e)
-		out = append(out, s)
+		x, keep, err := elem(e)
+		if keep {
+			out = append(out, x)
+		}
 		return err
 	})
 	return out, err
+}
+
+// strList reads a list of strings; nil when absent, non-nil when present.
+func strList(v []byte) ([]string, error) {
+	return listOf(v, func(e []byte) (string, bool, error) {
+		s, err := str(e)
+		return s, true, err
+	})
 }
 
 // strMap reads a map of strings (ExpressionAttributeNames); nil when absent.
