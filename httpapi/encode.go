@@ -151,6 +151,28 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// appendList appends xs as a JSON list, each element by elem.
+func appendList[T any](b []byte, xs []T, elem func(b []byte, x *T) []byte) []byte {
+	b = append(b, '[')
+	for i := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, &xs[i])
+	}
+	return append(b, ']')
+}
+
+// appendMap appends m as a JSON object in key order, each value by elem.
+func appendMap[V any](b []byte, m map[string]V, elem func(b []byte, v V) []byte) []byte {
+	o := newObj(b)
+	for _, k := range sortedKeys(m) {
+		o.key(k)
+		o.b = elem(o.b, m[k])
+	}
+	return o.close()
+}
+
 func appendCapacity(b []byte, c api.Capacity) []byte {
 	o := newObj(b)
 	if c.ReadCapacityUnits != 0 {
@@ -185,12 +207,7 @@ func appendConsumedCapacity(b []byte, c *api.ConsumedCapacity) []byte {
 			continue
 		}
 		o.key(idx.name)
-		inner := newObj(o.b)
-		for _, k := range sortedKeys(idx.m) {
-			inner.key(k)
-			inner.b = appendCapacity(inner.b, idx.m[k])
-		}
-		o.b = inner.close()
+		o.b = appendMap(o.b, idx.m, appendCapacity)
 	}
 	return o.close()
 }
@@ -208,14 +225,7 @@ func (o *obj) consumedList(cs []api.ConsumedCapacity) {
 		return
 	}
 	o.key("ConsumedCapacity")
-	o.b = append(o.b, '[')
-	for i := range cs {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = appendConsumedCapacity(o.b, &cs[i])
-	}
-	o.b = append(o.b, ']')
+	o.b = appendList(o.b, cs, appendConsumedCapacity)
 }
 
 func appendMetrics(b []byte, m *api.ItemCollectionMetrics) []byte {
@@ -276,11 +286,7 @@ func appendKeysAndAttributes(b []byte, ka api.KeysAndAttributes) []byte {
 	o.str("ProjectionExpression", ka.ProjectionExpression)
 	if ka.ExpressionAttributeNames != nil {
 		o.key("ExpressionAttributeNames")
-		names := newObj(o.b)
-		for _, k := range sortedKeys(ka.ExpressionAttributeNames) {
-			names.strAlways(k, ka.ExpressionAttributeNames[k])
-		}
-		o.b = names.close()
+		o.b = appendMap(o.b, ka.ExpressionAttributeNames, appendString)
 	}
 	o.strs("AttributesToGet", ka.AttributesToGet)
 	return o.close()
@@ -289,74 +295,47 @@ func appendKeysAndAttributes(b []byte, ka api.KeysAndAttributes) []byte {
 func encodeBatchGetItem(b []byte, out *api.BatchGetItemOutput) []byte {
 	o := newObj(b)
 	o.key("Responses")
-	responses := newObj(o.b)
-	for _, t := range sortedKeys(out.Responses) {
-		responses.key(t)
-		responses.b = wire.AppendItems(responses.b, out.Responses[t])
-	}
-	o.b = responses.close()
+	o.b = appendMap(o.b, out.Responses, wire.AppendItems)
 	o.key("UnprocessedKeys")
-	unprocessed := newObj(o.b)
-	for _, t := range sortedKeys(out.UnprocessedKeys) {
-		unprocessed.key(t)
-		unprocessed.b = appendKeysAndAttributes(unprocessed.b, out.UnprocessedKeys[t])
-	}
-	o.b = unprocessed.close()
+	o.b = appendMap(o.b, out.UnprocessedKeys, appendKeysAndAttributes)
 	o.consumedList(out.ConsumedCapacity)
 	return o.close()
 }
 
-func appendWriteRequest(b []byte, wr api.WriteRequest) []byte {
+// appendWriteRequest writes the item or key of a request even when nil.
+func appendWriteRequest(b []byte, wr *api.WriteRequest) []byte {
 	o := newObj(b)
 	if wr.PutRequest != nil {
 		o.key("PutRequest")
-		inner := newObj(o.b)
-		inner.key("Item")
-		inner.b = wire.AppendItem(inner.b, wr.PutRequest.Item)
-		o.b = inner.close()
+		o.b = appendItemMember(o.b, "Item", wr.PutRequest.Item)
 	}
 	if wr.DeleteRequest != nil {
 		o.key("DeleteRequest")
-		inner := newObj(o.b)
-		inner.key("Key")
-		inner.b = wire.AppendItem(inner.b, wr.DeleteRequest.Key)
-		o.b = inner.close()
+		o.b = appendItemMember(o.b, "Key", wr.DeleteRequest.Key)
 	}
+	return o.close()
+}
+
+// appendItemMember appends {"<name>": it}, null when it is nil.
+func appendItemMember(b []byte, name string, it attr.Item) []byte {
+	o := newObj(b)
+	o.key(name)
+	o.b = wire.AppendItem(o.b, it)
 	return o.close()
 }
 
 func encodeBatchWriteItem(b []byte, out *api.BatchWriteItemOutput) []byte {
 	o := newObj(b)
 	o.key("UnprocessedItems")
-	unprocessed := newObj(o.b)
-	for _, t := range sortedKeys(out.UnprocessedItems) {
-		unprocessed.key(t)
-		unprocessed.b = append(unprocessed.b, '[')
-		for i, wr := range out.UnprocessedItems[t] {
-			if i > 0 {
-				unprocessed.b = append(unprocessed.b, ',')
-			}
-			unprocessed.b = appendWriteRequest(unprocessed.b, wr)
-		}
-		unprocessed.b = append(unprocessed.b, ']')
-	}
-	o.b = unprocessed.close()
+	o.b = appendMap(o.b, out.UnprocessedItems, func(b []byte, wrs []api.WriteRequest) []byte {
+		return appendList(b, wrs, appendWriteRequest)
+	})
 	o.consumedList(out.ConsumedCapacity)
 	if out.ItemCollectionMetrics != nil {
 		o.key("ItemCollectionMetrics")
-		metrics := newObj(o.b)
-		for _, t := range sortedKeys(out.ItemCollectionMetrics) {
-			metrics.key(t)
-			metrics.b = append(metrics.b, '[')
-			for i := range out.ItemCollectionMetrics[t] {
-				if i > 0 {
-					metrics.b = append(metrics.b, ',')
-				}
-				metrics.b = appendMetrics(metrics.b, &out.ItemCollectionMetrics[t][i])
-			}
-			metrics.b = append(metrics.b, ']')
-		}
-		o.b = metrics.close()
+		o.b = appendMap(o.b, out.ItemCollectionMetrics, func(b []byte, ms []api.ItemCollectionMetrics) []byte {
+			return appendList(b, ms, appendMetrics)
+		})
 	}
 	return o.close()
 }
@@ -364,17 +343,18 @@ func encodeBatchWriteItem(b []byte, out *api.BatchWriteItemOutput) []byte {
 // Control plane.
 
 func appendKeySchema(b []byte, ks []catalog.KeySchemaElement) []byte {
-	b = append(b, '[')
-	for i, k := range ks {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		o := newObj(b)
-		o.strAlways("AttributeName", k.AttributeName)
-		o.strAlways("KeyType", string(k.KeyType))
-		b = o.close()
-	}
-	return append(b, ']')
+	return appendList(b, ks, func(b []byte, k *catalog.KeySchemaElement) []byte {
+		return appendPair(b, "AttributeName", k.AttributeName, "KeyType", string(k.KeyType))
+	})
+}
+
+// appendPair appends an object of two string members, written even when
+// empty.
+func appendPair(b []byte, name1, s1, name2, s2 string) []byte {
+	o := newObj(b)
+	o.strAlways(name1, s1)
+	o.strAlways(name2, s2)
+	return o.close()
 }
 
 func appendProjection(b []byte, p catalog.Projection) []byte {
@@ -398,17 +378,9 @@ func appendTableDescription(b []byte, t *catalog.TableDescription) []byte {
 	o := newObj(b)
 	if t.AttributeDefinitions != nil {
 		o.key("AttributeDefinitions")
-		o.b = append(o.b, '[')
-		for i, a := range t.AttributeDefinitions {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			ad := newObj(o.b)
-			ad.strAlways("AttributeName", a.AttributeName)
-			ad.strAlways("AttributeType", string(a.AttributeType))
-			o.b = ad.close()
-		}
-		o.b = append(o.b, ']')
+		o.b = appendList(o.b, t.AttributeDefinitions, func(b []byte, a *catalog.AttributeDefinition) []byte {
+			return appendPair(b, "AttributeName", a.AttributeName, "AttributeType", string(a.AttributeType))
+		})
 	}
 	o.str("TableName", t.TableName)
 	if t.KeySchema != nil {
@@ -432,12 +404,8 @@ func appendTableDescription(b []byte, t *catalog.TableDescription) []byte {
 	}
 	if len(t.LocalSecondaryIndexes) > 0 {
 		o.key("LocalSecondaryIndexes")
-		o.b = append(o.b, '[')
-		for i, l := range t.LocalSecondaryIndexes {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			li := newObj(o.b)
+		o.b = appendList(o.b, t.LocalSecondaryIndexes, func(b []byte, l *catalog.LocalSecondaryIndexDescription) []byte {
+			li := newObj(b)
 			li.strAlways("IndexName", l.IndexName)
 			li.key("KeySchema")
 			li.b = appendKeySchema(li.b, l.KeySchema)
@@ -446,18 +414,13 @@ func appendTableDescription(b []byte, t *catalog.TableDescription) []byte {
 			li.int("IndexSizeBytes", l.IndexSizeBytes)
 			li.int("ItemCount", l.ItemCount)
 			li.str("IndexArn", l.IndexArn)
-			o.b = li.close()
-		}
-		o.b = append(o.b, ']')
+			return li.close()
+		})
 	}
 	if len(t.GlobalSecondaryIndexes) > 0 {
 		o.key("GlobalSecondaryIndexes")
-		o.b = append(o.b, '[')
-		for i, g := range t.GlobalSecondaryIndexes {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			gi := newObj(o.b)
+		o.b = appendList(o.b, t.GlobalSecondaryIndexes, func(b []byte, g *catalog.GlobalSecondaryIndexDescription) []byte {
+			gi := newObj(b)
 			gi.strAlways("IndexName", g.IndexName)
 			gi.key("KeySchema")
 			gi.b = appendKeySchema(gi.b, g.KeySchema)
@@ -472,9 +435,8 @@ func appendTableDescription(b []byte, t *catalog.TableDescription) []byte {
 			gi.int("IndexSizeBytes", g.IndexSizeBytes)
 			gi.int("ItemCount", g.ItemCount)
 			gi.str("IndexArn", g.IndexArn)
-			o.b = gi.close()
-		}
-		o.b = append(o.b, ']')
+			return gi.close()
+		})
 	}
 	if s := t.StreamSpecification; s != nil {
 		o.key("StreamSpecification")
@@ -529,17 +491,9 @@ func encodeListTables(b []byte, out *catalog.ListTablesOutput) []byte {
 func encodeListTags(b []byte, out *catalog.ListTagsOfResourceOutput) []byte {
 	o := newObj(b)
 	o.key("Tags")
-	o.b = append(o.b, '[')
-	for i, t := range out.Tags {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		to := newObj(o.b)
-		to.strAlways("Key", t.Key)
-		to.strAlways("Value", t.Value)
-		o.b = to.close()
-	}
-	o.b = append(o.b, ']')
+	o.b = appendList(o.b, out.Tags, func(b []byte, t *catalog.Tag) []byte {
+		return appendPair(b, "Key", t.Key, "Value", t.Value)
+	})
 	o.str("NextToken", out.NextToken)
 	return o.close()
 }
