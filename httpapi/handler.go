@@ -211,150 +211,61 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // returns the encoded output.
 type operation func(ctx context.Context, h *Handler, r *http.Request, body []byte) ([]byte, error)
 
+// serve makes the operation that reads its input with decode, calls the
+// service with call and writes the output with encode.
+func serve[In, Out any](decode func(body []byte) (In, error), call func(api.Service, context.Context, In) (Out, error),
+	encode func(b []byte, out Out) []byte) operation {
+	return func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		in, err := decode(body)
+		if err != nil {
+			return nil, err
+		}
+		out, err := call(h.svc, ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		return encode(nil, out), nil
+	}
+}
+
 var operations = map[string]operation{
-	"PutItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodePutItem(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.PutItem(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeWriteOutput(nil, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics), nil
-	},
-	"GetItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeGetItem(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.GetItem(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeGetItem(nil, out), nil
-	},
-	"UpdateItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeUpdateItem(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.UpdateItem(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeWriteOutput(nil, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics), nil
-	},
-	"DeleteItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeDeleteItem(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.DeleteItem(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeWriteOutput(nil, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics), nil
-	},
-	"Query": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeQuery(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.Query(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodePage(nil, out.Items, out.Count, out.ScannedCount, out.LastEvaluatedKey, out.ConsumedCapacity), nil
-	},
-	"Scan": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeScan(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.Scan(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodePage(nil, out.Items, out.Count, out.ScannedCount, out.LastEvaluatedKey, out.ConsumedCapacity), nil
-	},
-	"BatchGetItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeBatchGetItem(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.BatchGetItem(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeBatchGetItem(nil, out), nil
-	},
-	"BatchWriteItem": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeBatchWriteItem(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.BatchWriteItem(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeBatchWriteItem(nil, out), nil
-	},
-	"CreateTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeCreateTable(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.CreateTable(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeTable(nil, "TableDescription", out.TableDescription), nil
-	},
-	"DescribeTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+	"PutItem": serve(decodePutItem, api.Service.PutItem, func(b []byte, out *api.PutItemOutput) []byte {
+		return encodeWriteOutput(b, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics)
+	}),
+	"GetItem": serve(decodeGetItem, api.Service.GetItem, encodeGetItem),
+	"UpdateItem": serve(decodeUpdateItem, api.Service.UpdateItem, func(b []byte, out *api.UpdateItemOutput) []byte {
+		return encodeWriteOutput(b, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics)
+	}),
+	"DeleteItem": serve(decodeDeleteItem, api.Service.DeleteItem, func(b []byte, out *api.DeleteItemOutput) []byte {
+		return encodeWriteOutput(b, out.Attributes, out.ConsumedCapacity, out.ItemCollectionMetrics)
+	}),
+	"Query": serve(decodeQuery, api.Service.Query, func(b []byte, out *api.QueryOutput) []byte {
+		return encodePage(b, out.Items, out.Count, out.ScannedCount, out.LastEvaluatedKey, out.ConsumedCapacity)
+	}),
+	"Scan": serve(decodeScan, api.Service.Scan, func(b []byte, out *api.ScanOutput) []byte {
+		return encodePage(b, out.Items, out.Count, out.ScannedCount, out.LastEvaluatedKey, out.ConsumedCapacity)
+	}),
+	"BatchGetItem":   serve(decodeBatchGetItem, api.Service.BatchGetItem, encodeBatchGetItem),
+	"BatchWriteItem": serve(decodeBatchWriteItem, api.Service.BatchWriteItem, encodeBatchWriteItem),
+	"CreateTable": serve(decodeCreateTable, api.Service.CreateTable, func(b []byte, out *catalog.CreateTableOutput) []byte {
+		return encodeTable(b, "TableDescription", out.TableDescription)
+	}),
+	"DescribeTable": serve(func(body []byte) (*catalog.DescribeTableInput, error) {
 		name, err := decodeTableName(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.DescribeTable(ctx, &catalog.DescribeTableInput{TableName: name})
-		if err != nil {
-			return nil, err
-		}
-		return encodeTable(nil, "Table", out.Table), nil
-	},
-	"UpdateTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeUpdateTable(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.UpdateTable(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeTable(nil, "TableDescription", out.TableDescription), nil
-	},
-	"DeleteTable": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
+		return &catalog.DescribeTableInput{TableName: name}, err
+	}, api.Service.DescribeTable, func(b []byte, out *catalog.DescribeTableOutput) []byte {
+		return encodeTable(b, "Table", out.Table)
+	}),
+	"UpdateTable": serve(decodeUpdateTable, api.Service.UpdateTable, func(b []byte, out *catalog.UpdateTableOutput) []byte {
+		return encodeTable(b, "TableDescription", out.TableDescription)
+	}),
+	"DeleteTable": serve(func(body []byte) (*catalog.DeleteTableInput, error) {
 		name, err := decodeTableName(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.DeleteTable(ctx, &catalog.DeleteTableInput{TableName: name})
-		if err != nil {
-			return nil, err
-		}
-		return encodeTable(nil, "TableDescription", out.TableDescription), nil
-	},
-	"ListTables": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeListTables(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.ListTables(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeListTables(nil, out), nil
-	},
+		return &catalog.DeleteTableInput{TableName: name}, err
+	}, api.Service.DeleteTable, func(b []byte, out *catalog.DeleteTableOutput) []byte {
+		return encodeTable(b, "TableDescription", out.TableDescription)
+	}),
+	"ListTables": serve(decodeListTables, api.Service.ListTables, encodeListTables),
 	"TagResource": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
 		in, err := decodeTagResource(body)
 		if err != nil {
@@ -375,17 +286,7 @@ var operations = map[string]operation{
 		}
 		return nil, nil // no output: an empty body
 	},
-	"ListTagsOfResource": func(ctx context.Context, h *Handler, _ *http.Request, body []byte) ([]byte, error) {
-		in, err := decodeListTagsOfResource(body)
-		if err != nil {
-			return nil, err
-		}
-		out, err := h.svc.ListTagsOfResource(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return encodeListTags(nil, out), nil
-	},
+	"ListTagsOfResource": serve(decodeListTagsOfResource, api.Service.ListTagsOfResource, encodeListTags),
 	"DescribeLimits": func(context.Context, *Handler, *http.Request, []byte) ([]byte, error) {
 		o := newObj(nil)
 		o.int("AccountMaxReadCapacityUnits", accountMaxCapacityUnits)
