@@ -34,6 +34,11 @@ type ClusterOptions struct {
 	// Logger receives the cluster's events (leader changes, table state
 	// changes), never one per request; nil discards them.
 	Logger *slog.Logger
+	// SplitSize is the partition size in bytes (items counted as DynamoDB
+	// counts them) above which a partition splits in two at its byte
+	// median; zero means 10 GiB, DynamoDB's. Small values show splits on
+	// small data.
+	SplitSize int64
 	// NodeReadCapacity and NodeWriteCapacity cap what each node admits
 	// across all tables, in capacity units per second, so that one table's
 	// burst cannot take what the node's other tables were allocated; zero
@@ -66,14 +71,15 @@ func OpenCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 		dir = ""
 	}
 	c, err := db.StartCluster(ctx, db.ClusterConfig{
-		Nodes:   opts.Nodes,
-		Zones:   opts.Zones,
-		Dir:     dir,
-		Catalog: catalog.Options{Region: opts.Region, Account: opts.Account},
-		Logger:  opts.Logger,
-		Faults:  opts.Faults,
-		Seed:    opts.Seed,
-		Gate:    gate.Options{NodeReadRate: opts.NodeReadCapacity, NodeWriteRate: opts.NodeWriteCapacity},
+		Nodes:     opts.Nodes,
+		Zones:     opts.Zones,
+		Dir:       dir,
+		Catalog:   catalog.Options{Region: opts.Region, Account: opts.Account},
+		Logger:    opts.Logger,
+		Faults:    opts.Faults,
+		Seed:      opts.Seed,
+		Gate:      gate.Options{NodeReadRate: opts.NodeReadCapacity, NodeWriteRate: opts.NodeWriteCapacity},
+		SplitSize: opts.SplitSize,
 	})
 	if err != nil {
 		return nil, err
@@ -149,6 +155,9 @@ type NodeOptions struct {
 	// ReadCapacity and WriteCapacity cap what the node admits across all
 	// tables, in capacity units per second; zero means no cap.
 	ReadCapacity, WriteCapacity float64
+	// SplitSize is the partition size in bytes above which a partition
+	// splits; zero means 10 GiB. Every node of a cluster should agree.
+	SplitSize int64
 }
 
 // Node is one storage node of a cluster whose nodes run in separate
@@ -181,9 +190,10 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 			ElectionTicks: opts.ElectionTicks,
 			Logger:        opts.Logger,
 		},
-		Members: members,
-		Catalog: catalog.Options{Region: opts.Region, Account: opts.Account},
-		Gate:    gate.Options{NodeReadRate: opts.ReadCapacity, NodeWriteRate: opts.WriteCapacity},
+		Members:   members,
+		Catalog:   catalog.Options{Region: opts.Region, Account: opts.Account},
+		Gate:      gate.Options{NodeReadRate: opts.ReadCapacity, NodeWriteRate: opts.WriteCapacity},
+		SplitSize: opts.SplitSize,
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/db"
+	"github.com/embeddynamo/dynamo/internal/meta"
 )
 
 // Client runs DynamoDB's API against a cluster: PutItem, GetItem,
@@ -20,6 +21,11 @@ import (
 // died after receiving it) fails with an InternalServerError unless
 // repeating it is harmless, as DynamoDB answers.
 type Client = db.Client
+
+// Event is one decision of the control plane (Client.Events): a table
+// changing state, a partition split for size, a split refused, with what,
+// why and the outcome.
+type Event = meta.Event
 
 // DefaultTimeout bounds a Client request whose context has no deadline.
 const DefaultTimeout = db.DefaultTimeout

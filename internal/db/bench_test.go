@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -39,6 +40,9 @@ const (
 	benchGoroutines = 64
 )
 
+var benchMetered = flag.Bool("db.metered", false,
+	"BenchmarkCluster with admission control on (the table on demand: each partition capped at 3,000 RCU and 1,000 WCU, as in DynamoDB); off by default, to measure the engine")
+
 // BenchmarkCluster measures a 3-node cluster in 3 zones with a write-ahead
 // log and a bbolt file per node on disk (the test's temporary directory),
 // through its Client, from 64 goroutines: PutItem of new 1 KB items,
@@ -49,7 +53,7 @@ const (
 func BenchmarkCluster(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cluster, err := db.StartCluster(ctx, db.ClusterConfig{Nodes: 3, Zones: 3, Dir: b.TempDir(), Seed: 1})
+	cluster, err := db.StartCluster(ctx, db.ClusterConfig{Nodes: 3, Zones: 3, Dir: b.TempDir(), Seed: 1, Unmetered: !*benchMetered})
 	if err != nil {
 		b.Fatal(err)
 	}

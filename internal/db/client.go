@@ -178,6 +178,18 @@ func (c *Client) ListTagsOfResource(ctx context.Context, in *catalog.ListTagsOfR
 // partitions admitted and refused.
 func (c *Client) Stats() admission.Stats { return c.router.Stats() }
 
+// Events returns the control plane's recent decisions (table state changes,
+// splits and refused splits), oldest first: what, why, and the outcome.
+func (c *Client) Events(ctx context.Context) ([]meta.Event, error) {
+	ctx, cancel := bound(ctx)
+	defer cancel()
+	var out meta.EventsOutput
+	if err := c.meta.Call(ctx, meta.OpEvents, struct{}{}, &out); err != nil {
+		return nil, err
+	}
+	return out.Events, nil
+}
+
 // WaitForTable waits until table name is ACTIVE, or ctx ends.
 func (c *Client) WaitForTable(ctx context.Context, name string) error {
 	return c.wait(ctx, name, func(out *catalog.DescribeTableOutput, err error) (bool, error) {

@@ -58,6 +58,15 @@ type ClusterConfig struct {
 	// Gate configures every node's admission control (its own read and
 	// write capacity; partitions get theirs from the control plane).
 	Gate gate.Options
+	// SplitSize is the partition size in bytes above which partitions
+	// split; zero means 10 GiB, DynamoDB's. Tests use small values.
+	SplitSize int64
+	// SplitCheckInterval is how often partition sizes are looked at;
+	// default one second.
+	SplitCheckInterval time.Duration
+	// Unmetered turns admission control off, for benchmarks of the engine
+	// itself: no table or partition is throttled.
+	Unmetered bool
 	// AdmissionClock, when set, is the time of all admission control: the
 	// nodes' gates, the tables' admission services and the client's
 	// grants (a simulated clock makes throttling deterministic in tests).
@@ -123,6 +132,9 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 	if cfg.AdmissionClock != nil {
 		c.client.router.SetClock(cfg.AdmissionClock.Now)
 	}
+	if cfg.Unmetered {
+		c.client.router.SetUnmetered()
+	}
 	if err := c.waitRegistered(ctx); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -136,7 +148,8 @@ func (c *Cluster) startController(id transport.NodeID) error {
 		return err
 	}
 	ctrl, err := meta.Start(meta.Config{Node: n, Members: c.members, Catalog: c.cfg.Catalog, Clock: c.cfg.Clock,
-		AdmissionClock: c.cfg.AdmissionClock, Logger: c.cfg.Logger})
+		AdmissionClock: c.cfg.AdmissionClock, SplitSize: c.cfg.SplitSize,
+		SplitCheckInterval: c.cfg.SplitCheckInterval, Unmetered: c.cfg.Unmetered, Logger: c.cfg.Logger})
 	if err != nil {
 		return err
 	}

@@ -140,3 +140,53 @@ func TestClusterAgreesWithModelThroughSplits(t *testing.T) {
 		})
 	}
 }
+
+// Tables grow by splits for size while the reference model watches: under
+// the generator's writes and queries every table's partitions split at
+// their byte medians, many times, and every operation still agrees with
+// the model. The control plane's events say what it split and why.
+func TestSizeSplitsAgreeWithModel(t *testing.T) {
+	c := startCluster(t, ClusterConfig{Seed: 3, SplitSize: 256, SplitCheckInterval: 20 * time.Millisecond})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var tables []refmodel.TableSpec
+	refmodel.Run(t, refmodel.RunConfig{Seed: 3, Ops: 6000, SUT: cl, Context: ctx,
+		Gen: refmodel.GenConfig{LargeItemPercent: -1},
+		Setup: func(ctx context.Context, specs []refmodel.TableSpec) error {
+			for _, spec := range specs {
+				if _, err := cl.CreateTable(ctx, spec.CreateTableInput()); err != nil {
+					return err
+				}
+				if err := cl.WaitForTable(ctx, spec.Name); err != nil {
+					return err
+				}
+			}
+			tables = specs
+			return nil
+		}})
+	most := 0
+	for _, spec := range tables {
+		rec, err := cl.meta.Table(ctx, spec.Name)
+		require.NoError(t, err)
+		t.Logf("table %s: %d partitions", spec.Name, len(rec.Partitions))
+		most = max(most, len(rec.Partitions))
+	}
+	require.GreaterOrEqual(t, most, 16, "a table grew from 1 partition to at least 16 by size")
+	splits := 0
+	for _, ev := range mustEvents(ctx, t, cl) {
+		if ev.Kind == "split" && ev.Outcome != "refused" {
+			splits++
+			require.Contains(t, ev.Why, "above the split size of 256 bytes")
+		}
+	}
+	require.GreaterOrEqual(t, splits, 15)
+	t.Logf("%d splits for size, every operation agreed with the model", splits)
+}
+
+func mustEvents(ctx context.Context, t *testing.T, cl *Client) []meta.Event {
+	t.Helper()
+	events, err := cl.Events(ctx)
+	require.NoError(t, err)
+	return events
+}

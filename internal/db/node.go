@@ -32,6 +32,9 @@ type NodeConfig struct {
 	// Gate configures the node's admission control; Node.Gate, when set,
 	// is used instead.
 	Gate gate.Options
+	// SplitSize is the partition size in bytes above which partitions
+	// split; zero means 10 GiB.
+	SplitSize int64
 }
 
 // Node is one storage node of a cluster whose nodes run in separate
@@ -80,7 +83,8 @@ func OpenNode(ctx context.Context, cfg NodeConfig) (*Node, error) {
 			return nil, fmt.Errorf("db: create the system table: %w", err)
 		}
 	}
-	ctrl, err := meta.Start(meta.Config{Node: n, Members: cfg.Members, Catalog: cfg.Catalog, Clock: cfg.Node.Clock, Logger: cfg.Node.Logger})
+	ctrl, err := meta.Start(meta.Config{Node: n, Members: cfg.Members, Catalog: cfg.Catalog, Clock: cfg.Node.Clock,
+		SplitSize: cfg.SplitSize, Logger: cfg.Node.Logger})
 	if err != nil {
 		_ = n.Close()
 		return nil, err

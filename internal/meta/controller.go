@@ -84,6 +84,15 @@ type Config struct {
 	// Clock drives the reconciliation loop and timestamps; nil means the
 	// wall clock.
 	Clock clock.Clock
+	// SplitCheckInterval is how often the sizes of partitions are looked
+	// at. Default DefaultSplitCheckInterval.
+	SplitCheckInterval time.Duration
+	// Unmetered turns admission control off: partitions get no limits (for
+	// benchmarks of the engine itself).
+	Unmetered bool
+	// SplitSize is the partition size, in bytes as DynamoDB counts items,
+	// above which a partition splits; zero means split.DefaultSplitSize.
+	SplitSize int64
 	// AdmissionClock drives the tables' global admission control services;
 	// nil means Clock.
 	AdmissionClock clock.Clock
@@ -122,6 +131,12 @@ type Controller struct {
 	// created records, per partition, the nodes that host its replica
 	// (since this controller loaded the catalog).
 	created map[uint64]map[transport.NodeID]bool
+	// events is the log of the control plane's decisions.
+	events events
+	// refused holds, per partition, the last refusal recorded as an event;
+	// lastSplitCheck is when the sizes were last looked at.
+	refused        map[uint64]string
+	lastSplitCheck time.Time
 	// boost holds the rates adaptive capacity gave partitions, and
 	// lastAdapt when it last ran.
 	boost     map[uint64]boosted
@@ -146,6 +161,9 @@ func Start(cfg Config) (*Controller, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = 50 * time.Millisecond
 	}
+	if cfg.SplitCheckInterval <= 0 {
+		cfg.SplitCheckInterval = DefaultSplitCheckInterval
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -160,6 +178,7 @@ func Start(cfg Config) (*Controller, error) {
 		created: map[uint64]map[transport.NodeID]bool{},
 		pushed:  map[transport.NodeID]map[uint64]gate.Limits{},
 		boost:   map[uint64]boosted{},
+		refused: map[uint64]string{},
 	}
 	c.gac.now = cfg.Clock.Now
 	if cfg.AdmissionClock != nil {
@@ -261,6 +280,7 @@ func (c *Controller) tick(ctx context.Context) {
 		return
 	}
 	c.adapt(ctx)
+	c.splitBySize(ctx)
 	c.reconcile(ctx)
 }
 
@@ -302,8 +322,11 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 	if !st.IsLeader {
 		return nil, &multiraft.NotLeaderError{Group: Group, Leader: st.Leader}
 	}
-	if req.Op == OpGrant {
+	switch req.Op {
+	case OpGrant:
 		return c.grant(ctx, st.Term, req)
+	case OpEvents:
+		return json.Marshal(EventsOutput{Events: c.events.snapshot()})
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -447,7 +470,9 @@ func (c *Controller) reconcile(ctx context.Context) {
 		default:
 			// ACTIVE: partitions a split added get their groups.
 			c.createPartitions(ctx, t)
-			c.pushLimits(ctx, t)
+			if !c.cfg.Unmetered {
+				c.pushLimits(ctx, t)
+			}
 			continue
 		}
 		if !done {
@@ -458,6 +483,13 @@ func (c *Controller) reconcile(ctx context.Context) {
 			continue
 		}
 		c.log.Info("table transition complete", "table", name, "from", t.Description.TableStatus)
+		why := map[catalog.TableStatus]string{
+			catalog.TableStatusCreating: fmt.Sprintf("every replica of its %d partitions was created", len(t.Partitions)),
+			catalog.TableStatusDeleting: fmt.Sprintf("every replica of its %d partitions was removed", len(t.Partitions)),
+			catalog.TableStatusUpdating: "its new settings apply",
+		}[t.Description.TableStatus]
+		c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "table", Table: name,
+			What: fmt.Sprintf("%s table finished", t.Description.TableStatus), Why: why, Outcome: "done"})
 		changed = true
 	}
 	if changed {

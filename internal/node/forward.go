@@ -41,6 +41,8 @@ const (
 	// OpTakeUsage returns the gate's usage of every partition since the
 	// previous one (gate.TakeUsage), as JSON in Body.
 	OpTakeUsage
+	// OpReport returns Reports(SplitSize) as JSON in Body.
+	OpReport
 )
 
 // Request is one call of Write, Get, Scan, CreatePartition,
@@ -64,6 +66,8 @@ type Request struct {
 	Body []byte
 	// Limits are the partition's admission settings of OpSetLimits.
 	Limits gate.Limits
+	// SplitSize is the size above which OpReport decides splits.
+	SplitSize int64
 	// Timeout is how long the peer may work on the request; zero means no
 	// bound beyond the call itself. Forward sets it from ctx's deadline, so
 	// that a peer stops working for a caller that has given up even over a
@@ -150,6 +154,16 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 			return nil, nil
 		}
 		return nil, n.gate.Set(req.Group, req.Limits)
+	case OpReport:
+		reports, err := n.Reports(ctx, req.SplitSize)
+		if err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(reports)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Body: body}, nil
 	case OpTakeUsage:
 		var usage []gate.GroupUsage
 		if n.gate != nil {
@@ -276,6 +290,8 @@ func EncodeRequest(req *Request) ([]byte, error) {
 			b = appendUvarint(b, uint64(p))
 		}
 	case OpRemovePartition, OpTakeUsage:
+	case OpReport:
+		b = appendUvarint(b, uint64(max(req.SplitSize, 0)))
 	case OpControl:
 		b = appendBytes(b, req.Body)
 	case OpSetLimits:
@@ -347,6 +363,8 @@ func DecodeRequest(raw []byte) (*Request, error) {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
 	case OpRemovePartition, OpTakeUsage:
+	case OpReport:
+		req.SplitSize = int64(min(d.Uvarint("split size"), math.MaxInt64))
 	case OpControl:
 		req.Body = d.CopyBytes("body")
 	case OpSetLimits:

@@ -51,6 +51,8 @@ type Router struct {
 	id string
 	// now tells the time to admission control.
 	now func() time.Time
+	// unmetered turns global admission control off.
+	unmetered bool
 
 	// metrics counts what this router refused (global admission control)
 	// and the latency of what it sent, per table.
@@ -122,6 +124,11 @@ func servable(t catalog.Table) bool {
 // admission control refused, by reason, and the latency of the writes,
 // reads and pages it sent (the nodes count what they admitted).
 func (r *Router) Stats() admission.Stats { return r.metrics.Stats() }
+
+// SetUnmetered turns the router's global admission control off (for
+// benchmarks of the engine itself). Call it before the router serves
+// requests.
+func (r *Router) SetUnmetered() { r.unmetered = true }
 
 // SetClock makes admission control read the time from now (a simulated
 // clock in tests); the default is the wall clock. Call it before the
