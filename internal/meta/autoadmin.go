@@ -142,8 +142,8 @@ func (c *Controller) splitOne(r node.PartitionReport, size int64) bool {
 		outcome = "failed: " + err.Error()
 	}
 	c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "split", Table: name, Partition: r.Group,
-		What: fmt.Sprintf("split for size at the byte median (%d of %d bytes on the left)", int64(r.Size.Left), r.Bytes),
-		Why:  fmt.Sprintf("%d bytes in %d items, above the split size of %d bytes: %s", r.Bytes, r.Items, size, r.Size.Detail),
+		What:    fmt.Sprintf("split for size at the byte median (%d of %d bytes on the left)", int64(r.Size.Left), r.Bytes),
+		Why:     fmt.Sprintf("%d bytes in %d items, above the split size of %d bytes: %s", r.Bytes, r.Items, size, r.Size.Detail),
 		Outcome: outcome})
 	c.log.Info("split for size", "table", name, "partition", r.Group, "new", right, "bytes", r.Bytes, "err", err)
 	return true // the allocated ID is spent either way
