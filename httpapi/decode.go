@@ -413,7 +413,7 @@ func decodeBatchWriteItem(body []byte) (*api.BatchWriteItemInput, error) {
 }
 
 func (d *decoder) writeRequests(v []byte) (map[string][]api.WriteRequest, error) {
-	ok, err := mapOf(v, "java.util.List<"+classPrefix+"WriteRequest>")
+	ok, err := mapOf(v, "", "java.util.List<"+classPrefix+"WriteRequest>")
 	if !ok || err != nil {
 		return nil, err
 	}

@@ -328,15 +328,16 @@ func list(v []byte) (bool, error) {
 }
 
 // mapOf checks that v is a JSON object read as a map whose values have the
-// Java type valueClass. It reports whether v is present.
-func mapOf(v []byte, valueClass string) (bool, error) {
+// Java type pkg+valueClass (joined only for the error, so that reading a
+// map allocates nothing for it). It reports whether v is present.
+func mapOf(v []byte, pkg, valueClass string) (bool, error) {
 	switch kind(v) {
 	case '{':
 		return true, nil
 	case 'n':
 		return false, nil
 	case '[':
-		return false, serialization(msgCollection + "java.util.Map<java.lang.String, " + valueClass + ">")
+		return false, serialization(msgCollection + "java.util.Map<java.lang.String, " + pkg + valueClass + ">")
 	}
 	return false, serialization(msgUnexpectedField)
 }
@@ -396,10 +397,10 @@ func structSlice[T any](v []byte, shape string, read fields[T]) ([]T, error) {
 	}
 	out := []T{}
 	err := structList(v, shape, func(e []byte) error {
-		var x T
-		err := eachMember(e, func(name string, fv []byte) error { return read(&x, name, fv) })
-		out = append(out, x)
-		return err
+		var zero T
+		out = append(out, zero)
+		x := &out[len(out)-1] // read in place: a pointer given to read would move x to the heap
+		return eachMember(e, func(name string, fv []byte) error { return read(x, name, fv) })
 	})
 	return out, err
 }
@@ -407,16 +408,21 @@ func structSlice[T any](v []byte, shape string, read fields[T]) ([]T, error) {
 // structMap reads a map whose values are structures of the named shape;
 // nil when v is null, and null values are left out.
 func structMap[T any](v []byte, shape string, read fields[T]) (map[string]T, error) {
-	ok, err := mapOf(v, classPrefix+shape)
+	ok, err := mapOf(v, classPrefix, shape)
 	if !ok || err != nil {
 		return nil, err
 	}
 	out := map[string]T{}
+	x := new(T) // each value is read here, then copied into out
 	err = eachMember(v, func(name string, e []byte) error {
-		x, err := structOf(e, shape, true, read)
-		if x != nil {
-			out[name] = *x
+		present, err := object(e, shape, true)
+		if !present || err != nil {
+			return err
 		}
+		var zero T
+		*x = zero
+		err = eachMember(e, func(f string, fv []byte) error { return read(x, f, fv) })
+		out[name] = *x
 		return err
 	})
 	return out, err
@@ -454,7 +460,7 @@ func strList(v []byte) ([]string, error) {
 
 // strMap reads a map of strings (ExpressionAttributeNames); nil when absent.
 func strMap(v []byte) (map[string]string, error) {
-	ok, err := mapOf(v, "java.lang.String")
+	ok, err := mapOf(v, "java.lang.", "String")
 	if !ok || err != nil {
 		return nil, err
 	}
