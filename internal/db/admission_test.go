@@ -16,6 +16,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/clock"
 	"github.com/embeddynamo/dynamo/internal/dberr"
 	"github.com/embeddynamo/dynamo/internal/keyenc"
+	"github.com/embeddynamo/dynamo/internal/split"
 )
 
 // A provisioned table admits what its capacity allows and throttles the
@@ -187,4 +188,74 @@ func TestClientStats(t *testing.T) {
 	require.Equal(t, int64(10), st.Latency.Count, "every write's latency, refused or not")
 	require.Positive(t, throttled, "the table's 2 WCU pool refused some writes at the client")
 	require.LessOrEqual(t, throttled, int64(refused))
+}
+
+// adaptRounds returns the active controller's count of usage observations.
+func (c *Cluster) adaptRounds() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n uint64
+	for _, ctrl := range c.ctrls {
+		n = max(n, ctrl.AdaptRounds())
+	}
+	return n
+}
+
+// Splits for consumption: a partition kept above 80% of its write limit
+// splits at the median of its sampled load when the load spreads over its
+// keys; one hot key, or writes walking up the key range, are refused with
+// the reason in the events.
+func TestSplitsForConsumption(t *testing.T) {
+	sim := clock.NewSim(time.Unix(1_800_000_000, 0))
+	c := startCluster(t, ClusterConfig{AdmissionClock: sim, SplitPolicy: split.Policy{Sustain: 3 * time.Second}})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	for _, name := range []string{"spread", "onekey", "walking"} {
+		in := ordersTable(name)
+		in.BillingMode = catalog.BillingModeProvisioned
+		in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(100), WriteCapacityUnits: catalog.Int64(100)}
+		createTable(t, cl, in)
+	}
+	put := func(table string, pk string, sk int) {
+		_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: table, Item: attr.Item{"pk": attr.S(pk), "sk": attr.N(fmt.Sprint(sk))}})
+		var pte *dberr.ProvisionedThroughputExceededException
+		if err != nil && !errors.As(err, &pte) {
+			require.NoError(t, err)
+		}
+	}
+	seq := 0
+	for second := 0; second < 10; second++ {
+		for i := range 90 {
+			put("spread", fmt.Sprintf("k%d", (second*90+i)%200), 0)
+			put("onekey", "hot", 0)
+			seq++
+			put("walking", "log", seq)
+		}
+		rounds := c.adaptRounds()
+		sim.Advance(time.Second)
+		deadline := time.Now().Add(20 * time.Second)
+		for c.adaptRounds() == rounds {
+			require.True(t, time.Now().Before(deadline), "the control plane observed no usage")
+			time.Sleep(2 * time.Millisecond) // polling the control plane's progress
+		}
+	}
+	parts := func(name string) int {
+		rec, err := cl.meta.Table(ctx, name)
+		require.NoError(t, err)
+		return len(rec.Partitions)
+	}
+	require.Equal(t, 2, parts("spread"), "a spread load splits once")
+	require.Equal(t, 1, parts("onekey"))
+	require.Equal(t, 1, parts("walking"))
+	why := map[string]string{}
+	for _, ev := range mustEvents(ctx, t, cl) {
+		if ev.Kind == "split" {
+			why[ev.Table] = ev.Outcome + ": " + ev.What + ": " + ev.Why
+		}
+	}
+	t.Logf("events: %v", why)
+	require.Contains(t, why["spread"], "split for consumption at the load median")
+	require.Contains(t, why["onekey"], "refused")
+	require.Contains(t, why["walking"], "refused")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/partition"
+	"github.com/embeddynamo/dynamo/internal/split"
 	"github.com/embeddynamo/dynamo/internal/transport"
 	"github.com/embeddynamo/dynamo/internal/transport/memnet"
 )
@@ -61,6 +62,9 @@ type ClusterConfig struct {
 	// SplitSize is the partition size in bytes above which partitions
 	// split; zero means 10 GiB, DynamoDB's. Tests use small values.
 	SplitSize int64
+	// SplitPolicy configures splits for consumption; zero values mean
+	// internal/split's defaults.
+	SplitPolicy split.Policy
 	// SplitCheckInterval is how often partition sizes are looked at;
 	// default one second.
 	SplitCheckInterval time.Duration
@@ -149,7 +153,7 @@ func (c *Cluster) startController(id transport.NodeID) error {
 	}
 	ctrl, err := meta.Start(meta.Config{Node: n, Members: c.members, Catalog: c.cfg.Catalog, Clock: c.cfg.Clock,
 		AdmissionClock: c.cfg.AdmissionClock, SplitSize: c.cfg.SplitSize,
-		SplitCheckInterval: c.cfg.SplitCheckInterval, Unmetered: c.cfg.Unmetered, Logger: c.cfg.Logger})
+		SplitCheckInterval: c.cfg.SplitCheckInterval, SplitPolicy: c.cfg.SplitPolicy, Unmetered: c.cfg.Unmetered, Logger: c.cfg.Logger})
 	if err != nil {
 		return err
 	}

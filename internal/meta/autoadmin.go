@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/split"
 	"github.com/embeddynamo/dynamo/internal/transport"
@@ -147,4 +148,98 @@ func (c *Controller) splitOne(r node.PartitionReport, size int64) bool {
 		Outcome: outcome})
 	c.log.Info("split for size", "table", name, "partition", r.Group, "new", right, "bytes", r.Bytes, "err", err)
 	return true // the allocated ID is spent either way
+}
+
+// sustained tracks how long a partition's consumption of one kind has stayed
+// at or above the split threshold of its limit, and the lowest rate in that
+// span.
+type sustained struct {
+	since time.Time
+	min   float64
+}
+
+// observe updates s with the rate consumed over the interval ending at now,
+// against limit, and returns the consumption split.DecideConsumption reads.
+func (s *sustained) observe(now time.Time, rate, limit, threshold float64) split.Consumption {
+	if limit <= 0 || rate < threshold*limit {
+		*s = sustained{}
+		return split.Consumption{Consumed: rate, Limit: limit}
+	}
+	if s.since.IsZero() {
+		s.since, s.min = now, rate
+	}
+	s.min = min(s.min, rate)
+	return split.Consumption{Consumed: s.min, Limit: limit, For: now.Sub(s.since)}
+}
+
+// splitByLoad decides, for one partition whose consumption has been
+// measured, whether to split it for consumption at the median of its
+// sampled load (internal/split's DecideConsumption, with the refusals for a
+// single hot key and for load walking a sequential key range), and acts as
+// splitOne does. It asks the leader for the sampled load only once a kind
+// has stayed above the threshold for the policy's span. c.mu is held.
+func (c *Controller) splitByLoad(ctx context.Context, t catalog.Table, p catalog.Partition, reads, writes split.Consumption) bool {
+	pol := c.cfg.SplitPolicy
+	sustain := pol.Sustain
+	if sustain <= 0 {
+		sustain = split.DefaultSustain
+	}
+	if reads.For < sustain && writes.For < sustain {
+		return false
+	}
+	leader := c.leaderOf(p)
+	if leader == 0 {
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	resp, err := c.cfg.Node.Forward(cctx, leader, &node.Request{Op: node.OpLoad, Group: p.ID})
+	cancel()
+	if err != nil || resp == nil {
+		return false
+	}
+	var load split.Load
+	if err := json.Unmarshal(resp.Body, &load); err != nil {
+		return false
+	}
+	d, err := split.DecideConsumption(split.ConsumptionInput{Range: p.Range, Load: load, Reads: reads, Writes: writes}, pol)
+	if err != nil {
+		c.log.Warn("split for consumption", "partition", p.ID, "err", err)
+		return false
+	}
+	name := t.Description.TableName
+	if !d.Split {
+		if c.refused[p.ID] != d.Detail {
+			c.refused[p.ID] = d.Detail
+			c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "split", Table: name, Partition: p.ID,
+				What: "no split for consumption", Why: fmt.Sprintf("%s: %s", d.Reason, d.Detail), Outcome: "refused"})
+		}
+		return false
+	}
+	right := c.cat.AllocatePartitionID()
+	err = c.cat.ApplySplit(name, p.ID, d.Key, right)
+	outcome := fmt.Sprintf("partition %d split: keys from the split key go to new partition %d", p.ID, right)
+	if err != nil {
+		outcome = "failed: " + err.Error()
+	}
+	c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "split", Table: name, Partition: p.ID,
+		What: fmt.Sprintf("split for consumption at the load median (%.0f of %.0f sampled units on the left)", d.Left, d.Left+d.Right),
+		Why:  d.Detail, Outcome: outcome})
+	c.log.Info("split for consumption", "table", name, "partition", p.ID, "new", right, "err", err)
+	delete(c.load, p.ID)
+	return true
+}
+
+// leaderOf returns the node leading p as this node sees it, or its first
+// replica.
+func (c *Controller) leaderOf(p catalog.Partition) transport.NodeID {
+	if st, err := c.cfg.Node.Status(p.ID); err == nil && st.Leader != 0 {
+		return st.Leader
+	}
+	if p.Leader != 0 {
+		return transport.NodeID(p.Leader)
+	}
+	if len(p.Replicas) > 0 {
+		return transport.NodeID(p.Replicas[0].Node)
+	}
+	return 0
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/partition"
+	"github.com/embeddynamo/dynamo/internal/split"
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
@@ -84,6 +85,10 @@ type Config struct {
 	// Clock drives the reconciliation loop and timestamps; nil means the
 	// wall clock.
 	Clock clock.Clock
+	// SplitPolicy configures splits for consumption (zero values:
+	// internal/split's defaults, a partition above 80% of its limit for
+	// five minutes).
+	SplitPolicy split.Policy
 	// SplitCheckInterval is how often the sizes of partitions are looked
 	// at. Default DefaultSplitCheckInterval.
 	SplitCheckInterval time.Duration
@@ -120,6 +125,8 @@ type Controller struct {
 	gac gacServices
 	// loadedTerm is the term whose catalog gac's capacities come from.
 	loadedTerm atomic.Uint64
+	// adaptRounds counts the observations of partition usage made.
+	adaptRounds atomic.Uint64
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -137,6 +144,9 @@ type Controller struct {
 	// lastSplitCheck is when the sizes were last looked at.
 	refused        map[uint64]string
 	lastSplitCheck time.Time
+	// load tracks, per partition, how long each kind's consumption has
+	// stayed above the split threshold.
+	load map[uint64]*[2]sustained
 	// boost holds the rates adaptive capacity gave partitions, and
 	// lastAdapt when it last ran.
 	boost     map[uint64]boosted
@@ -179,6 +189,7 @@ func Start(cfg Config) (*Controller, error) {
 		pushed:  map[transport.NodeID]map[uint64]gate.Limits{},
 		boost:   map[uint64]boosted{},
 		refused: map[uint64]string{},
+		load:    map[uint64]*[2]sustained{},
 	}
 	c.gac.now = cfg.Clock.Now
 	if cfg.AdmissionClock != nil {
@@ -216,6 +227,12 @@ func (c *Controller) Close() {
 // Joined returns a channel closed once the node is in the registry: the
 // control plane then places replicas on it.
 func (c *Controller) Joined() <-chan struct{} { return c.joined }
+
+// AdaptRounds counts the rounds in which this controller, while active,
+// observed every partition's usage (adaptive capacity and splits for
+// consumption act on them): a test waits on it after moving a simulated
+// clock.
+func (c *Controller) AdaptRounds() uint64 { return c.adaptRounds.Load() }
 
 // Kick asks for a reconciliation now rather than at the next tick.
 func (c *Controller) Kick() {

@@ -10,6 +10,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/node"
+	"github.com/embeddynamo/dynamo/internal/split"
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
@@ -119,17 +120,44 @@ func (c *Controller) adapt(ctx context.Context) {
 			s.writeT += u.Write.Throttled
 		}
 	}
+	c.adaptRounds.Add(1)
 	if first || interval <= 0 {
 		return
 	}
+	splits := false
 	for _, name := range c.cat.TableNames() {
 		t, _ := c.cat.Table(name)
 		d := &t.Description
-		if d.TableStatus != catalog.TableStatusActive ||
-			(d.BillingModeSummary != nil && d.BillingModeSummary.BillingMode == catalog.BillingModePayPerRequest) {
+		if d.TableStatus != catalog.TableStatusActive {
 			continue
 		}
 		limits := PartitionLimits(t, c.boost)
+		didSplit := false
+		threshold := c.cfg.SplitPolicy.Threshold
+		if threshold <= 0 {
+			threshold = split.DefaultThreshold
+		}
+		for _, p := range t.Partitions {
+			s := usage[p.ID]
+			if s == nil {
+				s = &sums{}
+			}
+			tr := c.load[p.ID]
+			if tr == nil {
+				tr = &[2]sustained{}
+				c.load[p.ID] = tr
+			}
+			reads := tr[0].observe(now, s.readC/interval, limits[p.ID].ReadRate, threshold)
+			writes := tr[1].observe(now, s.writeC/interval, limits[p.ID].WriteRate, threshold)
+			if c.splitByLoad(ctx, t, p, reads, writes) {
+				didSplit = true
+				break // the table's map changed: its other partitions wait a round
+			}
+		}
+		splits = splits || didSplit
+		if didSplit || (d.BillingModeSummary != nil && d.BillingModeSummary.BillingMode == catalog.BillingModePayPerRequest) {
+			continue
+		}
 		base := PartitionLimits(t, nil)
 		readObs := make([]admission.PartitionObservation, len(t.Partitions))
 		writeObs := make([]admission.PartitionObservation, len(t.Partitions))
@@ -157,5 +185,13 @@ func (c *Controller) adapt(ctx context.Context) {
 			}
 			c.boost[p.ID] = boosted{read: reads[i], write: writes[i], baseRead: b.ReadRate, baseWrite: b.WriteRate}
 		}
+	}
+	if splits {
+		if err := c.store.save(ctx, c.cat); err != nil {
+			c.cat = nil
+			c.log.Warn("catalog save failed", "err", err)
+			return
+		}
+		c.gac.setCapacities(c.cat)
 	}
 }

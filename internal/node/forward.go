@@ -43,6 +43,9 @@ const (
 	OpTakeUsage
 	// OpReport returns Reports(SplitSize) as JSON in Body.
 	OpReport
+	// OpLoad returns Load(Group), the partition's sampled load, as JSON in
+	// Body.
+	OpLoad
 )
 
 // Request is one call of Write, Get, Scan, CreatePartition,
@@ -160,6 +163,15 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 			return nil, err
 		}
 		body, err := json.Marshal(reports)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Body: body}, nil
+	case OpLoad:
+		if _, err := n.Partition(req.Group); err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(n.Load(req.Group))
 		if err != nil {
 			return nil, err
 		}
@@ -289,7 +301,7 @@ func EncodeRequest(req *Request) ([]byte, error) {
 		for _, p := range req.Peers {
 			b = appendUvarint(b, uint64(p))
 		}
-	case OpRemovePartition, OpTakeUsage:
+	case OpRemovePartition, OpTakeUsage, OpLoad:
 	case OpReport:
 		b = appendUvarint(b, uint64(max(req.SplitSize, 0)))
 	case OpControl:
@@ -362,7 +374,7 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		for i := 0; i < n && d.Err() == nil; i++ {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
-	case OpRemovePartition, OpTakeUsage:
+	case OpRemovePartition, OpTakeUsage, OpLoad:
 	case OpReport:
 		req.SplitSize = int64(min(d.Uvarint("split size"), math.MaxInt64))
 	case OpControl:
