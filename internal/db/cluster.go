@@ -68,6 +68,10 @@ type ClusterConfig struct {
 	// SplitCheckInterval is how often partition sizes are looked at;
 	// default one second.
 	SplitCheckInterval time.Duration
+	// DeadAfter is how long a node may miss heartbeats before the control
+	// plane replaces its replicas (default 10s); HeartbeatInterval how often
+	// nodes send them (default 500ms).
+	DeadAfter, HeartbeatInterval time.Duration
 	// Unmetered turns admission control off, for benchmarks of the engine
 	// itself: no table or partition is throttled.
 	Unmetered bool
@@ -153,7 +157,8 @@ func (c *Cluster) startController(id transport.NodeID) error {
 	}
 	ctrl, err := meta.Start(meta.Config{Node: n, Members: c.members, Catalog: c.cfg.Catalog, Clock: c.cfg.Clock,
 		AdmissionClock: c.cfg.AdmissionClock, SplitSize: c.cfg.SplitSize,
-		SplitCheckInterval: c.cfg.SplitCheckInterval, SplitPolicy: c.cfg.SplitPolicy, Unmetered: c.cfg.Unmetered, Logger: c.cfg.Logger})
+		SplitCheckInterval: c.cfg.SplitCheckInterval, SplitPolicy: c.cfg.SplitPolicy, Unmetered: c.cfg.Unmetered,
+		DeadAfter: c.cfg.DeadAfter, HeartbeatInterval: c.cfg.HeartbeatInterval, Logger: c.cfg.Logger})
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,12 @@ type Config struct {
 	// SplitCheckInterval is how often the sizes of partitions are looked
 	// at. Default DefaultSplitCheckInterval.
 	SplitCheckInterval time.Duration
+	// HeartbeatInterval is how often the node tells the active controller
+	// it is alive; DeadAfter how long the active controller waits without
+	// one before it declares a node dead and replaces its replicas.
+	// Defaults DefaultHeartbeatInterval and DefaultDeadAfter.
+	HeartbeatInterval time.Duration
+	DeadAfter         time.Duration
 	// Unmetered turns admission control off: partitions get no limits (for
 	// benchmarks of the engine itself).
 	Unmetered bool
@@ -127,6 +133,10 @@ type Controller struct {
 	loadedTerm atomic.Uint64
 	// adaptRounds counts the observations of partition usage made.
 	adaptRounds atomic.Uint64
+	// seen maps a node ID to when its last heartbeat arrived (while this
+	// controller is active); lastBeat is when this node last sent one.
+	seen     sync.Map
+	lastBeat time.Time
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -173,6 +183,12 @@ func Start(cfg Config) (*Controller, error) {
 	}
 	if cfg.SplitCheckInterval <= 0 {
 		cfg.SplitCheckInterval = DefaultSplitCheckInterval
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if cfg.DeadAfter <= 0 {
+		cfg.DeadAfter = DefaultDeadAfter
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -281,6 +297,12 @@ func (c *Controller) tick(ctx context.Context) {
 			c.log.Info("node registered", "zone", c.self.Zone)
 		}
 	}
+	if now := c.cfg.Clock.Now(); registered && now.Sub(c.lastBeat) >= c.cfg.HeartbeatInterval {
+		c.lastBeat = now
+		hctx, cancel := context.WithTimeout(ctx, c.cfg.HeartbeatInterval)
+		_ = c.client.Call(hctx, OpHeartbeat, HeartbeatInput{ID: c.self.ID}, nil)
+		cancel()
+	}
 	st, err := c.cfg.Node.Status(Group)
 	if err != nil || !st.IsLeader {
 		c.mu.Lock()
@@ -295,6 +317,17 @@ func (c *Controller) tick(ctx context.Context) {
 	}
 	if err := c.ensureLoaded(ctx, st.Term); err != nil {
 		return
+	}
+	if c.checkLiveness() || c.heal(ctx) {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := c.store.save(sctx, c.cat)
+		cancel()
+		if err != nil {
+			c.cat = nil
+			c.log.Warn("catalog save failed", "err", err)
+			return
+		}
+		c.gac.setCapacities(c.cat)
 	}
 	c.adapt(ctx)
 	c.splitBySize(ctx)
@@ -320,6 +353,7 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 	c.created = map[uint64]map[transport.NodeID]bool{}
 	c.pushed = map[transport.NodeID]map[uint64]gate.Limits{}
 	c.boost = map[uint64]boosted{}
+	c.seen.Range(func(k, _ any) bool { c.seen.Delete(k); return true })
 	c.lastAdapt = time.Time{}
 	c.log.Info("control plane active", "term", term, "tables", len(cat.TableNames()), "nodes", len(cat.Nodes()))
 	return nil
@@ -340,6 +374,13 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, &multiraft.NotLeaderError{Group: Group, Leader: st.Leader}
 	}
 	switch req.Op {
+	case OpHeartbeat:
+		var in HeartbeatInput
+		if err := decodeInput(req, &in); err != nil {
+			return nil, err
+		}
+		c.heartbeat(in.ID)
+		return nil, nil
 	case OpGrant:
 		return c.grant(ctx, st.Term, req)
 	case OpEvents:
@@ -582,6 +623,10 @@ func (c *Controller) createReplicas(ctx context.Context, t catalog.Table, schema
 	made = true
 	for _, id := range peers {
 		if done[id] {
+			continue
+		}
+		if n, ok := c.cat.Node(catalog.NodeID(id)); ok && !n.Live {
+			made = false
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, time.Second)

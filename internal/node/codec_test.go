@@ -38,6 +38,10 @@ func sampleRequests() map[string]*node.Request {
 			Peers: []transport.NodeID{1, 2, 3}},
 		"remove partition": {Op: node.OpRemovePartition, Group: 11},
 		"control":          {Op: node.OpControl, Body: []byte(`{"op":"x"}`)},
+		"change replicas":  {Op: node.OpChangeReplicas, Group: 12, Change: multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica}},
+		"join log replica": {Op: node.OpJoin, Group: 12, Replica: 99, LogReplica: true},
+		"report":           {Op: node.OpReport, SplitSize: 10 << 30},
+		"status":           {Op: node.OpStatus, Group: 3},
 		"control empty":    {Op: node.OpControl, Body: []byte{}},
 	}
 }
@@ -61,6 +65,10 @@ func TestRequestRoundTrip(t *testing.T) {
 			require.True(t, attr.ItemsEqual(req.Key, got.Key))
 			require.Equal(t, req.Meta, got.Meta)
 			require.Equal(t, req.Peers, got.Peers)
+			require.Equal(t, req.Change, got.Change)
+			require.Equal(t, req.Replica, got.Replica)
+			require.Equal(t, req.LogReplica, got.LogReplica)
+			require.Equal(t, req.SplitSize, got.SplitSize)
 			require.Equal(t, len(req.Body), len(got.Body))
 			require.Equal(t, string(req.Body), string(got.Body))
 		})

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/itemcheck"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/partition"
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
@@ -46,6 +48,16 @@ const (
 	// OpLoad returns Load(Group), the partition's sampled load, as JSON in
 	// Body.
 	OpLoad
+	// OpChangeReplicas applies Change to the group's membership on its
+	// leader (multiraft's ChangeReplicas); Body holds the replica ID it
+	// returned, as a uvarint.
+	OpChangeReplicas
+	// OpJoin hosts a replica of an existing group: JoinPartition with
+	// Replica, or JoinLogReplica when LogReplica is set.
+	OpJoin
+	// OpStatus returns the node's view of the group (Status) as JSON in
+	// Body.
+	OpStatus
 )
 
 // Request is one call of Write, Get, Scan, CreatePartition,
@@ -71,6 +83,11 @@ type Request struct {
 	Limits gate.Limits
 	// SplitSize is the size above which OpReport decides splits.
 	SplitSize int64
+	// Change is the membership change of OpChangeReplicas.
+	Change multiraft.ReplicaChange
+	// Replica and LogReplica say what OpJoin hosts.
+	Replica    uint64
+	LogReplica bool
 	// Timeout is how long the peer may work on the request; zero means no
 	// bound beyond the call itself. Forward sets it from ctx's deadline, so
 	// that a peer stops working for a caller that has given up even over a
@@ -163,6 +180,27 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 			return nil, err
 		}
 		body, err := json.Marshal(reports)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Body: body}, nil
+	case OpChangeReplicas:
+		id, err := n.raft.ChangeReplicas(ctx, req.Group, req.Change)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Body: binary.AppendUvarint(nil, id)}, nil
+	case OpJoin:
+		if req.LogReplica {
+			return nil, n.JoinLogReplica(ctx, req.Group, req.Replica)
+		}
+		return nil, n.JoinPartition(ctx, req.Group, req.Replica)
+	case OpStatus:
+		st, err := n.Status(req.Group)
+		if err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(st)
 		if err != nil {
 			return nil, err
 		}
@@ -301,7 +339,13 @@ func EncodeRequest(req *Request) ([]byte, error) {
 		for _, p := range req.Peers {
 			b = appendUvarint(b, uint64(p))
 		}
-	case OpRemovePartition, OpTakeUsage, OpLoad:
+	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus:
+	case OpChangeReplicas:
+		b = append(b, byte(req.Change.Type), byte(req.Change.Kind))
+		b = appendUvarint(b, uint64(req.Change.Node))
+	case OpJoin:
+		b = appendUvarint(b, req.Replica)
+		b = appendBool(b, req.LogReplica)
 	case OpReport:
 		b = appendUvarint(b, uint64(max(req.SplitSize, 0)))
 	case OpControl:
@@ -374,7 +418,14 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		for i := 0; i < n && d.Err() == nil; i++ {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
-	case OpRemovePartition, OpTakeUsage, OpLoad:
+	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus:
+	case OpChangeReplicas:
+		req.Change.Type = multiraft.ReplicaChangeType(d.Byte("change type"))
+		req.Change.Kind = multiraft.ReplicaKind(d.Byte("replica kind"))
+		req.Change.Node = transport.NodeID(d.Uvarint("change node"))
+	case OpJoin:
+		req.Replica = d.Uvarint("replica")
+		req.LogReplica = d.Bool("log replica")
 	case OpReport:
 		req.SplitSize = int64(min(d.Uvarint("split size"), math.MaxInt64))
 	case OpControl:

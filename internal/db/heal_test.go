@@ -1,0 +1,115 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/embeddynamo/dynamo/internal/api"
+	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/meta"
+	"github.com/embeddynamo/dynamo/internal/transport"
+)
+
+// Kill one node of four in three zones: the control plane declares it dead
+// and gives each of its partitions a new full replica on the other node of
+// its zone, so every partition is back to three full replicas in three
+// zones; no acknowledged write is lost, and writes go on throughout.
+func TestHealAfterNodeDeath(t *testing.T) {
+	c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3, DeadAfter: time.Second, HeartbeatInterval: 100 * time.Millisecond})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	in := ordersTable("healed")
+	in.BillingMode = catalog.BillingModeProvisioned
+	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(100), WriteCapacityUnits: catalog.Int64(3500)}
+	createTable(t, cl, in)
+	acked := map[string]bool{}
+	put := func(i int) {
+		k := fmt.Sprintf("k%d", i)
+		_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: "healed", Item: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
+		if err == nil {
+			acked[k] = true
+		}
+	}
+	for i := range 100 {
+		put(i)
+	}
+	require.Len(t, acked, 100)
+
+	// The victim is a node holding replicas whose zone has another node.
+	rec, err := cl.meta.Table(ctx, "healed")
+	require.NoError(t, err)
+	var victim transport.NodeID
+	for _, r := range rec.Partitions[0].Replicas {
+		if c.Zone(transport.NodeID(r.Node)) == "zone-1" {
+			victim = transport.NodeID(r.Node)
+		}
+	}
+	require.NotZero(t, victim)
+	onVictim := 0
+	for _, p := range rec.Partitions {
+		if p.Holds(catalog.NodeID(victim)) {
+			onVictim++
+		}
+	}
+	start := time.Now()
+	require.NoError(t, c.Crash(victim))
+
+	healed := func() bool {
+		rec, err := cl.meta.Table(ctx, "healed")
+		if err != nil {
+			return false
+		}
+		for _, p := range rec.Partitions {
+			zones := map[string]bool{}
+			for _, r := range p.Replicas {
+				if transport.NodeID(r.Node) == victim || r.Kind != catalog.ReplicaFull {
+					return false
+				}
+				zones[c.Zone(transport.NodeID(r.Node))] = true
+			}
+			if len(zones) != 3 {
+				return false
+			}
+		}
+		return true
+	}
+	i := 100
+	for !healed() {
+		require.Less(t, time.Since(start), 60*time.Second, "not healed within 60 s")
+		put(i) // writes go on while the cluster heals
+		i++
+	}
+	recovery := time.Since(start)
+	events := mustEvents(ctx, t, cl)
+	heals := 0
+	for _, ev := range events {
+		if ev.Kind == "heal" {
+			heals++
+		}
+	}
+	require.Equal(t, onVictim, heals, "one heal event per partition that had a replica on the dead node")
+	t.Logf("node %d dead: its %d partitions back to 3 full replicas in 3 zones after %v (failure detection 1 s); %d writes acknowledged meanwhile",
+		victim, onVictim, recovery.Round(time.Millisecond), len(acked)-100)
+
+	for k := range acked {
+		var out *api.GetItemOutput
+		for attempt := 1; ; attempt++ {
+			out, err = cl.GetItem(ctx, &api.GetItemInput{TableName: "healed", ConsistentRead: true, Key: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
+			var pte *dberr.ProvisionedThroughputExceededException
+			if !errors.As(err, &pte) {
+				break
+			}
+			require.NoError(t, meta.Backoff(ctx, attempt, 100*time.Millisecond)) // as a client backs off
+		}
+		require.NoError(t, err)
+		require.NotNil(t, out.Item, "acknowledged write %s lost", k)
+	}
+}
