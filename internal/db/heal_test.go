@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,18 +18,26 @@ import (
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
-// Kill one node of four in three zones: the control plane declares it dead
-// and gives each of its partitions a new full replica on the other node of
-// its zone, so every partition is back to three full replicas in three
-// zones; no acknowledged write is lost, and writes go on throughout.
+// Kill one node of four (or five) in three zones: the control plane
+// declares it dead and gives each of its partitions a new full replica on
+// the other node of its zone (with five nodes, a log replica on a spare node
+// first, removed at the end), so every partition is back to three full
+// replicas in three zones; no acknowledged write is lost, and writes go on
+// throughout.
 func TestHealAfterNodeDeath(t *testing.T) {
-	c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3, DeadAfter: time.Second, HeartbeatInterval: 100 * time.Millisecond})
+	for _, nodes := range []int{4, 5} {
+		t.Run(fmt.Sprint(nodes, " nodes"), func(t *testing.T) { testHeal(t, nodes) })
+	}
+}
+
+func testHeal(t *testing.T, nodes int) {
+	c := startCluster(t, ClusterConfig{Nodes: nodes, Zones: 3, DeadAfter: time.Second, HeartbeatInterval: 100 * time.Millisecond})
 	cl := c.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	in := ordersTable("healed")
 	in.BillingMode = catalog.BillingModeProvisioned
-	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(100), WriteCapacityUnits: catalog.Int64(3500)}
+	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(1000), WriteCapacityUnits: catalog.Int64(3500)}
 	createTable(t, cl, in)
 	acked := map[string]bool{}
 	put := func(i int) {
@@ -84,20 +93,33 @@ func TestHealAfterNodeDeath(t *testing.T) {
 	i := 100
 	for !healed() {
 		require.Less(t, time.Since(start), 60*time.Second, "not healed within 60 s")
-		put(i) // writes go on while the cluster heals
-		i++
+		if i < 600 {
+			put(i) // writes go on while the cluster heals
+			i++
+		} else {
+			require.NoError(t, meta.Backoff(ctx, 1, 10*time.Millisecond)) // polling the control plane's progress
+		}
 	}
 	recovery := time.Since(start)
 	events := mustEvents(ctx, t, cl)
-	heals := 0
+	heals, logs := 0, 0
 	for _, ev := range events {
-		if ev.Kind == "heal" {
+		switch {
+		case ev.Kind == "heal" && strings.HasPrefix(ev.What, "log replica"):
+			logs++
+		case ev.Kind == "heal":
 			heals++
 		}
 	}
 	require.Equal(t, onVictim, heals, "one heal event per partition that had a replica on the dead node")
-	t.Logf("node %d dead: its %d partitions back to 3 full replicas in 3 zones after %v (failure detection 1 s); %d writes acknowledged meanwhile",
-		victim, onVictim, recovery.Round(time.Millisecond), len(acked)-100)
+	if nodes == 5 {
+		require.Equal(t, onVictim, logs, "a log replica first for each")
+	}
+	for _, n := range c.Nodes() {
+		require.Empty(t, n.LogReplicas(), "node %d: log replicas are removed once the full ones are in", n.ID())
+	}
+	t.Logf("%d nodes, node %d dead: its %d partitions back to 3 full replicas in 3 zones after %v (failure detection 1 s; %d log replicas in between); %d writes acknowledged meanwhile",
+		nodes, victim, onVictim, recovery.Round(time.Millisecond), logs, len(acked)-100)
 
 	for k := range acked {
 		var out *api.GetItemOutput

@@ -110,18 +110,52 @@ func (c *Controller) heal(ctx context.Context) bool {
 	return changed
 }
 
-// replace moves p's replica off dead node dead by one step.
+// replace moves p's replica off dead node dead by one step. The steps, each
+// taken only if the group's membership shows it is not done yet:
+//
+//  1. a log replica on another live node, if there is one to spare, so the
+//     group has three voters that persist its log again within seconds;
+//  2. a full replica on the replacement node: added as a learner, joined
+//     (it receives a snapshot), promoted once caught up;
+//  3. the dead replica removed from the group, then the log replica, whose
+//     node drops its log;
+//  4. the catalog moves the replica from the dead node to the new one.
 func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Partition, dead catalog.Node) bool {
 	name := t.Description.TableName
 	st, leader, ok := c.groupStatus(ctx, p)
 	if !ok {
 		return false
 	}
-	target, ok := c.replacementFor(p, dead, st)
+	logNode, logVoter := logReplicaOf(st)
+	target, ok := c.replacementFor(p, dead, st, logNode)
 	if !ok {
 		return false
 	}
 	tid := transport.NodeID(target)
+	if logNode == 0 && !slices.Contains(st.Voters, tid) {
+		if x, ok := c.spareFor(p, target); ok {
+			xid := transport.NodeID(x)
+			id, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: xid, Kind: multiraft.LogReplica})
+			if err == nil {
+				err = c.joinLog(ctx, xid, p.ID, id)
+			}
+			c.logStep(name, p.ID, fmt.Sprintf("add a log replica on node %d", x), err)
+			return false
+		}
+	}
+	if logNode != 0 && !logVoter {
+		_ = c.joinLog(ctx, logNode, p.ID, st.ReplicaIDs[logNode])
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: logNode})
+		if err == nil {
+			c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "heal", Table: name, Partition: p.ID,
+				What: fmt.Sprintf("log replica on node %d", logNode), Why: fmt.Sprintf("node %d is dead: quorum durability first", dead.ID),
+				Outcome: "the group has three live voters again"})
+		}
+		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
+			c.logStep(name, p.ID, fmt.Sprintf("promote the log replica on node %d", logNode), err)
+		}
+		return false
+	}
 	switch {
 	case !slices.Contains(st.Voters, tid) && !slices.Contains(st.Learners, tid):
 		id, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: tid, Kind: multiraft.FullReplica})
@@ -143,6 +177,15 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: transport.NodeID(dead.ID)})
 		c.logStep(name, p.ID, fmt.Sprintf("remove the replica of dead node %d", dead.ID), err)
 		return false
+	case logNode != 0:
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: logNode})
+		if err == nil {
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err = c.cfg.Node.Forward(cctx, logNode, &node.Request{Op: node.OpRemovePartition, Group: p.ID})
+			cancel()
+		}
+		c.logStep(name, p.ID, fmt.Sprintf("remove the log replica on node %d", logNode), err)
+		return false
 	}
 	if err := c.cat.MoveReplica(name, p.ID, dead.ID, target); err != nil {
 		c.log.Error("heal: catalog move", "table", name, "partition", p.ID, "err", err)
@@ -154,6 +197,41 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 		Why:     fmt.Sprintf("node %d is dead", dead.ID),
 		Outcome: "the partition has its full replicas again"})
 	return true
+}
+
+// logReplicaOf returns the node holding a log replica of the group (a
+// voter, or a learner that will be one), and whether it is a voter.
+func logReplicaOf(st multiraft.GroupStatus) (transport.NodeID, bool) {
+	if len(st.LogReplicas) > 0 {
+		return st.LogReplicas[0], true
+	}
+	for _, l := range st.Learners {
+		if _, kind := multiraft.NodeOf(st.ReplicaIDs[l]); kind == multiraft.LogReplica {
+			return l, false
+		}
+	}
+	return 0, false
+}
+
+// spareFor returns a live node that holds no replica of p and is not
+// target: where a log replica can go.
+func (c *Controller) spareFor(p catalog.Partition, target catalog.NodeID) (catalog.NodeID, bool) {
+	for _, n := range c.cat.Nodes() {
+		if n.Live && n.ID != target && !p.Holds(n.ID) {
+			return n.ID, true
+		}
+	}
+	return 0, false
+}
+
+func (c *Controller) joinLog(ctx context.Context, on transport.NodeID, group, replica uint64) error {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := c.cfg.Node.Forward(cctx, on, &node.Request{Op: node.OpJoin, Group: group, Replica: replica, LogReplica: true})
+	if errors.Is(err, multiraft.ErrGroupExists) {
+		return nil
+	}
+	return err
 }
 
 func (c *Controller) logStep(table string, partition uint64, step string, err error) {
@@ -221,14 +299,14 @@ func (c *Controller) join(ctx context.Context, on transport.NodeID, group, repli
 	return err
 }
 
-// replacementFor picks the node to take dead's replica of p: a learner
-// already added to the group on a node outside p's catalog replicas (a
-// heal begun earlier), else the live node free of p in dead's zone with the
+// replacementFor picks the node to take dead's replica of p (never the
+// node of its log replica, logNode): a full replica already added to the
+// group on a node outside p's catalog replicas (a heal begun earlier), else the live node free of p in dead's zone with the
 // fewest replicas, else in a zone p does not use, else any the catalog
 // allows, lowest ID first on ties.
-func (c *Controller) replacementFor(p catalog.Partition, dead catalog.Node, st multiraft.GroupStatus) (catalog.NodeID, bool) {
-	for _, l := range st.Learners {
-		if !p.Holds(catalog.NodeID(l)) {
+func (c *Controller) replacementFor(p catalog.Partition, dead catalog.Node, st multiraft.GroupStatus, logNode transport.NodeID) (catalog.NodeID, bool) {
+	for _, l := range append(slices.Clone(st.Voters), st.Learners...) {
+		if l != logNode && !p.Holds(catalog.NodeID(l)) {
 			if n, ok := c.cat.Node(catalog.NodeID(l)); ok && n.Live {
 				return n.ID, true
 			}
@@ -252,7 +330,7 @@ func (c *Controller) replacementFor(p catalog.Partition, dead catalog.Node, st m
 	var best catalog.Node
 	bestRank, found := 0, false
 	for _, n := range c.cat.Nodes() {
-		if !n.Live || p.Holds(n.ID) {
+		if !n.Live || p.Holds(n.ID) || transport.NodeID(n.ID) == logNode {
 			continue
 		}
 		rank := 2
