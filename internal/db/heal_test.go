@@ -68,6 +68,7 @@ func testHeal(t *testing.T, nodes int) {
 			onVictim++
 		}
 	}
+	autoadmin := c.nc.Leader(meta.Group)
 	start := time.Now()
 	require.NoError(t, c.Crash(victim))
 
@@ -118,8 +119,29 @@ func testHeal(t *testing.T, nodes int) {
 	for _, n := range c.Nodes() {
 		require.Empty(t, n.LogReplicas(), "node %d: log replicas are removed once the full ones are in", n.ID())
 	}
+	t.Logf("the control plane ran on node %d before the crash, on node %d after", autoadmin, c.nc.Leader(meta.Group))
 	t.Logf("%d nodes, node %d dead: its %d partitions back to 3 full replicas in 3 zones after %v (failure detection 1 s; %d log replicas in between); %d writes acknowledged meanwhile",
 		nodes, victim, onVictim, recovery.Round(time.Millisecond), logs, len(acked)-100)
+
+	// The dead node comes back: it is live again, and it drops the replicas
+	// it was replaced in rather than serving them twice.
+	require.NoError(t, c.Restart(ctx, victim))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, err := c.nc.Node(victim)
+		require.NoError(t, err)
+		var stale []uint64
+		for _, g := range append(n.Partitions(), n.LogReplicas()...) {
+			if g != meta.Group {
+				stale = append(stale, g)
+			}
+		}
+		if len(stale) == 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "node %d still hosts %v", victim, stale)
+		require.NoError(t, meta.Backoff(ctx, 1, 20*time.Millisecond)) // polling the control plane's progress
+	}
 
 	for k := range acked {
 		var out *api.GetItemOutput

@@ -137,6 +137,9 @@ type Controller struct {
 	// controller is active); lastBeat is when this node last sent one.
 	seen     sync.Map
 	lastBeat time.Time
+	// lastStaleCheck is when the hosted replicas were last compared with
+	// the catalog.
+	lastStaleCheck time.Time
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -332,6 +335,7 @@ func (c *Controller) tick(ctx context.Context) {
 	c.adapt(ctx)
 	c.splitBySize(ctx)
 	c.reconcile(ctx)
+	c.dropStale(ctx)
 }
 
 // ensureLoaded loads the catalog if it was not loaded in this term.

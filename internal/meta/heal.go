@@ -346,3 +346,74 @@ func (c *Controller) replacementFor(p catalog.Partition, dead catalog.Node, st m
 	}
 	return best.ID, found
 }
+
+// ReconcileInterval is how often the active controller compares what the
+// live nodes host with the catalog.
+const ReconcileInterval = 2 * time.Second
+
+// dropStale removes, from every live node, the replicas of groups the node
+// is no longer a member of: what a node that was declared dead and replaced
+// still holds when it comes back, and what a removed table left on a node
+// that was down when it went. A replica the catalog does not place on the
+// node but that is in its group's membership (a heal or move under way) is
+// kept. c.mu is held.
+func (c *Controller) dropStale(ctx context.Context) {
+	now := c.cfg.Clock.Now()
+	if now.Sub(c.lastStaleCheck) < ReconcileInterval {
+		return
+	}
+	c.lastStaleCheck = now
+	placed := map[uint64]catalog.Partition{}
+	for _, name := range c.cat.TableNames() {
+		t, _ := c.cat.Table(name)
+		for _, p := range t.Partitions {
+			placed[p.ID] = p
+		}
+	}
+	for _, n := range c.cat.Nodes() {
+		if !n.Live {
+			continue
+		}
+		id := transport.NodeID(n.ID)
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		resp, err := c.cfg.Node.Forward(cctx, id, &node.Request{Op: node.OpHosted})
+		cancel()
+		if err != nil {
+			continue
+		}
+		var hosted node.Hosted
+		if err := json.Unmarshal(resp.Body, &hosted); err != nil {
+			continue
+		}
+		for _, g := range append(hosted.Partitions, hosted.LogReplicas...) {
+			if g == Group {
+				continue
+			}
+			p, known := placed[g]
+			if known && p.Holds(n.ID) {
+				continue
+			}
+			// A group the catalog does not know is garbage: the catalog
+			// records every partition before any node hosts it.
+			if known {
+				if st, _, ok := c.groupStatus(ctx, p); !ok || slices.Contains(st.Voters, id) || slices.Contains(st.Learners, id) {
+					continue // a member, or the group cannot tell now
+				}
+			}
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := c.cfg.Node.Forward(cctx, id, &node.Request{Op: node.OpRemovePartition, Group: g})
+			cancel()
+			c.events.add(Event{Time: now, Kind: "reconcile", Partition: g,
+				What:    fmt.Sprintf("removed node %d's replica of partition %d", n.ID, g),
+				Why:     "the node is not a member of the partition's group (it was replaced while down, or its table is gone)",
+				Outcome: outcomeOf(err)})
+		}
+	}
+}
+
+func outcomeOf(err error) string {
+	if err != nil {
+		return "failed: " + err.Error()
+	}
+	return "done"
+}

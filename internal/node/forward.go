@@ -58,6 +58,8 @@ const (
 	// OpStatus returns the node's view of the group (Status) as JSON in
 	// Body.
 	OpStatus
+	// OpHosted returns the groups the node hosts (Hosted) as JSON in Body.
+	OpHosted
 )
 
 // Request is one call of Write, Get, Scan, CreatePartition,
@@ -103,6 +105,13 @@ type Response struct {
 	Item   attr.Item
 	Page   *Page
 	Body   []byte
+}
+
+// Hosted lists the groups a node hosts: full replicas (partitions) and log
+// replicas.
+type Hosted struct {
+	Partitions  []uint64
+	LogReplicas []uint64
 }
 
 // ControlHandler serves the opaque requests of OpControl: the control
@@ -195,6 +204,12 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 			return nil, n.JoinLogReplica(ctx, req.Group, req.Replica)
 		}
 		return nil, n.JoinPartition(ctx, req.Group, req.Replica)
+	case OpHosted:
+		body, err := json.Marshal(Hosted{Partitions: n.Partitions(), LogReplicas: n.LogReplicas()})
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Body: body}, nil
 	case OpStatus:
 		st, err := n.Status(req.Group)
 		if err != nil {
@@ -339,7 +354,7 @@ func EncodeRequest(req *Request) ([]byte, error) {
 		for _, p := range req.Peers {
 			b = appendUvarint(b, uint64(p))
 		}
-	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus:
+	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus, OpHosted:
 	case OpChangeReplicas:
 		b = append(b, byte(req.Change.Type), byte(req.Change.Kind))
 		b = appendUvarint(b, uint64(req.Change.Node))
@@ -418,7 +433,7 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		for i := 0; i < n && d.Err() == nil; i++ {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
-	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus:
+	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus, OpHosted:
 	case OpChangeReplicas:
 		req.Change.Type = multiraft.ReplicaChangeType(d.Byte("change type"))
 		req.Change.Kind = multiraft.ReplicaKind(d.Byte("replica kind"))
