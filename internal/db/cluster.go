@@ -72,6 +72,9 @@ type ClusterConfig struct {
 	// plane replaces its replicas (default 10s); HeartbeatInterval how often
 	// nodes send them (default 500ms).
 	DeadAfter, HeartbeatInterval time.Duration
+	// RebalanceInterval is how often the balance of replicas and leaders
+	// is looked at (default 2s).
+	RebalanceInterval time.Duration
 	// Unmetered turns admission control off, for benchmarks of the engine
 	// itself: no table or partition is throttled.
 	Unmetered bool
@@ -158,7 +161,8 @@ func (c *Cluster) startController(id transport.NodeID) error {
 	ctrl, err := meta.Start(meta.Config{Node: n, Members: c.members, Catalog: c.cfg.Catalog, Clock: c.cfg.Clock,
 		AdmissionClock: c.cfg.AdmissionClock, SplitSize: c.cfg.SplitSize,
 		SplitCheckInterval: c.cfg.SplitCheckInterval, SplitPolicy: c.cfg.SplitPolicy, Unmetered: c.cfg.Unmetered,
-		DeadAfter: c.cfg.DeadAfter, HeartbeatInterval: c.cfg.HeartbeatInterval, Logger: c.cfg.Logger})
+		DeadAfter: c.cfg.DeadAfter, HeartbeatInterval: c.cfg.HeartbeatInterval, RebalanceInterval: c.cfg.RebalanceInterval,
+		Logger: c.cfg.Logger})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,15 +125,25 @@ func testHeal(t *testing.T, nodes int) {
 		nodes, victim, onVictim, recovery.Round(time.Millisecond), logs, len(acked)-100)
 
 	// The dead node comes back: it is live again, and it drops the replicas
-	// it was replaced in rather than serving them twice.
+	// it was replaced in rather than serving them twice; it may take new
+	// ones as the cluster rebalances onto it, but only ones the catalog
+	// places there.
 	require.NoError(t, c.Restart(ctx, victim))
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		placed := map[uint64]bool{}
+		rec, err := cl.meta.Table(ctx, "healed")
+		require.NoError(t, err)
+		for _, p := range rec.Partitions {
+			if p.Holds(catalog.NodeID(victim)) {
+				placed[p.ID] = true
+			}
+		}
 		n, err := c.nc.Node(victim)
 		require.NoError(t, err)
 		var stale []uint64
 		for _, g := range append(n.Partitions(), n.LogReplicas()...) {
-			if g != meta.Group {
+			if g != meta.Group && !placed[g] {
 				stale = append(stale, g)
 			}
 		}
@@ -155,5 +166,102 @@ func testHeal(t *testing.T, nodes int) {
 		}
 		require.NoError(t, err)
 		require.NotNil(t, out.Item, "acknowledged write %s lost", k)
+	}
+}
+
+// A fourth node joining a loaded three-node cluster takes replicas and
+// leaderships until no node carries more than 1.2 times the mean, with no
+// acknowledged write lost.
+func TestRebalanceOntoANewNode(t *testing.T) {
+	c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3, DeadAfter: 500 * time.Millisecond,
+		HeartbeatInterval: 100 * time.Millisecond, RebalanceInterval: 100 * time.Millisecond})
+	cl := c.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	// Node 4 is down while the tables are made: they go to nodes 1-3.
+	require.NoError(t, c.Crash(4))
+	for {
+		var out meta.DescribeClusterOutput
+		require.NoError(t, cl.meta.Call(ctx, meta.OpDescribeCluster, struct{}{}, &out))
+		if !slices.ContainsFunc(out.Nodes, func(n catalog.Node) bool { return n.ID == 4 && n.Live }) {
+			break
+		}
+		require.NoError(t, meta.Backoff(ctx, 1, 20*time.Millisecond)) // polling the control plane's progress
+	}
+	acked := map[string]bool{}
+	for _, name := range []string{"first", "second"} {
+		in := ordersTable(name)
+		in.BillingMode = catalog.BillingModeProvisioned
+		in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(1000), WriteCapacityUnits: catalog.Int64(3500)}
+		createTable(t, cl, in)
+		for i := range 50 {
+			k := fmt.Sprint(name, i)
+			_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: name, Item: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
+			require.NoError(t, err)
+			acked[name+"/"+k] = true
+		}
+	}
+	replicas := func() (map[catalog.NodeID]int, int) {
+		count, total := map[catalog.NodeID]int{1: 0, 2: 0, 3: 0, 4: 0}, 0
+		for _, name := range []string{"first", "second"} {
+			rec, err := cl.meta.Table(ctx, name)
+			require.NoError(t, err)
+			for _, p := range rec.Partitions {
+				for _, r := range p.Replicas {
+					count[r.Node]++
+					total++
+				}
+			}
+		}
+		return count, total
+	}
+	before, total := replicas()
+	require.Zero(t, before[4])
+
+	require.NoError(t, c.Restart(ctx, 4))
+	start := time.Now()
+	balanced := func() bool {
+		count, _ := replicas()
+		mean := float64(total) / 4
+		for _, n := range count {
+			if float64(n) > 1.2*mean {
+				return false
+			}
+		}
+		leads := map[transport.NodeID]int{}
+		for _, n := range c.Nodes() {
+			for _, g := range n.Partitions() {
+				if st, err := n.Status(g); err == nil && st.IsLeader && g != meta.Group {
+					leads[n.ID()]++
+				}
+			}
+		}
+		for _, l := range leads {
+			if float64(l) > 1.2*float64(total/3)/4+0.5 {
+				return false
+			}
+		}
+		return true
+	}
+	for !balanced() {
+		require.Less(t, time.Since(start), 90*time.Second, "not balanced within 90 s")
+		require.NoError(t, meta.Backoff(ctx, 5, 50*time.Millisecond)) // polling the control plane's progress
+	}
+	after, _ := replicas()
+	t.Logf("replicas per node before %v, after %v (%d replicas); balanced %v after node 4 came", before, after, total, time.Since(start).Round(time.Millisecond))
+	for key := range acked {
+		table, k, _ := strings.Cut(key, "/")
+		var out *api.GetItemOutput
+		var err error
+		for attempt := 1; ; attempt++ {
+			out, err = cl.GetItem(ctx, &api.GetItemInput{TableName: table, ConsistentRead: true, Key: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
+			var pte *dberr.ProvisionedThroughputExceededException
+			if !errors.As(err, &pte) {
+				break
+			}
+			require.NoError(t, meta.Backoff(ctx, attempt, 100*time.Millisecond))
+		}
+		require.NoError(t, err)
+		require.NotNil(t, out.Item, "acknowledged write %s lost", key)
 	}
 }

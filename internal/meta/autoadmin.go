@@ -93,6 +93,10 @@ func (c *Controller) splitBySize(ctx context.Context) {
 			continue
 		}
 		for _, r := range reports {
+			if c.sizes == nil {
+				c.sizes = map[uint64]catalog.PartitionLoad{}
+			}
+			c.sizes[r.Group] = catalog.PartitionLoad{Bytes: int64(r.Bytes)}
 			if c.splitOne(r, size) {
 				changed = true
 			}

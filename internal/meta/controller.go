@@ -98,6 +98,9 @@ type Config struct {
 	// Defaults DefaultHeartbeatInterval and DefaultDeadAfter.
 	HeartbeatInterval time.Duration
 	DeadAfter         time.Duration
+	// RebalanceInterval is how often the balance of replicas and leaders
+	// is looked at. Default DefaultRebalanceInterval.
+	RebalanceInterval time.Duration
 	// Unmetered turns admission control off: partitions get no limits (for
 	// benchmarks of the engine itself).
 	Unmetered bool
@@ -140,6 +143,11 @@ type Controller struct {
 	// lastStaleCheck is when the hosted replicas were last compared with
 	// the catalog.
 	lastStaleCheck time.Time
+	// move is the replica move under way, lastRebalance when the balance
+	// was last looked at, sizes the partitions' sizes as last reported.
+	move          *catalog.Move
+	lastRebalance time.Time
+	sizes         map[uint64]catalog.PartitionLoad
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -192,6 +200,9 @@ func Start(cfg Config) (*Controller, error) {
 	}
 	if cfg.DeadAfter <= 0 {
 		cfg.DeadAfter = DefaultDeadAfter
+	}
+	if cfg.RebalanceInterval <= 0 {
+		cfg.RebalanceInterval = DefaultRebalanceInterval
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -321,7 +332,7 @@ func (c *Controller) tick(ctx context.Context) {
 	if err := c.ensureLoaded(ctx, st.Term); err != nil {
 		return
 	}
-	if c.checkLiveness() || c.heal(ctx) {
+	if c.checkLiveness() || c.heal(ctx) || c.rebalance(ctx) {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := c.store.save(sctx, c.cat)
 		cancel()
@@ -358,6 +369,7 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 	c.pushed = map[transport.NodeID]map[uint64]gate.Limits{}
 	c.boost = map[uint64]boosted{}
 	c.seen.Range(func(k, _ any) bool { c.seen.Delete(k); return true })
+	c.move = nil
 	c.lastAdapt = time.Time{}
 	c.log.Info("control plane active", "term", term, "tables", len(cat.TableNames()), "nodes", len(cat.Nodes()))
 	return nil

@@ -389,16 +389,20 @@ func (c *Controller) dropStale(ctx context.Context) {
 			if g == Group {
 				continue
 			}
-			p, known := placed[g]
-			if known && p.Holds(n.ID) {
-				continue
-			}
 			// A group the catalog does not know is garbage: the catalog
 			// records every partition before any node hosts it.
-			if known {
-				if st, _, ok := c.groupStatus(ctx, p); !ok || slices.Contains(st.Voters, id) || slices.Contains(st.Learners, id) {
-					continue // a member, or the group cannot tell now
+			if p, known := placed[g]; known {
+				st, _, ok := c.groupStatus(ctx, p)
+				if !ok {
+					continue // the group cannot tell now
 				}
+				member := slices.Contains(st.Voters, id) || slices.Contains(st.Learners, id)
+				if member && c.sameReplica(ctx, id, g, st.ReplicaIDs[id]) {
+					continue
+				}
+				// Not a member, or a member under another replica ID: the
+				// node still holds the replica it had before it was
+				// replaced, and the group now wants a new one there.
 			}
 			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			_, err := c.cfg.Node.Forward(cctx, id, &node.Request{Op: node.OpRemovePartition, Group: g})
@@ -409,6 +413,17 @@ func (c *Controller) dropStale(ctx context.Context) {
 				Outcome: outcomeOf(err)})
 		}
 	}
+}
+
+// sameReplica reports whether node on hosts group under replica ID want, as
+// it sees itself (when it cannot tell, it is given the benefit of the doubt).
+func (c *Controller) sameReplica(ctx context.Context, on transport.NodeID, group, want uint64) bool {
+	st, err := c.status(ctx, on, group)
+	if err != nil {
+		return true
+	}
+	got, ok := st.ReplicaIDs[on]
+	return !ok || got == want
 }
 
 func outcomeOf(err error) string {

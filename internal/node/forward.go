@@ -60,6 +60,9 @@ const (
 	OpStatus
 	// OpHosted returns the groups the node hosts (Hosted) as JSON in Body.
 	OpHosted
+	// OpTransferLeader hands the group's leadership from this node, its
+	// leader, to the node in Change.Node.
+	OpTransferLeader
 )
 
 // Request is one call of Write, Get, Scan, CreatePartition,
@@ -204,6 +207,8 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 			return nil, n.JoinLogReplica(ctx, req.Group, req.Replica)
 		}
 		return nil, n.JoinPartition(ctx, req.Group, req.Replica)
+	case OpTransferLeader:
+		return nil, n.raft.TransferLeadership(ctx, req.Group, req.Change.Node)
 	case OpHosted:
 		body, err := json.Marshal(Hosted{Partitions: n.Partitions(), LogReplicas: n.LogReplicas()})
 		if err != nil {
@@ -355,7 +360,7 @@ func EncodeRequest(req *Request) ([]byte, error) {
 			b = appendUvarint(b, uint64(p))
 		}
 	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus, OpHosted:
-	case OpChangeReplicas:
+	case OpChangeReplicas, OpTransferLeader:
 		b = append(b, byte(req.Change.Type), byte(req.Change.Kind))
 		b = appendUvarint(b, uint64(req.Change.Node))
 	case OpJoin:
@@ -434,7 +439,7 @@ func DecodeRequest(raw []byte) (*Request, error) {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
 	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus, OpHosted:
-	case OpChangeReplicas:
+	case OpChangeReplicas, OpTransferLeader:
 		req.Change.Type = multiraft.ReplicaChangeType(d.Byte("change type"))
 		req.Change.Kind = multiraft.ReplicaKind(d.Byte("replica kind"))
 		req.Change.Node = transport.NodeID(d.Uvarint("change node"))

@@ -240,7 +240,9 @@ func newAttempt(rt *route, p catalog.Partition, prefer transport.NodeID) *attemp
 	switch {
 	case prefer != 0 && p.Holds(catalog.NodeID(prefer)):
 		a.target = prefer
-	case rt.leader(p.ID) != 0:
+	case rt.leader(p.ID) != 0 && p.Holds(catalog.NodeID(rt.leader(p.ID))):
+		// A hint naming a node that no longer holds the partition (its
+		// replica moved) is stale.
 		a.target = rt.leader(p.ID)
 	}
 	return a

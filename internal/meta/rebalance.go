@@ -1,0 +1,191 @@
+package meta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/node"
+	"github.com/embeddynamo/dynamo/internal/transport"
+)
+
+// DefaultRebalanceInterval is how often the active controller looks at the
+// balance of replicas and leaders by default.
+const DefaultRebalanceInterval = 2 * time.Second
+
+// rebalance moves one replica at a time off nodes carrying more than
+// catalog.DefaultRebalanceThreshold times the mean (catalog.PlanRebalance:
+// replica counts and stored bytes, never two replicas of a partition in one
+// zone while zones suffice), and, with no move to make, hands leaderships
+// from nodes leading more than that to the least leading replica. It waits
+// while any partition has a replica on a dead node: healing comes first. It
+// reports whether the catalog changed. c.mu is held.
+func (c *Controller) rebalance(ctx context.Context) bool {
+	if c.move == nil {
+		now := c.cfg.Clock.Now()
+		if now.Sub(c.lastRebalance) < c.cfg.RebalanceInterval {
+			return false
+		}
+		c.lastRebalance = now
+		in := catalog.RebalanceInput{Nodes: c.cat.Nodes(), Load: c.sizes, MaxMoves: 1}
+		for _, name := range c.cat.TableNames() {
+			t, _ := c.cat.Table(name)
+			if t.Description.TableStatus != catalog.TableStatusActive {
+				return false
+			}
+			for _, p := range t.Partitions {
+				for _, r := range p.Replicas {
+					if n, ok := c.cat.Node(r.Node); !ok || !n.Live {
+						return false
+					}
+				}
+			}
+			in.Partitions = append(in.Partitions, t.Partitions...)
+		}
+		plan := catalog.PlanRebalance(in)
+		if len(plan) == 0 {
+			c.balanceLeaders(ctx, in.Partitions)
+			return false
+		}
+		m := plan[0]
+		c.move = &m
+	}
+	return c.moveStep(ctx)
+}
+
+// moveStep takes the planned move one step: the new replica joins as a
+// learner and is promoted once caught up; the old one hands off its
+// leadership if it has it and leaves the group; its node drops it; the
+// catalog moves the replica.
+func (c *Controller) moveStep(ctx context.Context) bool {
+	m := *c.move
+	t, ok := c.cat.TableByID(m.Table)
+	var p catalog.Partition
+	found := false
+	if ok {
+		for _, q := range t.Partitions {
+			if q.ID == m.Partition {
+				p, found = q, true
+			}
+		}
+	}
+	if !found || !p.Holds(m.From) {
+		c.move = nil // the partition split or changed meanwhile: plan again
+		return false
+	}
+	name := t.Description.TableName
+	st, leader, ok := c.groupStatus(ctx, p)
+	if !ok {
+		return false
+	}
+	from, to := transport.NodeID(m.From), transport.NodeID(m.To)
+	switch {
+	case !slices.Contains(st.Voters, to) && !slices.Contains(st.Learners, to):
+		id, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: to, Kind: multiraft.FullReplica})
+		if err == nil {
+			err = c.join(ctx, to, p.ID, id)
+		}
+		c.logStep(name, p.ID, fmt.Sprintf("move: add a replica on node %d", m.To), err)
+		return false
+	case slices.Contains(st.Learners, to):
+		_ = c.join(ctx, to, p.ID, st.ReplicaIDs[to])
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: to})
+		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
+			c.logStep(name, p.ID, fmt.Sprintf("move: promote the replica on node %d", m.To), err)
+		}
+		return false
+	case slices.Contains(st.Voters, from) && leader == from:
+		err := c.transferLeader(ctx, from, p.ID, to)
+		c.logStep(name, p.ID, fmt.Sprintf("move: hand leadership from node %d to %d", m.From, m.To), err)
+		return false
+	case slices.Contains(st.Voters, from):
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: from})
+		c.logStep(name, p.ID, fmt.Sprintf("move: remove the replica on node %d", m.From), err)
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err := c.cfg.Node.Forward(cctx, from, &node.Request{Op: node.OpRemovePartition, Group: p.ID})
+	cancel()
+	if err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
+		c.logStep(name, p.ID, fmt.Sprintf("move: drop the replica on node %d", m.From), err)
+		return false
+	}
+	c.move = nil
+	if err := c.cat.MoveReplica(name, p.ID, m.From, m.To); err != nil {
+		c.log.Error("move: catalog", "table", name, "partition", p.ID, "err", err)
+		return false
+	}
+	fromNode, _ := c.cat.Node(m.From)
+	toNode, _ := c.cat.Node(m.To)
+	c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Table: name, Partition: p.ID,
+		What:    fmt.Sprintf("moved a replica from node %d (%s) to node %d (%s)", m.From, fromNode.Zone, m.To, toNode.Zone),
+		Why:     fmt.Sprintf("node %d carried more than %.1f times the mean load of live nodes", m.From, catalog.DefaultRebalanceThreshold),
+		Outcome: "done"})
+	return true
+}
+
+func (c *Controller) transferLeader(ctx context.Context, from transport.NodeID, group uint64, to transport.NodeID) error {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := c.cfg.Node.Forward(cctx, from, &node.Request{Op: node.OpTransferLeader, Group: group, Change: multiraft.ReplicaChange{Node: to}})
+	return err
+}
+
+// balanceLeaders hands one leadership from the live node leading the most
+// partitions, if it leads more than DefaultRebalanceThreshold times the
+// mean, to the replica of one of its partitions whose node leads the
+// fewest.
+func (c *Controller) balanceLeaders(ctx context.Context, parts []catalog.Partition) {
+	leaders := map[transport.NodeID][]catalog.Partition{}
+	live := 0
+	for _, n := range c.cat.Nodes() {
+		if n.Live {
+			live++
+			leaders[transport.NodeID(n.ID)] = nil
+		}
+	}
+	if live == 0 || len(parts) == 0 {
+		return
+	}
+	for _, p := range parts {
+		if _, leader, ok := c.groupStatus(ctx, p); ok {
+			leaders[leader] = append(leaders[leader], p)
+		}
+	}
+	mean := float64(len(parts)) / float64(live)
+	var most transport.NodeID
+	for id, ps := range leaders {
+		if most == 0 || len(ps) > len(leaders[most]) || (len(ps) == len(leaders[most]) && id < most) {
+			most = id
+		}
+	}
+	if float64(len(leaders[most])) <= catalog.DefaultRebalanceThreshold*mean {
+		return
+	}
+	for _, p := range leaders[most] {
+		var best transport.NodeID
+		for _, r := range p.Replicas {
+			id := transport.NodeID(r.Node)
+			if id == most || r.Kind != catalog.ReplicaFull {
+				continue
+			}
+			if best == 0 || len(leaders[id]) < len(leaders[best]) {
+				best = id
+			}
+		}
+		if best != 0 && len(leaders[best])+1 < len(leaders[most]) {
+			err := c.transferLeader(ctx, most, p.ID, best)
+			if err == nil {
+				c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Partition: p.ID,
+					What:    fmt.Sprintf("handed the leadership of partition %d from node %d to node %d", p.ID, most, best),
+					Why:     fmt.Sprintf("node %d led %d partitions, more than %.1f times the mean of %.1f", most, len(leaders[most]), catalog.DefaultRebalanceThreshold, mean),
+					Outcome: "done"})
+			}
+			return
+		}
+	}
+}
