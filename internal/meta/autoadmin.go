@@ -96,7 +96,9 @@ func (c *Controller) splitBySize(ctx context.Context) {
 			if c.sizes == nil {
 				c.sizes = map[uint64]catalog.PartitionLoad{}
 			}
-			c.sizes[r.Group] = catalog.PartitionLoad{Bytes: int64(r.Bytes)}
+			l := c.sizes[r.Group]
+			l.Bytes = int64(r.Bytes)
+			c.sizes[r.Group] = l
 			if c.splitOne(r, size) {
 				changed = true
 			}

@@ -124,6 +124,16 @@ func (c *Controller) adapt(ctx context.Context) {
 	if first || interval <= 0 {
 		return
 	}
+	// What each partition consumed feeds rebalancing's throughput
+	// dimension beside the bytes the size reports give.
+	if c.sizes == nil {
+		c.sizes = map[uint64]catalog.PartitionLoad{}
+	}
+	for g, s := range usage {
+		l := c.sizes[g]
+		l.Units = (s.readC + s.writeC) / interval
+		c.sizes[g] = l
+	}
 	splits := false
 	for _, name := range c.cat.TableNames() {
 		t, _ := c.cat.Table(name)

@@ -19,8 +19,8 @@ const DefaultRebalanceInterval = 2 * time.Second
 
 // rebalance moves one replica at a time off nodes carrying more than
 // catalog.DefaultRebalanceThreshold times the mean (catalog.PlanRebalance:
-// replica counts and stored bytes, never two replicas of a partition in one
-// zone while zones suffice), and, with no move to make, hands leaderships
+// replica counts, stored bytes and consumed capacity units, never two
+// replicas of a partition in one zone while zones suffice), and, with no move to make, hands leaderships
 // from nodes leading more than that to the least leading replica. It waits
 // while any partition has a replica on a dead node: healing comes first. It
 // reports whether the catalog changed. c.mu is held.
