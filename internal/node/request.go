@@ -163,11 +163,14 @@ func (n *Node) Scan(ctx context.Context, group uint64, req ScanRequest) (*Page, 
 	if maxBytes == 0 {
 		maxBytes = DefaultPageBytes
 	}
-	page := &Page{Range: p.Range()}
 	it, err := p.Scan(partition.ScanOptions{Range: req.Range, StartAfter: req.StartAfter, Reverse: req.Reverse})
 	if err != nil {
 		return nil, err
 	}
+	// The range the iterator was bounded by, not the partition's range
+	// now: a split applied in between would make the router skip the
+	// keys of the split-off part.
+	page := &Page{Range: it.Range()}
 	for it.Next() {
 		page.Keys = append(page.Keys, bytes.Clone(it.Key()))
 		page.Items = append(page.Items, it.Item())

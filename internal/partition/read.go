@@ -95,7 +95,7 @@ func (p *Partition) Scan(opts ScanOptions) (*Iterator, error) {
 	m := p.meta.Load()
 	lo, hi := m.bounds()
 	if m.Range.Empty() {
-		return &Iterator{}, nil
+		return &Iterator{rng: m.Range}, nil
 	}
 	if opts.Range.Start != nil && bytes.Compare(opts.Range.Start, lo) > 0 {
 		lo = opts.Range.Start
@@ -117,23 +117,31 @@ func (p *Partition) Scan(opts ScanOptions) (*Iterator, error) {
 		}
 	}
 	if hi != nil && bytes.Compare(lo, hi) >= 0 {
-		return &Iterator{}, nil
+		return &Iterator{rng: m.Range}, nil
 	}
 	it, err := p.engine.NewIter(storage.IterOptions{Lower: lo, Upper: hi, Reverse: opts.Reverse})
 	if err != nil {
 		return nil, fmt.Errorf("partition: group %d: scan: %w", p.group, err)
 	}
-	return &Iterator{it: it, group: p.group}, nil
+	return &Iterator{it: it, group: p.group, rng: m.Range}, nil
 }
 
 // Iterator walks the items of a Scan. It is used by one goroutine.
 type Iterator struct {
 	it    storage.Iterator // nil: nothing to visit
 	group uint64
-	item  attr.Item
-	size  int
-	err   error
+	// rng is the partition's range the scan was bounded by: a split may
+	// shrink the partition while the scan runs.
+	rng  keyenc.Range
+	item attr.Item
+	size int
+	err  error
 }
+
+// Range returns the partition's range as it was when the scan began, which
+// bounds what the scan visits whatever splits apply while it runs: a page's
+// reader goes on from its end, not from the partition's end now.
+func (it *Iterator) Range() keyenc.Range { return it.rng }
 
 // Next advances to the next item and reports whether there is one.
 func (it *Iterator) Next() bool {

@@ -528,3 +528,32 @@ func TestCountUnderflowStopsThePartition(t *testing.T) {
 	require.ErrorIs(t, err, ErrStateCorrupt)
 	require.Equal(t, uint64(1), p.AppliedIndex())
 }
+
+// A scan keeps the range it began with: a split applied while it runs does
+// not shrink what it visits, and its Range says so, so that a reader goes
+// on from there and skips nothing.
+func TestScanKeepsItsRangeThroughASplit(t *testing.T) {
+	for _, kind := range engineKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			e := newEngine(t, kind)
+			p := createPartition(t, e, Options{})
+			f := newFeeder(t, p)
+			fill(t, f, 60)
+			before := p.Range()
+			it, err := p.Scan(ScanOptions{})
+			require.NoError(t, err)
+			splitKey := storageKeyOf(t, key("p3", 3))
+			require.NoError(t, f.one(&Command{Op: OpSplit, SplitKey: splitKey, NewGroup: 777}).Err)
+			require.Equal(t, splitKey, p.Range().End, "the partition shrank")
+			require.Equal(t, before, it.Range(), "the scan kept the range it began with")
+			n := 0
+			for it.Next() {
+				n++
+			}
+			require.NoError(t, it.Close())
+			right, err := Open(e, 777, Options{})
+			require.NoError(t, err)
+			require.Equal(t, int(p.Meta().Items)+int(right.Meta().Items), n, "the scan visited both sides")
+		})
+	}
+}
