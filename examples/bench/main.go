@@ -15,8 +15,9 @@
 // behind the DynamoDB HTTP endpoint on loopback, driven through the AWS SDK
 // for Go v2; kv, a three-node replicated key-value service built from
 // dynamo.ReplicaNode alone (the replication ceiling); map, a map in the
-// process, to check the harness itself. A cluster of separate processes
-// over TCP (tcp) is not a target yet.
+// process, to check the harness itself; tcp, three nodes in separate
+// processes (examples/server, built on the fly) talking over TCP on
+// loopback, driven through the first node's HTTP endpoint.
 package main
 
 import (
@@ -65,11 +66,7 @@ type config struct {
 }
 
 // targets are the -target values.
-var targets = []string{"disk", "memory", "http", "kv", "map"}
-
-// errTCP is the answer to -target tcp.
-var errTCP = errors.New("target \"tcp\" (a table on nodes in separate processes talking over TCP on loopback) " +
-	"is not available: it needs a launcher for the node processes; the in-process targets are disk, memory, http, kv and map")
+var targets = []string{"disk", "memory", "http", "tcp", "kv", "map"}
 
 const usageText = `usage: bench [flags]
 
@@ -87,7 +84,9 @@ and conditional UpdateItem; they load the records with BatchWriteItem):
            each with its own write-ahead log under -dir, fdatasync'd: the
            replicated-write ceiling, without tables
   map      a map in the process: checks the harness's own overhead
-  tcp      (not available) nodes in separate processes over TCP
+  tcp      3 nodes in separate processes (examples/server, built on the fly) over
+           TCP on loopback, each serving the HTTP endpoint; driven through the
+           first node's endpoint with the AWS SDK
 
 A table is PAY_PER_REQUEST (one partition to start with) unless -rcu or -wcu
 make it PROVISIONED. Admission control throttles a partition past its share
@@ -123,7 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.consistent, "consistent", false, "strongly consistent reads (at the leader, after a quorum check)")
 	fs.IntVar(&c.concurrency, "concurrency", 32, "workers (closed loop) or the most operations in flight (open loop)")
 	fs.Float64Var(&c.rate, "rate", 0, "open loop at this many ops/s when > 0")
-	fs.StringVar(&c.target, "target", "disk", "target: disk|memory|http|kv|map")
+	fs.StringVar(&c.target, "target", "disk", "target: disk|memory|http|tcp|kv|map")
 	fs.StringVar(&c.jsonFile, "json", "", "write the results to this JSON file")
 	fs.StringVar(&c.dir, "dir", "", "data directory for the disk, http and kv targets and -compare (default: a new temporary directory, removed after)")
 	fs.Int64Var(&c.readUnits, "rcu", 0, "table targets: a PROVISIONED table with this many read capacity units (0 with -wcu 0: PAY_PER_REQUEST)")
@@ -139,9 +138,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	if c.target == "tcp" {
-		return c, errTCP
 	}
 	if !slices.Contains(targets, c.target) {
 		return c, fmt.Errorf("unknown target %q (want %s)", c.target, strings.Join(targets, ", "))
@@ -278,7 +274,7 @@ func openTarget(ctx context.Context, cfg config, dir, name string, w bench.Workl
 			return nil, nil, err
 		}
 		return t, t.Close, nil
-	case "disk", "memory", "http":
+	case "disk", "memory", "http", "tcp":
 		return openTable(startCtx, cfg, filepath.Join(dir, name), w)
 	}
 	return nil, nil, fmt.Errorf("unknown target %q", cfg.target)
@@ -288,6 +284,21 @@ func openTarget(ctx context.Context, cfg config, dir, name string, w bench.Workl
 // the table the workload needs, reached through the cluster's Client or,
 // for the http target, through the HTTP endpoint and the AWS SDK.
 func openTable(ctx context.Context, cfg config, dir string, w bench.Workload) (bench.Target, func() error, error) {
+	if cfg.target == "tcp" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, err
+		}
+		api, stop, err := launchTCP(ctx, dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		t, err := tabletarget.Open(ctx, api, tabletarget.Options{SortKey: w.ItemsPerPartition > 0, Consistent: cfg.consistent,
+			ReadUnits: cfg.readUnits, WriteUnits: cfg.writeUnits, ThrottleBackoff: cfg.backoff})
+		if err != nil {
+			return nil, nil, errors.Join(err, stop())
+		}
+		return t, stop, nil
+	}
 	opts := dynamo.ClusterOptions{Dir: dir}
 	if cfg.target == "memory" {
 		opts = dynamo.ClusterOptions{InMemory: true}
@@ -417,6 +428,8 @@ func describeTarget(cfg config) string {
 		return "memory (3 nodes in 3 zones, in memory, " + table + ", " + reads + ")"
 	case "http":
 		return "http (AWS SDK for Go v2 over loopback HTTP to the disk cluster, " + table + ", " + reads + ")"
+	case "tcp":
+		return "tcp (3 node processes over TCP on loopback, AWS SDK for Go v2 to the first node's endpoint, " + table + ", " + reads + ")"
 	}
 	return cfg.target
 }

@@ -31,7 +31,6 @@ func TestFlags(t *testing.T) {
 			require.Zero(t, c.writeUnits)
 			require.Equal(t, 10*time.Millisecond, c.backoff)
 		}},
-		{name: "tcp is not available", args: []string{"-target", "tcp"}, wantErr: "separate processes"},
 		{name: "unknown target", args: []string{"-target", "cassandra"}, wantErr: "unknown target"},
 		{name: "compare on memory", args: []string{"-compare", "-target", "memory"}, wantErr: "disk cluster"},
 		{name: "negative capacity", args: []string{"-wcu", "-1"}, wantErr: "not negative"},
@@ -123,6 +122,7 @@ func TestTableTargets(t *testing.T) {
 		{"memory", "ddb"},
 		{"disk", "a"},
 		{"http", "e"},
+		{"tcp", "c"},
 	} {
 		t.Run(tc.target+"/"+tc.workload, func(t *testing.T) {
 			c, path := quick(t, "-target", tc.target, "-workload", tc.workload, "-consistent")
