@@ -155,17 +155,24 @@ func testHeal(t *testing.T, nodes int) {
 	}
 
 	for k := range acked {
-		var out *api.GetItemOutput
-		for attempt := 1; ; attempt++ {
-			out, err = cl.GetItem(ctx, &api.GetItemInput{TableName: "healed", ConsistentRead: true, Key: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
-			var pte *dberr.ProvisionedThroughputExceededException
-			if !errors.As(err, &pte) {
-				break
-			}
-			require.NoError(t, meta.Backoff(ctx, attempt, 100*time.Millisecond)) // as a client backs off
+		requireStored(ctx, t, cl, "healed", k)
+	}
+}
+
+// requireStored reads item (pk k, sk 1) of table strongly, backing off as a
+// client does while the table throttles, and requires it to be there.
+func requireStored(ctx context.Context, t *testing.T, cl *Client, table, k string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		out, err := cl.GetItem(ctx, &api.GetItemInput{TableName: table, ConsistentRead: true, Key: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
+		var pte *dberr.ProvisionedThroughputExceededException
+		if errors.As(err, &pte) {
+			require.NoError(t, meta.Backoff(ctx, attempt, 100*time.Millisecond))
+			continue
 		}
 		require.NoError(t, err)
-		require.NotNil(t, out.Item, "acknowledged write %s lost", k)
+		require.NotNil(t, out.Item, "acknowledged write %s/%s lost", table, k)
+		return
 	}
 }
 
@@ -251,17 +258,6 @@ func TestRebalanceOntoANewNode(t *testing.T) {
 	t.Logf("replicas per node before %v, after %v (%d replicas); balanced %v after node 4 came", before, after, total, time.Since(start).Round(time.Millisecond))
 	for key := range acked {
 		table, k, _ := strings.Cut(key, "/")
-		var out *api.GetItemOutput
-		var err error
-		for attempt := 1; ; attempt++ {
-			out, err = cl.GetItem(ctx, &api.GetItemInput{TableName: table, ConsistentRead: true, Key: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
-			var pte *dberr.ProvisionedThroughputExceededException
-			if !errors.As(err, &pte) {
-				break
-			}
-			require.NoError(t, meta.Backoff(ctx, attempt, 100*time.Millisecond))
-		}
-		require.NoError(t, err)
-		require.NotNil(t, out.Item, "acknowledged write %s lost", key)
+		requireStored(ctx, t, cl, table, k)
 	}
 }

@@ -66,7 +66,8 @@ const DefaultSplitCheckInterval = time.Second
 
 // splitBySize asks every live node for the partitions it leads and splits
 // those above the split size at the key that halves their bytes, recording
-// an event for each split and for each refusal. c.mu is held.
+// an event for each split and for each refusal. The reports also say who
+// leads what (c.led), for the balance of leaderships. c.mu is held.
 func (c *Controller) splitBySize(ctx context.Context) {
 	now := c.cfg.Clock.Now()
 	if now.Sub(c.lastSplitCheck) < c.cfg.SplitCheckInterval {
@@ -78,6 +79,8 @@ func (c *Controller) splitBySize(ctx context.Context) {
 		size = split.DefaultSplitSize
 	}
 	changed := false
+	led := map[uint64]transport.NodeID{}
+	defer func() { c.led = led }()
 	for _, n := range c.cat.Nodes() {
 		if !n.Live {
 			continue
@@ -93,6 +96,7 @@ func (c *Controller) splitBySize(ctx context.Context) {
 			continue
 		}
 		for _, r := range reports {
+			led[r.Group] = transport.NodeID(n.ID)
 			if c.sizes == nil {
 				c.sizes = map[uint64]catalog.PartitionLoad{}
 			}
@@ -105,12 +109,7 @@ func (c *Controller) splitBySize(ctx context.Context) {
 		}
 	}
 	if changed {
-		if err := c.store.save(ctx, c.cat); err != nil {
-			c.cat = nil
-			c.log.Warn("catalog save failed", "err", err)
-			return
-		}
-		c.gac.setCapacities(c.cat)
+		_ = c.persist(ctx)
 	}
 }
 

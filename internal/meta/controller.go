@@ -144,10 +144,12 @@ type Controller struct {
 	// the catalog.
 	lastStaleCheck time.Time
 	// move is the replica move under way, lastRebalance when the balance
-	// was last looked at, sizes the partitions' sizes as last reported.
+	// was last looked at, sizes the partitions' sizes as last reported,
+	// led the node leading each partition as last reported.
 	move          *catalog.Move
 	lastRebalance time.Time
 	sizes         map[uint64]catalog.PartitionLoad
+	led           map[uint64]transport.NodeID
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -333,20 +335,18 @@ func (c *Controller) tick(ctx context.Context) {
 		return
 	}
 	if c.checkLiveness() || c.heal(ctx) || c.rebalance(ctx) {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := c.store.save(sctx, c.cat)
-		cancel()
-		if err != nil {
-			c.cat = nil
-			c.log.Warn("catalog save failed", "err", err)
+		if c.persist(ctx) != nil {
 			return
 		}
-		c.gac.setCapacities(c.cat)
 	}
-	c.adapt(ctx)
-	c.splitBySize(ctx)
-	c.reconcile(ctx)
-	c.dropStale(ctx)
+	// Each step may drop the catalog (a save that failed): the next
+	// tick loads it again.
+	for _, step := range []func(context.Context){c.adapt, c.splitBySize, c.reconcile, c.dropStale} {
+		if c.cat == nil {
+			return
+		}
+		step(ctx)
+	}
 }
 
 // ensureLoaded loads the catalog if it was not loaded in this term.
@@ -415,14 +415,9 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	if changed {
-		if err := c.store.save(ctx, c.cat); err != nil {
-			// The catalog in memory may now be ahead of the stored one:
-			// load it again before the next request.
-			c.cat = nil
-			c.log.Warn("catalog save failed", "op", req.Op, "err", err)
+		if err := c.persist(ctx); err != nil {
 			return nil, &dberr.InternalServerError{Message: "Internal server error", Err: err}
 		}
-		c.gac.setCapacities(c.cat)
 		c.Kick()
 	}
 	if err != nil {
@@ -567,15 +562,24 @@ func (c *Controller) reconcile(ctx context.Context) {
 		changed = true
 	}
 	if changed {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if err := c.store.save(sctx, c.cat); err != nil {
-			c.cat = nil
-			c.log.Warn("catalog save failed", "err", err)
-			return
-		}
-		c.gac.setCapacities(c.cat)
+		_ = c.persist(ctx)
 	}
+}
+
+// persist saves the catalog after a change and gives the admission
+// services its capacities. When the save fails the catalog in memory may be
+// ahead of the stored one: it is dropped, to be loaded again before its
+// next use, and the error returned (and logged).
+func (c *Controller) persist(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.store.save(sctx, c.cat); err != nil {
+		c.cat = nil
+		c.log.Warn("catalog save failed", "err", err)
+		return err
+	}
+	c.gac.setCapacities(c.cat)
+	return nil
 }
 
 // createPartitions creates every replica of t's partitions not known to

@@ -144,7 +144,10 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 		}
 	}
 	if logNode != 0 && !logVoter {
-		_ = c.joinLog(ctx, logNode, p.ID, st.ReplicaIDs[logNode])
+		if err := c.joinLog(ctx, logNode, p.ID, st.ReplicaIDs[logNode]); err != nil {
+			c.logStep(name, p.ID, fmt.Sprintf("host the log replica on node %d", logNode), err)
+			return false
+		}
 		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: logNode})
 		if err == nil {
 			c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "heal", Table: name, Partition: p.ID,
@@ -167,7 +170,10 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 	case slices.Contains(st.Learners, tid):
 		// Joined before, perhaps by a controller that then died: make
 		// sure the replica is hosted, then promote it once caught up.
-		_ = c.join(ctx, tid, p.ID, st.ReplicaIDs[tid])
+		if err := c.join(ctx, tid, p.ID, st.ReplicaIDs[tid]); err != nil {
+			c.logStep(name, p.ID, fmt.Sprintf("host the replica on node %d", target), err)
+			return false
+		}
 		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: tid})
 		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
 			c.logStep(name, p.ID, fmt.Sprintf("promote the replica on node %d", target), err)

@@ -197,11 +197,6 @@ func (c *Controller) adapt(ctx context.Context) {
 		}
 	}
 	if splits {
-		if err := c.store.save(ctx, c.cat); err != nil {
-			c.cat = nil
-			c.log.Warn("catalog save failed", "err", err)
-			return
-		}
-		c.gac.setCapacities(c.cat)
+		_ = c.persist(ctx)
 	}
 }

@@ -92,7 +92,10 @@ func (c *Controller) moveStep(ctx context.Context) bool {
 		c.logStep(name, p.ID, fmt.Sprintf("move: add a replica on node %d", m.To), err)
 		return false
 	case slices.Contains(st.Learners, to):
-		_ = c.join(ctx, to, p.ID, st.ReplicaIDs[to])
+		if err := c.join(ctx, to, p.ID, st.ReplicaIDs[to]); err != nil {
+			c.logStep(name, p.ID, fmt.Sprintf("move: host the replica on node %d", m.To), err)
+			return false
+		}
 		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: to})
 		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
 			c.logStep(name, p.ID, fmt.Sprintf("move: promote the replica on node %d", m.To), err)
@@ -151,9 +154,13 @@ func (c *Controller) balanceLeaders(ctx context.Context, parts []catalog.Partiti
 	if live == 0 || len(parts) == 0 {
 		return
 	}
+	// Who leads what comes from the leaders' last size reports (c.led),
+	// not from a status call per partition.
 	for _, p := range parts {
-		if _, leader, ok := c.groupStatus(ctx, p); ok {
-			leaders[leader] = append(leaders[leader], p)
+		if leader, ok := c.led[p.ID]; ok {
+			if _, live := leaders[leader]; live {
+				leaders[leader] = append(leaders[leader], p)
+			}
 		}
 	}
 	mean := float64(len(parts)) / float64(live)
@@ -180,6 +187,7 @@ func (c *Controller) balanceLeaders(ctx context.Context, parts []catalog.Partiti
 		if best != 0 && len(leaders[best])+1 < len(leaders[most]) {
 			err := c.transferLeader(ctx, most, p.ID, best)
 			if err == nil {
+				c.led[p.ID] = best // until the next reports say otherwise
 				c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Partition: p.ID,
 					What:    fmt.Sprintf("handed the leadership of partition %d from node %d to node %d", p.ID, most, best),
 					Why:     fmt.Sprintf("node %d led %d partitions, more than %.1f times the mean of %.1f", most, len(leaders[most]), catalog.DefaultRebalanceThreshold, mean),

@@ -431,6 +431,18 @@ func (c *Core) Groups() []uint64 {
 	return out
 }
 
+// Led returns the hosted groups this node leads now, ascending.
+func (c *Core) Led() []uint64 {
+	var out []uint64
+	for id, g := range c.groups {
+		if g.rn.BasicStatus().RaftState == raft.StateLeader {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (c *Core) failPending(g *group, err error) {
 	props := g.proposals
 	g.proposals = make(map[requestID]*proposal)

@@ -15,9 +15,11 @@ import (
 // Serve runs: a request is admitted on an estimate of its cost before it
 // runs, and what it consumed is recorded, the excess charged, after.
 
-// writeEstimate is what a write is admitted for: the item it stores for a
-// put, the one write unit every update or delete costs at least.
-func writeEstimate(cmd *partition.Command) float64 {
+// WriteEstimate is what a write is admitted for before it runs, by the
+// node's gate and by a router's global admission control: the item it
+// stores for a put, the one write unit every update or delete costs at
+// least.
+func WriteEstimate(cmd *partition.Command) float64 {
 	if cmd.Op == partition.OpPut {
 		return admission.WriteUnits(admission.Standard, itemcheck.Size(cmd.Item))
 	}
@@ -47,6 +49,12 @@ func writeConsumed(cmd *partition.Command, res *partition.Result, failed bool) f
 	}
 }
 
+// ReadEstimate is what a read of one item or one page is admitted for
+// before it runs: one 4 KB block, strongly or eventually consistent.
+func ReadEstimate(consistent bool) float64 {
+	return admission.ReadUnits(readMode(consistent), 0)
+}
+
 func readMode(consistent bool) admission.ReadMode {
 	if consistent {
 		return admission.Strong
@@ -59,7 +67,7 @@ func (n *Node) admitWrite(group uint64, cmd *partition.Command, write func() (*p
 	if n.gate == nil || cmd.Op == partition.OpSplit {
 		return write()
 	}
-	est := writeEstimate(cmd)
+	est := WriteEstimate(cmd)
 	if err := n.gate.Admit(group, admission.Write, est); err != nil {
 		return nil, err
 	}
@@ -95,7 +103,7 @@ func (n *Node) admitRead(group uint64, consistent bool, page bool, read func() (
 		return err
 	}
 	mode := readMode(consistent)
-	est := admission.ReadUnits(mode, 0)
+	est := ReadEstimate(consistent)
 	if err := n.gate.Admit(group, admission.Read, est); err != nil {
 		return err
 	}

@@ -26,18 +26,18 @@ type PartitionReport struct {
 // control plane's observation of sizes. A partition above splitSize is
 // walked once to find the key that halves its bytes.
 func (n *Node) Reports(ctx context.Context, splitSize int64) ([]PartitionReport, error) {
+	led, err := n.raft.Led()
+	if err != nil {
+		return nil, err
+	}
 	var out []PartitionReport
-	for _, group := range n.Partitions() {
+	for _, group := range led {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		st, err := n.raft.Status(group)
-		if err != nil || !st.IsLeader {
-			continue
-		}
 		p, err := n.Partition(group)
 		if err != nil {
-			continue
+			continue // a log replica, or removed since
 		}
 		m := p.Meta()
 		r := PartitionReport{Group: group, Table: m.Table, Range: m.Range, Items: m.Items, Bytes: m.Bytes}

@@ -7,9 +7,7 @@ import (
 
 	"github.com/embeddynamo/dynamo/internal/admission"
 	"github.com/embeddynamo/dynamo/internal/catalog"
-	"github.com/embeddynamo/dynamo/internal/itemcheck"
 	"github.com/embeddynamo/dynamo/internal/meta"
-	"github.com/embeddynamo/dynamo/internal/partition"
 )
 
 // This file is the router's side of global admission control: before a
@@ -76,21 +74,6 @@ func (r *Router) admit(ctx context.Context, rt *route, kind admission.Kind, unit
 		r.metrics.RecordThrottle(name, "", err)
 	}
 	return err
-}
-
-// writeEstimate is what a write is admitted for before it runs.
-func writeEstimate(cmd *partition.Command) float64 {
-	if cmd.Op == partition.OpPut {
-		return admission.WriteUnits(admission.Standard, itemcheck.Size(cmd.Item))
-	}
-	return admission.WriteUnits(admission.Standard, 0)
-}
-
-func readEstimate(consistent bool) float64 {
-	if consistent {
-		return admission.ReadUnits(admission.Strong, 0)
-	}
-	return admission.ReadUnits(admission.Eventual, 0)
 }
 
 // Release hands every unused grant back to the tables' services, as a

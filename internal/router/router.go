@@ -333,19 +333,15 @@ func (r *Router) Write(ctx context.Context, t dataplane.Table, key []byte, cmd *
 		admitted bool
 	)
 	for {
-		var err error
-		if rt, err = r.route(ctx, t.Name, rt); err != nil {
+		var (
+			p   catalog.Partition
+			err error
+		)
+		if rt, p, err = r.partitionFor(ctx, t, rt, key); err != nil {
 			return nil, err
 		}
-		if rt.table.ID != t.ID {
-			return nil, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
-		}
-		p, ok := rt.locate(key)
-		if !ok {
-			return nil, fmt.Errorf("router: table %s: no partition owns key %x", t.Name, key)
-		}
 		if !admitted && cmd.Op != partition.OpSplit {
-			if err := r.admit(ctx, rt, admission.Write, writeEstimate(cmd)); err != nil {
+			if err := r.admit(ctx, rt, admission.Write, node.WriteEstimate(cmd)); err != nil {
 				return nil, err
 			}
 			admitted = true
@@ -355,9 +351,28 @@ func (r *Router) Write(ctx context.Context, t dataplane.Table, key []byte, cmd *
 			return res, err
 		}
 		if err := remapPause(ctx, &remaps); err != nil {
-			return nil, r.deadline(err)
+			return nil, internalError(err)
 		}
 	}
+}
+
+// partitionFor returns t's route (read again when stale is the cached one)
+// and the partition in it that owns key. A route of another table of the
+// same name (t was deleted and created again) is ResourceNotFound, as for
+// a deleted table.
+func (r *Router) partitionFor(ctx context.Context, t dataplane.Table, stale *route, key []byte) (*route, catalog.Partition, error) {
+	rt, err := r.route(ctx, t.Name, stale)
+	if err != nil {
+		return nil, catalog.Partition{}, err
+	}
+	if rt.table.ID != t.ID {
+		return nil, catalog.Partition{}, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
+	}
+	p, ok := rt.locate(key)
+	if !ok {
+		return nil, catalog.Partition{}, fmt.Errorf("router: table %s: no partition owns key %x", t.Name, key)
+	}
+	return rt, p, nil
 }
 
 // remapPause lets a partition map that proved stale catch up: the first
@@ -377,7 +392,7 @@ func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cm
 	for {
 		target, err := a.next(ctx)
 		if err != nil {
-			return nil, r.deadline(err), false
+			return nil, internalError(err), false
 		}
 		gw, err := r.gw(target)
 		if errors.Is(err, node.ErrNodeDown) && target != 0 {
@@ -394,7 +409,7 @@ func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cm
 			return resp.Result, nil, false
 		}
 		if ctx.Err() != nil {
-			return nil, r.unknown(ctx.Err()), false
+			return nil, internalError(ctx.Err()), false
 		}
 		switch classify(err) {
 		case classDone:
@@ -410,7 +425,7 @@ func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cm
 		case classRetry:
 			a.rounds++
 			if perr := pause(ctx, a.rounds); perr != nil {
-				return nil, r.deadline(perr), false
+				return nil, internalError(perr), false
 			}
 		case classUnknown:
 			// The command may have been appended to the log and may
@@ -420,19 +435,15 @@ func (r *Router) writeTo(ctx context.Context, rt *route, p catalog.Partition, cm
 			// The next request starts from the replicas, not from this
 			// target.
 			rt.setLeader(p.ID, 0)
-			return nil, r.unknown(err), false
+			return nil, internalError(err), false
 		}
 	}
 }
 
-// unknown is the error of a write whose outcome is not known.
-func (r *Router) unknown(err error) error {
-	return &dberr.InternalServerError{Message: "Internal server error", Err: err}
-}
-
-// deadline is the error of a request that found no replica to serve it
-// before its deadline.
-func (r *Router) deadline(err error) error {
+// internalError is DynamoDB's answer to a request the cluster could not
+// complete: a write whose outcome is not known, or a request that found no
+// replica to serve it before its deadline.
+func internalError(err error) error {
 	return &dberr.InternalServerError{Message: "Internal server error", Err: err}
 }
 
@@ -447,19 +458,15 @@ func (r *Router) Get(ctx context.Context, t dataplane.Table, key []byte, itemKey
 		admitted bool
 	)
 	for {
-		var err error
-		if rt, err = r.route(ctx, t.Name, rt); err != nil {
+		var (
+			p   catalog.Partition
+			err error
+		)
+		if rt, p, err = r.partitionFor(ctx, t, rt, key); err != nil {
 			return nil, err
 		}
-		if rt.table.ID != t.ID {
-			return nil, &dberr.ResourceNotFoundException{Message: catalog.MsgResourceNotFound}
-		}
-		p, ok := rt.locate(key)
-		if !ok {
-			return nil, fmt.Errorf("router: table %s: no partition owns key %x", t.Name, key)
-		}
 		if !admitted {
-			if err := r.admit(ctx, rt, admission.Read, readEstimate(consistent)); err != nil {
+			if err := r.admit(ctx, rt, admission.Read, node.ReadEstimate(consistent)); err != nil {
 				return nil, err
 			}
 			admitted = true
@@ -476,7 +483,7 @@ func (r *Router) Get(ctx context.Context, t dataplane.Table, key []byte, itemKey
 			return item, err
 		}
 		if err := remapPause(ctx, &remaps); err != nil {
-			return nil, r.deadline(err)
+			return nil, internalError(err)
 		}
 	}
 }
@@ -495,7 +502,7 @@ func (r *Router) read(ctx context.Context, rt *route, p catalog.Partition, consi
 	for {
 		target, err := a.next(ctx)
 		if err != nil {
-			return false, r.deadline(err)
+			return false, internalError(err)
 		}
 		gw, err := r.gw(target)
 		if errors.Is(err, node.ErrNodeDown) && target != 0 {
@@ -513,7 +520,7 @@ func (r *Router) read(ctx context.Context, rt *route, p catalog.Partition, consi
 			return false, nil
 		}
 		if ctx.Err() != nil {
-			return false, r.deadline(ctx.Err())
+			return false, internalError(ctx.Err())
 		}
 		switch classify(err) {
 		case classDone:
@@ -578,7 +585,7 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 		if !ok {
 			return nil, fmt.Errorf("router: table %s: no partition owns the scan position", t.Name)
 		}
-		if err := r.admit(ctx, rt, admission.Read, readEstimate(req.Consistent)); err != nil {
+		if err := r.admit(ctx, rt, admission.Read, node.ReadEstimate(req.Consistent)); err != nil {
 			if len(out.Items) > 0 {
 				// What was read stands; the caller resumes after it.
 				out.LastKey = out.Keys[len(out.Keys)-1]
@@ -616,7 +623,7 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 		}
 		if remap {
 			if err := remapPause(ctx, &remaps); err != nil {
-				return nil, r.deadline(err)
+				return nil, internalError(err)
 			}
 			continue
 		}
