@@ -550,8 +550,9 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 	// downward from hi.
 	lo, hi := req.Range.Start, req.Range.End
 	var (
-		rt     *route
-		remaps int
+		rt          *route
+		remaps      int
+		admittedFor uint64 // the partition whose page was admitted
 	)
 	for {
 		var err error
@@ -585,13 +586,18 @@ func (r *Router) Scan(ctx context.Context, t dataplane.Table, req dataplane.Scan
 		if !ok {
 			return nil, fmt.Errorf("router: table %s: no partition owns the scan position", t.Name)
 		}
-		if err := r.admit(ctx, rt, admission.Read, node.ReadEstimate(req.Consistent)); err != nil {
-			if len(out.Items) > 0 {
-				// What was read stands; the caller resumes after it.
-				out.LastKey = out.Keys[len(out.Keys)-1]
-				return out, nil
+		// One admission per partition page: a retry after a stale map does
+		// not pay again for the same partition.
+		if p.ID != admittedFor {
+			if err := r.admit(ctx, rt, admission.Read, node.ReadEstimate(req.Consistent)); err != nil {
+				if len(out.Items) > 0 {
+					// What was read stands; the caller resumes after it.
+					out.LastKey = out.Keys[len(out.Keys)-1]
+					return out, nil
+				}
+				return nil, err
 			}
-			return nil, err
+			admittedFor = p.ID
 		}
 		sreq := node.ScanRequest{
 			Range:      keyenc.Range{Start: lo, End: hi},
