@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -16,42 +19,185 @@ import (
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dberr"
 	"github.com/embeddynamo/dynamo/internal/meta"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
+	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
-// Kill one node of four (or five) in three zones: the control plane
-// declares it dead and gives each of its partitions a new full replica on
-// the other node of its zone (with five nodes, a log replica on a spare node
-// first, removed at the end), so every partition is back to three full
-// replicas in three zones; no acknowledged write is lost, and writes go on
-// throughout.
+// The tests of this file run the whole cluster (raft, nodes, the control
+// plane, the client) in simulated time: a testing/synctest bubble, whose
+// clock every timer, ticker and time.Now in it reads, and which moves on
+// only when every goroutine of the bubble is blocked. Liveness runs at its
+// defaults (a heartbeat every 500 ms, dead after 10 s of silence), a
+// minute of simulated time takes a fraction of a second, and how loaded
+// the machine is changes nothing the tests measure. Their waits are
+// simulated time passing, not synchronisation by sleeping.
+
+// poll waits in simulated time until done holds, looking every step, and
+// fails the test once limit has passed; it returns how long it waited.
+func poll(t *testing.T, what string, limit, step time.Duration, done func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !done() {
+		require.Less(t, time.Since(start), limit, "%s: not within %v of simulated time", what, limit)
+		time.Sleep(step)
+	}
+	return time.Since(start)
+}
+
+// load writes items into table's item collections c0-c9 and queries them
+// strongly from its own goroutine until stopped; a query must return every
+// item of its collection acknowledged before it began, in order. Writes
+// and queries that fail (a leader moving, a node dying) are counted, not
+// fatal: only an acknowledged write counts as written.
+type load struct {
+	cl    *Client
+	table string
+	stop  chan struct{}
+	done  chan struct{}
+
+	// mu guards the fields below.
+	mu      sync.Mutex
+	acked   map[string][]int // collection -> sort keys acknowledged, ascending
+	writes  int
+	queries int
+	failed  int
+	wrong   []string // queries that missed acknowledged items
+}
+
+func startLoad(cl *Client, table string) *load {
+	l := &load{cl: cl, table: table, stop: make(chan struct{}), done: make(chan struct{}), acked: map[string][]int{}}
+	go l.run()
+	return l
+}
+
+func (l *load) run() {
+	defer close(l.done)
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		select {
+		case <-l.stop:
+			return
+		default:
+		}
+		pk := fmt.Sprintf("c%d", i%10)
+		_, err := l.cl.PutItem(ctx, &api.PutItemInput{TableName: l.table, Item: attr.Item{"pk": attr.S(pk), "sk": attr.N(strconv.Itoa(i)), "v": attr.S("payload")}})
+		l.mu.Lock()
+		if err == nil {
+			l.acked[pk] = append(l.acked[pk], i)
+			l.writes++
+		} else {
+			l.failed++
+		}
+		l.mu.Unlock()
+		if i%10 == 9 {
+			l.query(ctx, fmt.Sprintf("c%d", (i/10)%10))
+		}
+		time.Sleep(5 * time.Millisecond) // a steady rate of simulated time
+	}
+}
+
+func (l *load) query(ctx context.Context, pk string) {
+	l.mu.Lock()
+	want := slices.Clone(l.acked[pk])
+	l.mu.Unlock()
+	var got []int
+	in := &api.QueryInput{TableName: l.table, ConsistentRead: true, KeyConditionExpression: "pk = :p",
+		ExpressionAttributeValues: map[string]attr.Value{":p": attr.S(pk)}}
+	for {
+		out, err := l.cl.Query(ctx, in)
+		if err != nil {
+			l.mu.Lock()
+			l.failed++
+			l.mu.Unlock()
+			return
+		}
+		for _, item := range out.Items {
+			n, _ := strconv.Atoi(item["sk"].N())
+			got = append(got, n)
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queries++
+	if !slices.IsSorted(got) {
+		l.wrong = append(l.wrong, fmt.Sprintf("%s out of order: %v", pk, got))
+	}
+	for _, sk := range want {
+		if _, found := slices.BinarySearch(got, sk); !found {
+			l.wrong = append(l.wrong, fmt.Sprintf("%s: acknowledged item %d missing", pk, sk))
+			return
+		}
+	}
+}
+
+// finish stops the load and checks that every acknowledged write reads back
+// strongly and that no query missed one.
+func (l *load) finish(ctx context.Context, t *testing.T) (writes, queries, failed int) {
+	t.Helper()
+	close(l.stop)
+	<-l.done
+	require.Empty(t, l.wrong)
+	for pk, sks := range l.acked {
+		for _, sk := range sks {
+			requireItem(ctx, t, l.cl, l.table, attr.Item{"pk": attr.S(pk), "sk": attr.N(strconv.Itoa(sk))})
+		}
+	}
+	return l.writes, l.queries, l.failed
+}
+
+// requireItem reads key strongly from table, backing off as a client does
+// while the table throttles, and requires the item to be there.
+func requireItem(ctx context.Context, t *testing.T, cl *Client, table string, key attr.Item) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		out, err := cl.GetItem(ctx, &api.GetItemInput{TableName: table, ConsistentRead: true, Key: key})
+		var pte *dberr.ProvisionedThroughputExceededException
+		if errors.As(err, &pte) {
+			require.NoError(t, meta.Backoff(ctx, attempt, 100*time.Millisecond))
+			continue
+		}
+		require.NoError(t, err)
+		require.NotNil(t, out.Item, "acknowledged write %s/%v lost", table, key)
+		return
+	}
+}
+
+// provisioned is a table of four partitions (3,500 WCU at 1,000 per
+// partition).
+func provisioned(name string) *catalog.CreateTableInput {
+	in := ordersTable(name)
+	in.BillingMode = catalog.BillingModeProvisioned
+	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(1000), WriteCapacityUnits: catalog.Int64(3500)}
+	return in
+}
+
+// Kill one node of four (or five) in three zones, in simulated time: the
+// control plane declares it dead after 10 s of silence and gives each of
+// its partitions a new full replica on the other node of its zone (with
+// five nodes, a log replica on a spare node first, removed at the end), so
+// every partition is back to three full replicas in three zones within a
+// minute; writes and queries go on throughout, and no acknowledged write
+// is lost.
 func TestHealAfterNodeDeath(t *testing.T) {
 	for _, nodes := range []int{4, 5} {
-		t.Run(fmt.Sprint(nodes, " nodes"), func(t *testing.T) { testHeal(t, nodes) })
+		t.Run(fmt.Sprint(nodes, " nodes"), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { testHeal(t, nodes) })
+		})
 	}
 }
 
 func testHeal(t *testing.T, nodes int) {
-	c := startCluster(t, ClusterConfig{Nodes: nodes, Zones: 3, DeadAfter: time.Second, HeartbeatInterval: 100 * time.Millisecond})
+	c := startCluster(t, ClusterConfig{Nodes: nodes, Zones: 3})
 	cl := c.Client()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	in := ordersTable("healed")
-	in.BillingMode = catalog.BillingModeProvisioned
-	in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(1000), WriteCapacityUnits: catalog.Int64(3500)}
-	createTable(t, cl, in)
-	acked := map[string]bool{}
-	put := func(i int) {
-		k := fmt.Sprintf("k%d", i)
-		_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: "healed", Item: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
-		if err == nil {
-			acked[k] = true
-		}
-	}
-	for i := range 100 {
-		put(i)
-	}
-	require.Len(t, acked, 100)
+	ctx := context.Background()
+	createTable(t, cl, provisioned("healed"))
+	l := startLoad(cl, "healed")
+	time.Sleep(2 * time.Second)
 
 	// The victim is a node holding replicas whose zone has another node.
 	rec, err := cl.meta.Table(ctx, "healed")
@@ -70,7 +216,7 @@ func testHeal(t *testing.T, nodes int) {
 		}
 	}
 	autoadmin := c.nc.Leader(meta.Group)
-	start := time.Now()
+	crashed := time.Now()
 	require.NoError(t, c.Crash(victim))
 
 	healed := func() bool {
@@ -92,27 +238,22 @@ func testHeal(t *testing.T, nodes int) {
 		}
 		return true
 	}
-	i := 100
-	for !healed() {
-		require.Less(t, time.Since(start), 60*time.Second, "not healed within 60 s")
-		if i < 600 {
-			put(i) // writes go on while the cluster heals
-			i++
-		} else {
-			require.NoError(t, meta.Backoff(ctx, 1, 10*time.Millisecond)) // polling the control plane's progress
-		}
-	}
-	recovery := time.Since(start)
-	events := mustEvents(ctx, t, cl)
+	recovery := poll(t, "every partition back to 3 full replicas in 3 zones", 60*time.Second, 100*time.Millisecond, healed)
+	writes, queries, failed := l.finish(ctx, t)
+
+	var declared time.Time
 	heals, logs := 0, 0
-	for _, ev := range events {
+	for _, ev := range mustEvents(ctx, t, cl) {
 		switch {
+		case ev.Kind == "node" && strings.Contains(ev.What, "declared dead"):
+			declared = ev.Time
 		case ev.Kind == "heal" && strings.HasPrefix(ev.What, "log replica"):
 			logs++
 		case ev.Kind == "heal":
 			heals++
 		}
 	}
+	require.False(t, declared.IsZero(), "the death is an event")
 	require.Equal(t, onVictim, heals, "one heal event per partition that had a replica on the dead node")
 	if nodes == 5 {
 		require.Equal(t, onVictim, logs, "a log replica first for each")
@@ -121,16 +262,15 @@ func testHeal(t *testing.T, nodes int) {
 		require.Empty(t, n.LogReplicas(), "node %d: log replicas are removed once the full ones are in", n.ID())
 	}
 	t.Logf("the control plane ran on node %d before the crash, on node %d after", autoadmin, c.nc.Leader(meta.Group))
-	t.Logf("%d nodes, node %d dead: its %d partitions back to 3 full replicas in 3 zones after %v (failure detection 1 s; %d log replicas in between); %d writes acknowledged meanwhile",
-		nodes, victim, onVictim, recovery.Round(time.Millisecond), logs, len(acked)-100)
+	t.Logf("%d nodes, node %d killed: declared dead after %v, its %d partitions back to 3 full replicas in 3 zones %v after the kill (%v after detection; %d log replicas in between), simulated time; meanwhile %d writes acknowledged, %d queries checked, %d requests failed",
+		nodes, victim, declared.Sub(crashed).Round(time.Millisecond), onVictim, recovery.Round(time.Millisecond), (recovery - declared.Sub(crashed)).Round(time.Millisecond), logs, writes, queries, failed)
 
 	// The dead node comes back: it is live again, and it drops the replicas
 	// it was replaced in rather than serving them twice; it may take new
 	// ones as the cluster rebalances onto it, but only ones the catalog
 	// places there.
 	require.NoError(t, c.Restart(ctx, victim))
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll(t, "the returning node drops the replicas it was replaced in", 30*time.Second, 100*time.Millisecond, func() bool {
 		placed := map[uint64]bool{}
 		rec, err := cl.meta.Table(ctx, "healed")
 		require.NoError(t, err)
@@ -141,123 +281,192 @@ func testHeal(t *testing.T, nodes int) {
 		}
 		n, err := c.nc.Node(victim)
 		require.NoError(t, err)
-		var stale []uint64
 		for _, g := range append(n.Partitions(), n.LogReplicas()...) {
 			if g != meta.Group && !placed[g] {
-				stale = append(stale, g)
-			}
-		}
-		if len(stale) == 0 {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "node %d still hosts %v", victim, stale)
-		require.NoError(t, meta.Backoff(ctx, 1, 20*time.Millisecond)) // polling the control plane's progress
-	}
-
-	for k := range acked {
-		requireStored(ctx, t, cl, "healed", k)
-	}
-}
-
-// requireStored reads item (pk k, sk 1) of table strongly, backing off as a
-// client does while the table throttles, and requires it to be there.
-func requireStored(ctx context.Context, t *testing.T, cl *Client, table, k string) {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		out, err := cl.GetItem(ctx, &api.GetItemInput{TableName: table, ConsistentRead: true, Key: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
-		var pte *dberr.ProvisionedThroughputExceededException
-		if errors.As(err, &pte) {
-			require.NoError(t, meta.Backoff(ctx, attempt, 100*time.Millisecond))
-			continue
-		}
-		require.NoError(t, err)
-		require.NotNil(t, out.Item, "acknowledged write %s/%s lost", table, k)
-		return
-	}
-}
-
-// A fourth node joining a loaded three-node cluster takes replicas and
-// leaderships until no node carries more than 1.2 times the mean, with no
-// acknowledged write lost.
-func TestRebalanceOntoANewNode(t *testing.T) {
-	c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3, DeadAfter: 500 * time.Millisecond,
-		HeartbeatInterval: 100 * time.Millisecond, RebalanceInterval: 100 * time.Millisecond})
-	cl := c.Client()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	// Node 4 is down while the tables are made: they go to nodes 1-3.
-	require.NoError(t, c.Crash(4))
-	for {
-		var out meta.DescribeClusterOutput
-		require.NoError(t, cl.meta.Call(ctx, meta.OpDescribeCluster, struct{}{}, &out))
-		if !slices.ContainsFunc(out.Nodes, func(n catalog.Node) bool { return n.ID == 4 && n.Live }) {
-			break
-		}
-		require.NoError(t, meta.Backoff(ctx, 1, 20*time.Millisecond)) // polling the control plane's progress
-	}
-	acked := map[string]bool{}
-	for _, name := range []string{"first", "second"} {
-		in := ordersTable(name)
-		in.BillingMode = catalog.BillingModeProvisioned
-		in.ProvisionedThroughput = &catalog.ProvisionedThroughput{ReadCapacityUnits: catalog.Int64(1000), WriteCapacityUnits: catalog.Int64(3500)}
-		createTable(t, cl, in)
-		for i := range 50 {
-			k := fmt.Sprint(name, i)
-			_, err := cl.PutItem(ctx, &api.PutItemInput{TableName: name, Item: attr.Item{"pk": attr.S(k), "sk": attr.N("1")}})
-			require.NoError(t, err)
-			acked[name+"/"+k] = true
-		}
-	}
-	replicas := func() (map[catalog.NodeID]int, int) {
-		count, total := map[catalog.NodeID]int{1: 0, 2: 0, 3: 0, 4: 0}, 0
-		for _, name := range []string{"first", "second"} {
-			rec, err := cl.meta.Table(ctx, name)
-			require.NoError(t, err)
-			for _, p := range rec.Partitions {
-				for _, r := range p.Replicas {
-					count[r.Node]++
-					total++
-				}
-			}
-		}
-		return count, total
-	}
-	before, total := replicas()
-	require.Zero(t, before[4])
-
-	require.NoError(t, c.Restart(ctx, 4))
-	start := time.Now()
-	balanced := func() bool {
-		count, _ := replicas()
-		mean := float64(total) / 4
-		for _, n := range count {
-			if float64(n) > 1.2*mean {
-				return false
-			}
-		}
-		leads := map[transport.NodeID]int{}
-		for _, n := range c.Nodes() {
-			for _, g := range n.Partitions() {
-				if st, err := n.Status(g); err == nil && st.IsLeader && g != meta.Group {
-					leads[n.ID()]++
-				}
-			}
-		}
-		for _, l := range leads {
-			if float64(l) > 1.2*float64(total/3)/4+0.5 {
 				return false
 			}
 		}
 		return true
+	})
+}
+
+// replicaCounts counts the replicas the catalog places on each node (every
+// node of c listed) over tables, and their total.
+func replicaCounts(ctx context.Context, t *testing.T, c *Cluster, tables ...string) (map[catalog.NodeID]int, int) {
+	t.Helper()
+	count, total := map[catalog.NodeID]int{}, 0
+	for _, id := range c.NodeIDs() {
+		count[catalog.NodeID(id)] = 0
 	}
-	for !balanced() {
-		require.Less(t, time.Since(start), 90*time.Second, "not balanced within 90 s")
-		require.NoError(t, meta.Backoff(ctx, 5, 50*time.Millisecond)) // polling the control plane's progress
+	for _, name := range tables {
+		rec, err := c.Client().meta.Table(ctx, name)
+		require.NoError(t, err)
+		for _, p := range rec.Partitions {
+			for _, r := range p.Replicas {
+				count[r.Node]++
+				total++
+			}
+		}
 	}
-	after, _ := replicas()
-	t.Logf("replicas per node before %v, after %v (%d replicas); balanced %v after node 4 came", before, after, total, time.Since(start).Round(time.Millisecond))
-	for key := range acked {
-		table, k, _ := strings.Cut(key, "/")
-		requireStored(ctx, t, cl, table, k)
+	return count, total
+}
+
+// leaderCounts counts the user partitions each live node leads.
+func leaderCounts(c *Cluster) map[transport.NodeID]int {
+	leads := map[transport.NodeID]int{}
+	for _, n := range c.Nodes() {
+		for _, g := range n.Partitions() {
+			if st, err := n.Status(g); err == nil && st.IsLeader && g != meta.Group {
+				leads[n.ID()]++
+			}
+		}
 	}
+	return leads
+}
+
+// waitDead waits until the control plane has declared node id dead.
+func waitDead(t *testing.T, cl *Client, id transport.NodeID) {
+	t.Helper()
+	poll(t, fmt.Sprintf("node %d declared dead", id), time.Minute, 100*time.Millisecond, func() bool {
+		var out meta.DescribeClusterOutput
+		require.NoError(t, cl.meta.Call(context.Background(), meta.OpDescribeCluster, struct{}{}, &out))
+		return !slices.ContainsFunc(out.Nodes, func(n catalog.Node) bool { return n.ID == catalog.NodeID(id) && n.Live })
+	})
+}
+
+// A fourth node joining a loaded three-node cluster takes replicas and
+// leaderships until no node carries more than 1.2 times the mean, in
+// simulated time, with writes and queries going on and no acknowledged
+// write lost.
+func TestRebalanceOntoANewNode(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
+		cl := c.Client()
+		ctx := context.Background()
+		// Node 4 is down while the tables are made: they go to nodes 1-3.
+		require.NoError(t, c.Crash(4))
+		waitDead(t, cl, 4)
+		tables := []string{"first", "second"}
+		for _, name := range tables {
+			createTable(t, cl, provisioned(name))
+		}
+		loads := []*load{startLoad(cl, "first"), startLoad(cl, "second")}
+		time.Sleep(2 * time.Second)
+		before, total := replicaCounts(ctx, t, c, tables...)
+		require.Zero(t, before[4])
+
+		require.NoError(t, c.Restart(ctx, 4))
+		took := poll(t, "replicas and leaders within 1.2x the mean", 3*time.Minute, 100*time.Millisecond, func() bool {
+			count, _ := replicaCounts(ctx, t, c, tables...)
+			mean := float64(total) / 4
+			for _, n := range count {
+				if float64(n) > 1.2*mean {
+					return false
+				}
+			}
+			leaders := total / 3
+			for _, l := range leaderCounts(c) {
+				if float64(l) > 1.2*float64(leaders)/4+0.5 {
+					return false
+				}
+			}
+			return true
+		})
+		after, _ := replicaCounts(ctx, t, c, tables...)
+		moves := 0
+		for _, ev := range mustEvents(ctx, t, cl) {
+			if ev.Kind == "rebalance" && strings.HasPrefix(ev.What, "moved") {
+				moves++
+			}
+		}
+		var writes, queries, failed int
+		for _, l := range loads {
+			w, q, f := l.finish(ctx, t)
+			writes, queries, failed = writes+w, queries+q, failed+f
+		}
+		t.Logf("replicas per node before %v, after %v (%d replicas, %d moves); leaders after %v; balanced %v of simulated time after node 4 came; meanwhile %d writes acknowledged, %d queries checked, %d requests failed",
+			before, after, total, moves, leaderCounts(c), took.Round(time.Millisecond), writes, queries, failed)
+	})
+}
+
+// Kill the node running the control plane in the middle of a replica move:
+// the control plane that takes over reads the move from the system table
+// and finishes it, and the partition's group ends up with exactly the
+// replicas the catalog places, none left half added.
+func TestControllerDiesMidMove(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
+		cl := c.Client()
+		ctx := context.Background()
+		require.NoError(t, c.Crash(4))
+		waitDead(t, cl, 4)
+		createTable(t, cl, provisioned("moving"))
+		l := startLoad(cl, "moving")
+		// Node 4 shares zone-1 with node 1, so moves onto it come from
+		// node 1. The control plane runs on node 2, neither end of a move.
+		n1, err := c.nc.Node(1)
+		require.NoError(t, err)
+		_, err = n1.Forward(ctx, c.nc.Leader(meta.Group), &node.Request{Op: node.OpTransferLeader, Group: meta.Group, Change: multiraft.ReplicaChange{Node: 2}})
+		require.NoError(t, err)
+		poll(t, "node 2 runs the control plane", 10*time.Second, 10*time.Millisecond, func() bool { return c.nc.Leader(meta.Group) == 2 })
+
+		require.NoError(t, c.Restart(ctx, 4))
+		n4, err := c.nc.Node(4)
+		require.NoError(t, err)
+		var moved uint64
+		poll(t, "a move's new replica joins node 4", time.Minute, time.Millisecond, func() bool {
+			for _, g := range n4.Partitions() {
+				if g != meta.Group {
+					moved = g
+					return true
+				}
+			}
+			return false
+		})
+		require.NoError(t, c.Crash(2))
+
+		events := func() []meta.Event {
+			evs, err := cl.Events(ctx)
+			if err != nil {
+				return nil // the control plane is moving to another node
+			}
+			return evs
+		}
+		var resumed, done bool
+		took := poll(t, "the move finished by the next control plane", time.Minute, 100*time.Millisecond, func() bool {
+			for _, ev := range events() {
+				if ev.Partition != moved || ev.Kind != "rebalance" {
+					continue
+				}
+				resumed = resumed || strings.HasPrefix(ev.What, "resumed moving")
+				done = done || strings.HasPrefix(ev.What, "moved a replica from node 1")
+			}
+			return resumed && done
+		})
+		require.NotEqual(t, transport.NodeID(2), c.nc.Leader(meta.Group))
+
+		// The group's members are the catalog's replicas, nothing more.
+		rec, err := cl.meta.Table(ctx, "moving")
+		require.NoError(t, err)
+		for _, p := range rec.Partitions {
+			if p.ID != moved {
+				continue
+			}
+			require.True(t, p.Holds(4), "the catalog places the moved replica on node 4")
+			require.False(t, p.Holds(1))
+			var want []transport.NodeID
+			for _, r := range p.Replicas {
+				want = append(want, transport.NodeID(r.Node))
+			}
+			slices.Sort(want)
+			st, err := n4.Status(moved)
+			require.NoError(t, err)
+			members := append(slices.Clone(st.Voters), st.Learners...)
+			slices.Sort(members)
+			require.Equal(t, want, members)
+		}
+		writes, queries, failed := l.finish(ctx, t)
+		t.Logf("node 2 killed while moving partition %d from node 1 to node 4; node %d's control plane resumed and finished the move %v of simulated time later; %d writes acknowledged, %d queries checked, %d requests failed",
+			moved, c.nc.Leader(meta.Group), took.Round(time.Millisecond), writes, queries, failed)
+	})
 }

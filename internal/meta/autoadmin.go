@@ -33,15 +33,18 @@ type EventsOutput struct {
 	Events []Event
 }
 
-// MaxEvents is how many events the active controller keeps.
+// MaxEvents is how many events the control plane keeps.
 const MaxEvents = 1000
 
 // events is the controller's log of decisions, a ring of the latest
-// MaxEvents. A new controller starts an empty one.
+// MaxEvents, numbered in order. The active controller saves it in the
+// system table with the catalog, and the next one loads it from there.
 type events struct {
-	// mu guards list.
+	// mu guards list and first.
 	mu   sync.Mutex
 	list []Event
+	// first is the sequence number of list[0].
+	first uint64
 }
 
 func (e *events) add(ev Event) {
@@ -50,14 +53,36 @@ func (e *events) add(ev Event) {
 	if len(e.list) == MaxEvents {
 		copy(e.list, e.list[1:])
 		e.list = e.list[:MaxEvents-1]
+		e.first++
 	}
 	e.list = append(e.list, ev)
 }
 
-func (e *events) snapshot() []Event {
+// reset replaces the log with the one a controller loaded.
+func (e *events) reset(list []Event, first uint64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]Event(nil), e.list...)
+	e.list, e.first = list, first
+}
+
+// state returns a copy of the log and the sequence number of its first
+// event.
+func (e *events) state() ([]Event, uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Event(nil), e.list...), e.first
+}
+
+// next returns the sequence number the next event will take.
+func (e *events) next() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.first + uint64(len(e.list))
+}
+
+func (e *events) snapshot() []Event {
+	list, _ := e.state()
+	return list
 }
 
 // DefaultSplitCheckInterval is how often the active controller asks the
@@ -80,7 +105,8 @@ func (c *Controller) splitBySize(ctx context.Context) {
 	}
 	changed := false
 	led := map[uint64]transport.NodeID{}
-	defer func() { c.led = led }()
+	members := map[uint64][]transport.NodeID{}
+	defer func() { c.led, c.members = led, members }()
 	for _, n := range c.cat.Nodes() {
 		if !n.Live {
 			continue
@@ -97,6 +123,7 @@ func (c *Controller) splitBySize(ctx context.Context) {
 		}
 		for _, r := range reports {
 			led[r.Group] = transport.NodeID(n.ID)
+			members[r.Group] = r.Members
 			if c.sizes == nil {
 				c.sizes = map[uint64]catalog.PartitionLoad{}
 			}

@@ -145,11 +145,13 @@ type Controller struct {
 	lastStaleCheck time.Time
 	// move is the replica move under way, lastRebalance when the balance
 	// was last looked at, sizes the partitions' sizes as last reported,
-	// led the node leading each partition as last reported.
+	// led the node leading each partition and members the nodes in its
+	// group, as last reported.
 	move          *catalog.Move
 	lastRebalance time.Time
 	sizes         map[uint64]catalog.PartitionLoad
 	led           map[uint64]transport.NodeID
+	members       map[uint64][]transport.NodeID
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.
@@ -161,8 +163,10 @@ type Controller struct {
 	// created records, per partition, the nodes that host its replica
 	// (since this controller loaded the catalog).
 	created map[uint64]map[transport.NodeID]bool
-	// events is the log of the control plane's decisions.
-	events events
+	// events is the log of the control plane's decisions; savedEvents is
+	// the sequence number of the first event not yet saved.
+	events      events
+	savedEvents uint64
 	// refused holds, per partition, the last refusal recorded as an event;
 	// lastSplitCheck is when the sizes were last looked at.
 	refused        map[uint64]string
@@ -347,6 +351,9 @@ func (c *Controller) tick(ctx context.Context) {
 		}
 		step(ctx)
 	}
+	if c.cat != nil && c.events.next() != c.savedEvents {
+		_ = c.persist(ctx) // decisions that changed no record are saved too
+	}
 }
 
 // ensureLoaded loads the catalog if it was not loaded in this term.
@@ -356,7 +363,7 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 	}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	cat, err := c.store.load(lctx)
+	cat, st, err := c.store.load(lctx)
 	if err != nil {
 		c.cat = nil
 		c.log.Warn("catalog load failed", "err", err)
@@ -369,7 +376,15 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 	c.pushed = map[transport.NodeID]map[uint64]gate.Limits{}
 	c.boost = map[uint64]boosted{}
 	c.seen.Range(func(k, _ any) bool { c.seen.Delete(k); return true })
-	c.move = nil
+	c.events.reset(st.events, st.firstEvent)
+	c.savedEvents = st.firstEvent + uint64(len(st.events))
+	c.move = st.move
+	if m := c.move; m != nil {
+		c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Partition: m.Partition,
+			What:    fmt.Sprintf("resumed moving partition %d's replica from node %d to node %d", m.Partition, m.From, m.To),
+			Why:     "a previous control plane began the move and stopped before it was done",
+			Outcome: "under way"})
+	}
 	c.lastAdapt = time.Time{}
 	c.log.Info("control plane active", "term", term, "tables", len(cat.TableNames()), "nodes", len(cat.Nodes()))
 	return nil
@@ -399,8 +414,6 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, nil
 	case OpGrant:
 		return c.grant(ctx, st.Term, req)
-	case OpEvents:
-		return json.Marshal(EventsOutput{Events: c.events.snapshot()})
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -409,6 +422,11 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	if err := c.ensureLoaded(ctx, st.Term); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotReady, err)
+	}
+	if req.Op == OpEvents {
+		// After the load: a controller new to the term serves the events
+		// its predecessors saved.
+		return json.Marshal(EventsOutput{Events: c.events.snapshot()})
 	}
 	out, changed, err := c.dispatch(req)
 	if err != nil && !changed {
@@ -573,11 +591,13 @@ func (c *Controller) reconcile(ctx context.Context) {
 func (c *Controller) persist(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := c.store.save(sctx, c.cat); err != nil {
+	list, first := c.events.state()
+	if err := c.store.save(sctx, c.cat, state{move: c.move, events: list, firstEvent: first}); err != nil {
 		c.cat = nil
 		c.log.Warn("catalog save failed", "err", err)
 		return err
 	}
+	c.savedEvents = first + uint64(len(list))
 	c.gac.setCapacities(c.cat)
 	return nil
 }

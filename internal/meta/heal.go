@@ -369,6 +369,7 @@ func (c *Controller) dropStale(ctx context.Context) {
 		return
 	}
 	c.lastStaleCheck = now
+	c.dropOrphans(ctx)
 	placed := map[uint64]catalog.Partition{}
 	for _, name := range c.cat.TableNames() {
 		t, _ := c.cat.Table(name)
@@ -419,6 +420,64 @@ func (c *Controller) dropStale(ctx context.Context) {
 				Outcome: outcomeOf(err)})
 		}
 	}
+}
+
+// dropOrphans removes from each partition's group one member the catalog
+// places nowhere in it: what a move left behind when its partition split
+// before it finished, or a heal when the dead node came back first. The
+// leaders' last reports point at the suspects and a fresh look at the
+// group confirms each. Partitions with a move under way, or a replica on a
+// dead node (healing's business), are left alone. c.mu is held.
+func (c *Controller) dropOrphans(ctx context.Context) {
+	for _, name := range c.cat.TableNames() {
+		t, _ := c.cat.Table(name)
+		if s := t.Description.TableStatus; s != catalog.TableStatusActive && s != catalog.TableStatusUpdating {
+			continue
+		}
+		for _, p := range t.Partitions {
+			if (c.move != nil && c.move.Partition == p.ID) || !c.allLive(p) || !hasOrphan(p, c.members[p.ID]) {
+				continue
+			}
+			st, leader, ok := c.groupStatus(ctx, p)
+			if !ok {
+				continue
+			}
+			for _, m := range append(slices.Clone(st.Voters), st.Learners...) {
+				if p.Holds(catalog.NodeID(m)) {
+					continue
+				}
+				var err error
+				what := fmt.Sprintf("removed node %d's replica from partition %d's group", m, p.ID)
+				if m == leader {
+					// An orphan that leads hands its leadership to a replica
+					// the catalog places first.
+					what = fmt.Sprintf("handed partition %d's leadership from node %d, a member the catalog does not place, to node %d", p.ID, m, p.Replicas[0].Node)
+					err = c.transferLeader(ctx, m, p.ID, transport.NodeID(p.Replicas[0].Node))
+				} else {
+					_, err = c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: m})
+				}
+				c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "reconcile", Table: name, Partition: p.ID, What: what,
+					Why:     "the catalog places no replica of the partition there: a move or a heal that did not finish left it in the group",
+					Outcome: outcomeOf(err)})
+				break // one change per group at a time
+			}
+		}
+	}
+}
+
+// allLive reports whether every replica of p is on a live node.
+func (c *Controller) allLive(p catalog.Partition) bool {
+	for _, r := range p.Replicas {
+		if n, ok := c.cat.Node(r.Node); !ok || !n.Live {
+			return false
+		}
+	}
+	return true
+}
+
+// hasOrphan reports whether members names a node p has no replica on.
+func hasOrphan(p catalog.Partition, members []transport.NodeID) bool {
+	return slices.ContainsFunc(members, func(m transport.NodeID) bool { return !p.Holds(catalog.NodeID(m)) })
 }
 
 // sameReplica reports whether node on hosts group under replica ID want, as

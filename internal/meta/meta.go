@@ -13,6 +13,10 @@
 //	"node/<id>"     a node (catalog.EncodeNode) in "v"
 //	"table/<name>"  a table (catalog.EncodeTable) in "v" and its partitions
 //	                (catalog.EncodePartition each) in the list "p"
+//	"move"          the replica move under way, if any (JSON in "v"), so
+//	                the next controller finishes what this one began
+//	"event/<seq>"   one of the latest MaxEvents events (JSON in "v"), seq
+//	                16 hex digits, so events outlive the controller
 //
 // Every record carries a version "ver" that each write checks and bumps, so
 // a controller whose view is stale cannot overwrite a newer record. A table
@@ -37,6 +41,7 @@
 package meta
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -125,6 +130,8 @@ const (
 	idsKey      = "ids"
 	nodePrefix  = "node/"
 	tablePrefix = "table/"
+	moveKey     = "move"
+	eventPrefix = "event/"
 )
 
 // Record attributes.
@@ -199,10 +206,64 @@ func idsItem(nextTable, nextPartition uint64) attr.Item {
 	}
 }
 
-// records are the catalog as the system table holds it: items by key,
-// without versions.
-func records(c *catalog.Catalog) (map[string]attr.Item, error) {
+// state is what the control plane keeps in the system table beside the
+// catalog.
+type state struct {
+	// move is the replica move under way; nil when none.
+	move *catalog.Move
+	// events are the latest events, oldest first; firstEvent is the
+	// sequence number of events[0].
+	events     []Event
+	firstEvent uint64
+}
+
+func eventKey(seq uint64) string { return fmt.Sprintf("%s%016x", eventPrefix, seq) }
+
+// jsonItem is the record k holding v as JSON.
+func jsonItem(k string, v any) (attr.Item, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("meta: encode record %s: %w", k, err)
+	}
+	return attr.Item{attrKey: attr.S(k), attrValue: attr.B(b)}, nil
+}
+
+// decodeJSON parses the JSON body of a record written by jsonItem.
+func decodeJSON(item attr.Item, v any) error {
+	body, ok := item[attrValue]
+	if !ok || body.Type() != attr.TypeB {
+		return fmt.Errorf("meta: record %v without its body", item[attrKey])
+	}
+	if err := json.Unmarshal(body.B(), v); err != nil {
+		return fmt.Errorf("meta: record %v: %w", item[attrKey], err)
+	}
+	return nil
+}
+
+// records are the catalog and the control plane's state as the system
+// table holds them: items by key, without versions. An event never changes
+// once recorded: its item is taken from saved when there.
+func records(c *catalog.Catalog, st state, saved map[string]attr.Item) (map[string]attr.Item, error) {
 	out := map[string]attr.Item{}
+	if st.move != nil {
+		item, err := jsonItem(moveKey, st.move)
+		if err != nil {
+			return nil, err
+		}
+		out[moveKey] = item
+	}
+	for i, ev := range st.events {
+		k := eventKey(st.firstEvent + uint64(i))
+		if item, ok := saved[k]; ok {
+			out[k] = item
+			continue
+		}
+		item, err := jsonItem(k, ev)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = item
+	}
 	nt, np := c.Counters()
 	out[idsKey] = idsItem(nt, np)
 	for _, n := range c.Nodes() {
@@ -219,54 +280,89 @@ func records(c *catalog.Catalog) (map[string]attr.Item, error) {
 	return out, nil
 }
 
-// assemble rebuilds a catalog from the system table's items.
-func assemble(opts catalog.Options, items []attr.Item) (*catalog.Catalog, map[string]uint64, error) {
+// assemble rebuilds a catalog and the control plane's state from the
+// system table's items.
+func assemble(opts catalog.Options, items []attr.Item) (*catalog.Catalog, state, map[string]uint64, error) {
 	versions := map[string]uint64{}
 	var (
 		nextTable, nextPartition uint64 = 1, 1
 		nodes                    []catalog.Node
 		tables                   []catalog.Table
+		st                       state
+		seqs                     []uint64
+		events                   = map[uint64]Event{}
 	)
 	for _, item := range items {
 		k := item[attrKey].S()
 		ver, err := versionOf(item)
 		if err != nil {
-			return nil, nil, err
+			return nil, state{}, nil, err
 		}
 		versions[k] = ver
 		switch {
 		case k == idsKey:
 			if nextTable, err = uintAttr(item, attrNextTable); err != nil {
-				return nil, nil, err
+				return nil, state{}, nil, err
 			}
 			if nextPartition, err = uintAttr(item, attrParts); err != nil {
-				return nil, nil, err
+				return nil, state{}, nil, err
 			}
 		case strings.HasPrefix(k, nodePrefix):
 			v := item[attrValue]
 			if v.Type() != attr.TypeB {
-				return nil, nil, fmt.Errorf("meta: node record %s without its body", k)
+				return nil, state{}, nil, fmt.Errorf("meta: node record %s without its body", k)
 			}
 			n, err := catalog.DecodeNode(v.B())
 			if err != nil {
-				return nil, nil, err
+				return nil, state{}, nil, err
 			}
 			nodes = append(nodes, n)
 		case strings.HasPrefix(k, tablePrefix):
 			t, err := decodeTable(item)
 			if err != nil {
-				return nil, nil, err
+				return nil, state{}, nil, err
 			}
 			tables = append(tables, t)
+		case k == moveKey:
+			var m catalog.Move
+			if err := decodeJSON(item, &m); err != nil {
+				return nil, state{}, nil, err
+			}
+			st.move = &m
+		case strings.HasPrefix(k, eventPrefix):
+			seq, err := strconv.ParseUint(strings.TrimPrefix(k, eventPrefix), 16, 64)
+			if err != nil {
+				return nil, state{}, nil, fmt.Errorf("meta: event record %q: %w", k, err)
+			}
+			var ev Event
+			if err := decodeJSON(item, &ev); err != nil {
+				return nil, state{}, nil, err
+			}
+			seqs = append(seqs, seq)
+			events[seq] = ev
 		default:
-			return nil, nil, fmt.Errorf("meta: unknown record %q", k)
+			return nil, state{}, nil, fmt.Errorf("meta: unknown record %q", k)
 		}
 	}
 	c, err := catalog.Assemble(opts, nextTable, nextPartition, nodes, tables)
 	if err != nil {
-		return nil, nil, err
+		return nil, state{}, nil, err
 	}
-	return c, versions, nil
+	// The events kept are the run of sequence numbers ending at the
+	// latest (a crash between writing an event and deleting the oldest
+	// leaves no gap at the end).
+	slices.Sort(seqs)
+	if n := len(seqs); n > 0 {
+		i := n - 1
+		for i > 0 && seqs[i-1] == seqs[i]-1 {
+			i--
+		}
+		st.firstEvent = seqs[i]
+		for _, seq := range seqs[i:] {
+			st.events = append(st.events, events[seq])
+		}
+	}
+	return c, st, versions, nil
 }
 
 func versionOf(item attr.Item) (uint64, error) {

@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,21 +52,30 @@ func sampleCatalog(t *testing.T) *catalog.Catalog {
 	return c
 }
 
-// The records of a catalog, as the system table stores them, assemble into
-// the same catalog; a record that does not decode is an error.
+// The records of a catalog and of the control plane's state, as the system
+// table stores them, assemble into the same catalog and state; a record
+// that does not decode is an error.
 func TestRecordsRoundTrip(t *testing.T) {
 	c := sampleCatalog(t)
-	recs, err := records(c)
+	st := state{
+		move:       &catalog.Move{Table: 1, Partition: 2, From: 3, To: 4},
+		events:     []Event{{Time: time.Unix(1700000000, 0).UTC(), Kind: "heal", Table: "orders", Partition: 2, What: "w", Why: "y", Outcome: "done"}, {Kind: "node", What: "x"}},
+		firstEvent: 41,
+	}
+	recs, err := records(c, st, nil)
 	require.NoError(t, err)
-	require.Len(t, recs, 1+3+2)
+	require.Len(t, recs, 1+3+2+1+2)
+	require.Contains(t, recs, "event/0000000000000029")
+	require.Contains(t, recs, "event/000000000000002a")
 	items := make([]attr.Item, 0, len(recs))
 	for _, item := range recs {
 		item = item.Clone()
 		item[attrVersion] = attr.N("4")
 		items = append(items, item)
 	}
-	got, versions, err := assemble(c.Options(), items)
+	got, gotState, versions, err := assemble(c.Options(), items)
 	require.NoError(t, err)
+	require.Equal(t, st, gotState)
 	want, err := catalog.EncodeCatalog(c)
 	require.NoError(t, err)
 	again, err := catalog.EncodeCatalog(got)
@@ -76,12 +86,28 @@ func TestRecordsRoundTrip(t *testing.T) {
 	bad := recs[tableKey("users")].Clone()
 	bad[attrValue] = attr.B([]byte{1, 2, 3})
 	bad[attrVersion] = attr.N("1")
-	_, _, err = assemble(c.Options(), []attr.Item{bad})
+	_, _, _, err = assemble(c.Options(), []attr.Item{bad})
 	require.Error(t, err)
-	_, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S("mystery"), attrVersion: attr.N("1")}})
+	_, _, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S("mystery"), attrVersion: attr.N("1")}})
 	require.ErrorContains(t, err, "unknown record")
-	_, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S(idsKey)}})
+	_, _, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S(idsKey)}})
 	require.ErrorContains(t, err, "ver")
+	_, _, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S(moveKey), attrVersion: attr.N("1"), attrValue: attr.B([]byte("{"))}})
+	require.ErrorContains(t, err, "move")
+
+	// Events left over before a gap (a crash between recording the newest
+	// and deleting the oldest) are not taken for the latest.
+	gap := []attr.Item{}
+	for _, seq := range []uint64{3, 7, 8} {
+		item, err := jsonItem(eventKey(seq), Event{What: fmt.Sprint(seq)})
+		require.NoError(t, err)
+		item[attrVersion] = attr.N("1")
+		gap = append(gap, item)
+	}
+	_, gotState, _, err = assemble(c.Options(), gap)
+	require.NoError(t, err)
+	require.Equal(t, uint64(7), gotState.firstEvent)
+	require.Equal(t, []Event{{What: "7"}, {What: "8"}}, gotState.events)
 }
 
 func TestKeySchema(t *testing.T) {

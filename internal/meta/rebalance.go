@@ -38,10 +38,8 @@ func (c *Controller) rebalance(ctx context.Context) bool {
 				return false
 			}
 			for _, p := range t.Partitions {
-				for _, r := range p.Replicas {
-					if n, ok := c.cat.Node(r.Node); !ok || !n.Live {
-						return false
-					}
+				if !c.allLive(p) {
+					return false
 				}
 			}
 			in.Partitions = append(in.Partitions, t.Partitions...)
@@ -53,6 +51,15 @@ func (c *Controller) rebalance(ctx context.Context) bool {
 		}
 		m := plan[0]
 		c.move = &m
+		fromNode, _ := c.cat.Node(m.From)
+		toNode, _ := c.cat.Node(m.To)
+		c.events.add(Event{Time: now, Kind: "rebalance", Partition: m.Partition,
+			What:    fmt.Sprintf("moving partition %d's replica from node %d (%s) to node %d (%s)", m.Partition, m.From, fromNode.Zone, m.To, toNode.Zone),
+			Why:     fmt.Sprintf("node %d carried more than %.1f times the mean load of live nodes", m.From, catalog.DefaultRebalanceThreshold),
+			Outcome: "under way"})
+		// Saved before its first step: a controller that takes over
+		// finishes it rather than leaving a replica half added.
+		return true
 	}
 	return c.moveStep(ctx)
 }
@@ -73,11 +80,23 @@ func (c *Controller) moveStep(ctx context.Context) bool {
 			}
 		}
 	}
-	if !found || !p.Holds(m.From) {
-		c.move = nil // the partition split or changed meanwhile: plan again
-		return false
+	if !found || !p.Holds(m.From) || p.Holds(m.To) {
+		// The partition split or changed meanwhile: plan again. A replica
+		// the move added is an orphan that dropOrphans removes.
+		c.move = nil
+		return true
 	}
 	name := t.Description.TableName
+	if n, ok := c.cat.Node(m.To); !ok || !n.Live {
+		// The new replica's node died: give the move up. The replica it
+		// may have added is an orphan that dropOrphans removes.
+		c.move = nil
+		c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Table: name, Partition: p.ID,
+			What:    fmt.Sprintf("gave up moving partition %d's replica from node %d to node %d", p.ID, m.From, m.To),
+			Why:     fmt.Sprintf("node %d is dead", m.To),
+			Outcome: "the replica stays on node " + fmt.Sprint(m.From)})
+		return true
+	}
 	st, leader, ok := c.groupStatus(ctx, p)
 	if !ok {
 		return false
@@ -110,12 +129,13 @@ func (c *Controller) moveStep(ctx context.Context) bool {
 		c.logStep(name, p.ID, fmt.Sprintf("move: remove the replica on node %d", m.From), err)
 		return false
 	}
+	// The old replica is out of the group; its node drops it now if it
+	// can, else dropStale does once the node answers again.
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	_, err := c.cfg.Node.Forward(cctx, from, &node.Request{Op: node.OpRemovePartition, Group: p.ID})
 	cancel()
 	if err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
 		c.logStep(name, p.ID, fmt.Sprintf("move: drop the replica on node %d", m.From), err)
-		return false
 	}
 	c.move = nil
 	if err := c.cat.MoveReplica(name, p.ID, m.From, m.To); err != nil {

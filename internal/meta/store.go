@@ -32,14 +32,14 @@ type store struct {
 }
 
 // load reads every record with a strongly consistent scan and assembles the
-// catalog.
-func (s *store) load(ctx context.Context) (*catalog.Catalog, error) {
+// catalog and the control plane's state.
+func (s *store) load(ctx context.Context) (*catalog.Catalog, state, error) {
 	var items []attr.Item
 	req := node.ScanRequest{Consistent: true}
 	for {
 		page, err := s.n.Scan(ctx, Group, req)
 		if err != nil {
-			return nil, fmt.Errorf("meta: load catalog: %w", err)
+			return nil, state{}, fmt.Errorf("meta: load catalog: %w", err)
 		}
 		items = append(items, page.Items...)
 		if page.LastKey == nil {
@@ -47,9 +47,9 @@ func (s *store) load(ctx context.Context) (*catalog.Catalog, error) {
 		}
 		req.StartAfter = page.LastKey
 	}
-	c, versions, err := assemble(s.opts, items)
+	c, st, versions, err := assemble(s.opts, items)
 	if err != nil {
-		return nil, fmt.Errorf("meta: load catalog: %w", err)
+		return nil, state{}, fmt.Errorf("meta: load catalog: %w", err)
 	}
 	saved := make(map[string]attr.Item, len(items))
 	for _, item := range items {
@@ -59,15 +59,16 @@ func (s *store) load(ctx context.Context) (*catalog.Catalog, error) {
 		saved[k] = clean
 	}
 	s.versions, s.saved = versions, saved
-	return c, nil
+	return c, st, nil
 }
 
-// save writes the records of c that differ from the last saved ones, the
-// counters first, and deletes the records of tables and nodes that are
-// gone. Each write is conditional on the record's version, so a stale
-// controller fails with ErrStale and changes nothing more.
-func (s *store) save(ctx context.Context, c *catalog.Catalog) error {
-	want, err := records(c)
+// save writes the records of c and st that differ from the last saved
+// ones, the counters first, and deletes the records of tables, nodes,
+// moves and events that are gone. Each write is conditional on the
+// record's version, so a stale controller fails with ErrStale and changes
+// nothing more.
+func (s *store) save(ctx context.Context, c *catalog.Catalog, st state) error {
+	want, err := records(c, st, s.saved)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,22 +31,22 @@ func TestStoreSaveLoadAndFencing(t *testing.T) {
 	require.NoError(t, err)
 
 	first := &store{n: n}
-	empty, err := first.load(ctx)
+	empty, _, err := first.load(ctx)
 	require.NoError(t, err)
 	require.Empty(t, empty.TableNames())
 	stale := &store{n: n}
-	_, err = stale.load(ctx)
+	_, _, err = stale.load(ctx)
 	require.NoError(t, err)
 
 	c := sampleCatalog(t)
-	require.NoError(t, first.save(ctx, c))
+	require.NoError(t, first.save(ctx, c, state{}))
 	require.NoError(t, c.CompleteTransition("users"))
 	_, err = c.DeleteTable(&catalog.DeleteTableInput{TableName: "users"})
 	require.NoError(t, err)
 	require.NoError(t, c.CompleteTransition("users"))
-	require.NoError(t, first.save(ctx, c))
+	require.NoError(t, first.save(ctx, c, state{}))
 
-	loaded, err := (&store{n: n}).load(ctx)
+	loaded, _, err := (&store{n: n}).load(ctx)
 	require.NoError(t, err)
 	want, err := catalog.EncodeCatalog(c)
 	require.NoError(t, err)
@@ -54,10 +55,58 @@ func TestStoreSaveLoadAndFencing(t *testing.T) {
 	require.Equal(t, want, got)
 
 	// The stale store still believes the table holds nothing.
-	require.ErrorIs(t, stale.save(ctx, sampleCatalog(t)), ErrStale)
-	after, err := (&store{n: n}).load(ctx)
+	require.ErrorIs(t, stale.save(ctx, sampleCatalog(t), state{}), ErrStale)
+	after, _, err := (&store{n: n}).load(ctx)
 	require.NoError(t, err)
 	got, err = catalog.EncodeCatalog(after)
 	require.NoError(t, err)
 	require.Equal(t, want, got, "a refused save changes nothing")
+}
+
+// The control plane's state (the move under way, the latest events) is
+// saved beside the catalog and loads back; events trimmed from the ring
+// and a finished move leave no record behind.
+func TestStoreKeepsControlPlaneState(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	nc, err := node.StartCluster(ctx, node.ClusterConfig{Nodes: 1, Zones: 1})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, nc.Close()) }()
+	require.NoError(t, nc.CreatePartition(ctx, Group, PartitionMeta(), []transport.NodeID{1}))
+	_, err = nc.WaitLeader(ctx, Group)
+	require.NoError(t, err)
+	n, err := nc.Node(1)
+	require.NoError(t, err)
+
+	s := &store{n: n}
+	c, _, err := s.load(ctx)
+	require.NoError(t, err)
+	var log events
+	for i := range MaxEvents + 5 {
+		log.add(Event{Kind: "node", What: fmt.Sprint("event ", i)})
+	}
+	list, first := log.state()
+	require.Len(t, list, MaxEvents)
+	require.Equal(t, uint64(5), first)
+	move := &catalog.Move{Table: 1, Partition: 7, From: 1, To: 2}
+	require.NoError(t, s.save(ctx, c, state{move: move, events: list, firstEvent: first}))
+
+	_, got, err := (&store{n: n}).load(ctx)
+	require.NoError(t, err)
+	require.Equal(t, move, got.move)
+	require.Equal(t, uint64(5), got.firstEvent)
+	require.Equal(t, list, got.events)
+
+	// Two more events push the two oldest out; the move is done.
+	log.add(Event{What: "newer"})
+	log.add(Event{What: "newest"})
+	list, first = log.state()
+	require.NoError(t, s.save(ctx, c, state{events: list, firstEvent: first}))
+	_, got, err = (&store{n: n}).load(ctx)
+	require.NoError(t, err)
+	require.Nil(t, got.move)
+	require.Equal(t, uint64(7), got.firstEvent)
+	require.Len(t, got.events, MaxEvents)
+	require.Equal(t, "newest", got.events[MaxEvents-1].What)
+	require.Equal(t, "event 7", got.events[0].What)
 }

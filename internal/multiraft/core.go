@@ -1,6 +1,7 @@
 package multiraft
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -431,15 +432,30 @@ func (c *Core) Groups() []uint64 {
 	return out
 }
 
-// Led returns the hosted groups this node leads now, ascending.
-func (c *Core) Led() []uint64 {
-	var out []uint64
+// LedGroup is a group this node leads and the nodes of its members
+// (voters and learners, full and log), ascending.
+type LedGroup struct {
+	Group   uint64
+	Members []transport.NodeID
+}
+
+// Led returns the hosted groups this node leads now, ascending by group.
+func (c *Core) Led() []LedGroup {
+	var out []LedGroup
 	for id, g := range c.groups {
-		if g.rn.BasicStatus().RaftState == raft.StateLeader {
-			out = append(out, id)
+		if g.rn.BasicStatus().RaftState != raft.StateLeader {
+			continue
 		}
+		ms := members(g.confState())
+		nodes := make([]transport.NodeID, 0, len(ms))
+		for _, m := range ms {
+			n, _ := NodeOf(m)
+			nodes = append(nodes, n)
+		}
+		slices.Sort(nodes)
+		out = append(out, LedGroup{Group: id, Members: slices.Compact(nodes)})
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b LedGroup) int { return cmp.Compare(a.Group, b.Group) })
 	return out
 }
 

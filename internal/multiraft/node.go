@@ -253,10 +253,10 @@ func (n *Node) Status(group uint64) (GroupStatus, error) {
 	return wait(context.Background(), n, func(done func(GroupStatus, error)) { done(n.core.Status(group)) })
 }
 
-// Led lists the hosted groups this node leads now, in one pass of the
-// scheduler rather than a Status call per group.
-func (n *Node) Led() ([]uint64, error) {
-	return wait(context.Background(), n, func(done func([]uint64, error)) { done(n.core.Led(), nil) })
+// Led lists the hosted groups this node leads now with their members, in
+// one pass of the scheduler rather than a Status call per group.
+func (n *Node) Led() ([]LedGroup, error) {
+	return wait(context.Background(), n, func(done func([]LedGroup, error)) { done(n.core.Led(), nil) })
 }
 
 // Groups lists the hosted groups.

@@ -7,6 +7,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/keyenc"
 	"github.com/embeddynamo/dynamo/internal/partition"
 	"github.com/embeddynamo/dynamo/internal/split"
+	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
 // PartitionReport is what a leader tells the control plane of one
@@ -20,6 +21,9 @@ type PartitionReport struct {
 	// Size is the split-for-size decision (internal/split's DecideSize) for
 	// the SplitSize the report was asked with; Split is false below it.
 	Size split.Decision
+	// Members are the nodes of the group's members, voters and learners,
+	// as the leader sees them, ascending.
+	Members []transport.NodeID
 }
 
 // Reports describes every partition this node leads (OpReport): the
@@ -31,7 +35,8 @@ func (n *Node) Reports(ctx context.Context, splitSize int64) ([]PartitionReport,
 		return nil, err
 	}
 	var out []PartitionReport
-	for _, group := range led {
+	for _, lg := range led {
+		group := lg.Group
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -40,7 +45,7 @@ func (n *Node) Reports(ctx context.Context, splitSize int64) ([]PartitionReport,
 			continue // a log replica, or removed since
 		}
 		m := p.Meta()
-		r := PartitionReport{Group: group, Table: m.Table, Range: m.Range, Items: m.Items, Bytes: m.Bytes}
+		r := PartitionReport{Group: group, Table: m.Table, Range: m.Range, Items: m.Items, Bytes: m.Bytes, Members: lg.Members}
 		if splitSize > 0 && int64(m.Bytes) > splitSize {
 			samples, err := n.sizeSamples(group)
 			if err != nil {
