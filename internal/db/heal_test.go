@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -432,16 +433,19 @@ func TestControllerDiesMidMove(t *testing.T) {
 			}
 			return evs
 		}
-		var resumed, done bool
+		// The events are the system table's: the one node 2 recorded when
+		// it began the move is still there after it died.
+		var began, resumed, done bool
 		took := poll(t, "the move finished by the next control plane", time.Minute, 100*time.Millisecond, func() bool {
 			for _, ev := range events() {
 				if ev.Partition != moved || ev.Kind != "rebalance" {
 					continue
 				}
+				began = began || strings.HasPrefix(ev.What, fmt.Sprintf("moving partition %d's replica from node 1", moved))
 				resumed = resumed || strings.HasPrefix(ev.What, "resumed moving")
 				done = done || strings.HasPrefix(ev.What, "moved a replica from node 1")
 			}
-			return resumed && done
+			return began && resumed && done
 		})
 		require.NotEqual(t, transport.NodeID(2), c.nc.Leader(meta.Group))
 
@@ -468,5 +472,55 @@ func TestControllerDiesMidMove(t *testing.T) {
 		writes, queries, failed := l.finish(ctx, t)
 		t.Logf("node 2 killed while moving partition %d from node 1 to node 4; node %d's control plane resumed and finished the move %v of simulated time later; %d writes acknowledged, %d queries checked, %d requests failed",
 			moved, c.nc.Leader(meta.Group), took.Round(time.Millisecond), writes, queries, failed)
+	})
+}
+
+// A replica in a partition's group that the catalog places nowhere (what a
+// move leaves behind when its partition splits before it finishes, here
+// made by hand) is taken out of the group and off its node, with an event
+// saying why.
+func TestOrphanReplicaRemoved(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3, RebalanceInterval: time.Hour})
+		cl := c.Client()
+		ctx := context.Background()
+		require.NoError(t, c.Crash(4))
+		waitDead(t, cl, 4)
+		createTable(t, cl, provisioned("orphaned"))
+		require.NoError(t, c.Restart(ctx, 4))
+		rec, err := cl.meta.Table(ctx, "orphaned")
+		require.NoError(t, err)
+		p := rec.Partitions[0]
+		require.False(t, p.Holds(4))
+
+		// Node 4 joins p's group as a learner the catalog knows nothing of.
+		n1, err := c.nc.Node(1)
+		require.NoError(t, err)
+		leader, err := c.nc.WaitLeader(ctx, p.ID)
+		require.NoError(t, err)
+		resp, err := n1.Forward(ctx, leader, &node.Request{Op: node.OpChangeReplicas, Group: p.ID,
+			Change: multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.FullReplica}})
+		require.NoError(t, err)
+		replica, _ := binary.Uvarint(resp.Body)
+		_, err = n1.Forward(ctx, 4, &node.Request{Op: node.OpJoin, Group: p.ID, Replica: replica})
+		require.NoError(t, err)
+		n4, err := c.nc.Node(4)
+		require.NoError(t, err)
+		require.Contains(t, n4.Partitions(), p.ID)
+
+		took := poll(t, "the orphan removed", time.Minute, 100*time.Millisecond, func() bool {
+			st, err := n1.Status(p.ID)
+			require.NoError(t, err)
+			return !slices.Contains(st.Learners, 4) && !slices.Contains(st.Voters, 4) && !slices.Contains(n4.Partitions(), p.ID)
+		})
+		var why string
+		for _, ev := range mustEvents(ctx, t, cl) {
+			if ev.Kind == "reconcile" && ev.Partition == p.ID && strings.Contains(ev.What, "node 4's replica from partition") {
+				why = ev.Why
+				require.Equal(t, "done", ev.Outcome)
+			}
+		}
+		require.Contains(t, why, "the catalog places no replica of the partition there")
+		t.Logf("orphan learner on node 4 out of partition %d's group and off the node %v of simulated time after it joined", p.ID, took.Round(time.Millisecond))
 	})
 }
