@@ -162,14 +162,29 @@ func (n *ReplicaNode) JoinGroup(group uint64, sm StateMachine, replica uint64) e
 // JoinAsLogReplica hosts a log replica of an existing group: replica is the
 // ID that ChangeReplicas (AddLearner with Kind LogReplica) returned. It
 // receives an index-and-term snapshot (no data), then the log; promote it
-// with PromoteLearner.
+// with PromoteLearner. A node may host a log replica beside a full replica
+// of the same group, one of each kind: the log replica keeps the group's
+// quorum durable while the full one is being built.
 func (n *ReplicaNode) JoinAsLogReplica(group uint64, replica uint64) error {
 	return n.node.AddGroup(multiraft.GroupConfig{Group: group, Kind: LogReplica, ReplicaID: replica})
 }
 
-// RemoveGroup stops hosting a group and deletes its log; the state
+// RemoveGroup stops hosting the group's full replica, or its log replica
+// when that is all this node hosts, and deletes its log; the state
 // machine's data is the caller's to drop.
-func (n *ReplicaNode) RemoveGroup(group uint64) error { return n.node.RemoveGroup(group) }
+func (n *ReplicaNode) RemoveGroup(group uint64) error {
+	err := n.node.RemoveGroup(group)
+	if errors.Is(err, multiraft.ErrGroupNotFound) {
+		return n.RemoveLogReplica(group)
+	}
+	return err
+}
+
+// RemoveLogReplica stops hosting the group's log replica and deletes its
+// log.
+func (n *ReplicaNode) RemoveLogReplica(group uint64) error {
+	return n.node.RemoveGroup(multiraft.LocalID(group, LogReplica))
+}
 
 // Propose replicates cmd through the group, whose leader must be this node,
 // and returns what the state machine's Apply returned for it here.
@@ -198,7 +213,8 @@ func (n *ReplicaNode) TransferLeadership(ctx context.Context, group uint64, to N
 	return n.node.TransferLeadership(ctx, group, to)
 }
 
-// Status describes this node's replica of a group.
+// Status describes this node's replica of a group: its full replica, or
+// its log replica when that is all it hosts.
 func (n *ReplicaNode) Status(group uint64) (ReplicaGroupStatus, error) { return n.node.Status(group) }
 
 // Close stops the node, fails pending calls with ErrReplicaNodeClosed and

@@ -179,8 +179,10 @@ func provisioned(name string) *catalog.CreateTableInput {
 
 // Kill one node of four (or five) in three zones, in simulated time: the
 // control plane declares it dead after 10 s of silence and gives each of
-// its partitions a new full replica on the other node of its zone (with
-// five nodes, a log replica on a spare node first, removed at the end), so
+// its partitions a log replica first (on a spare node with five nodes; with
+// four, on the other node of the dead one's zone, beside the full replica
+// it then builds there), then a new full replica on the other node of its
+// zone, and removes the log replica at the end, so
 // every partition is back to three full replicas in three zones within a
 // minute; writes and queries go on throughout, and no acknowledged write
 // is lost.
@@ -242,29 +244,38 @@ func testHeal(t *testing.T, nodes int) {
 	recovery := poll(t, "every partition back to 3 full replicas in 3 zones", 60*time.Second, 100*time.Millisecond, healed)
 	writes, queries, failed := l.finish(ctx, t)
 
-	var declared time.Time
-	heals, logs := 0, 0
+	var declared, durable time.Time
+	heals, logs, besides := 0, 0, 0
 	for _, ev := range mustEvents(ctx, t, cl) {
 		switch {
 		case ev.Kind == "node" && strings.Contains(ev.What, "declared dead"):
 			declared = ev.Time
 		case ev.Kind == "heal" && strings.HasPrefix(ev.What, "log replica"):
 			logs++
+			durable = ev.Time // the last partition's log replica votes
+			if strings.Contains(ev.What, "the only one to spare") {
+				besides++
+			}
 		case ev.Kind == "heal":
 			heals++
 		}
 	}
+	if nodes == 4 {
+		require.Equal(t, onVictim, besides, "with four nodes each log replica sits beside the new full one")
+	} else {
+		require.Zero(t, besides, "with a node to spare, the log replicas go there")
+	}
 	require.False(t, declared.IsZero(), "the death is an event")
 	require.Equal(t, onVictim, heals, "one heal event per partition that had a replica on the dead node")
-	if nodes == 5 {
-		require.Equal(t, onVictim, logs, "a log replica first for each")
-	}
+	// With four nodes the only node to spare is the one that takes the
+	// new full replica: the log replica goes there, beside it.
+	require.Equal(t, onVictim, logs, "a log replica first for each")
 	for _, n := range c.Nodes() {
 		require.Empty(t, n.LogReplicas(), "node %d: log replicas are removed once the full ones are in", n.ID())
 	}
 	t.Logf("the control plane ran on node %d before the crash, on node %d after", autoadmin, c.nc.Leader(meta.Group))
-	t.Logf("%d nodes, node %d killed: declared dead after %v, its %d partitions back to 3 full replicas in 3 zones %v after the kill (%v after detection; %d log replicas in between), simulated time; meanwhile %d writes acknowledged, %d queries checked, %d requests failed",
-		nodes, victim, declared.Sub(crashed).Round(time.Millisecond), onVictim, recovery.Round(time.Millisecond), (recovery - declared.Sub(crashed)).Round(time.Millisecond), logs, writes, queries, failed)
+	t.Logf("%d nodes, node %d killed: declared dead after %v; %d log replicas voting (three live voters per partition) %v after the kill; its %d partitions back to 3 full replicas in 3 zones %v after the kill (%v after detection), simulated time; meanwhile %d writes acknowledged, %d queries checked, %d requests failed",
+		nodes, victim, declared.Sub(crashed).Round(time.Millisecond), logs, durable.Sub(crashed).Round(time.Millisecond), onVictim, recovery.Round(time.Millisecond), (recovery - declared.Sub(crashed)).Round(time.Millisecond), writes, queries, failed)
 
 	// The dead node comes back: it is live again, and it drops the replicas
 	// it was replaced in rather than serving them twice; it may take new
@@ -515,12 +526,12 @@ func TestOrphanReplicaRemoved(t *testing.T) {
 		})
 		var why string
 		for _, ev := range mustEvents(ctx, t, cl) {
-			if ev.Kind == "reconcile" && ev.Partition == p.ID && strings.Contains(ev.What, "node 4's replica from partition") {
+			if ev.Kind == "reconcile" && ev.Partition == p.ID && strings.Contains(ev.What, "node 4's full replica from partition") {
 				why = ev.Why
 				require.Equal(t, "done", ev.Outcome)
 			}
 		}
-		require.Contains(t, why, "the catalog places no replica of the partition there")
+		require.Contains(t, why, "the catalog places no such replica of the partition there")
 		t.Logf("orphan learner on node 4 out of partition %d's group and off the node %v of simulated time after it joined", p.ID, took.Round(time.Millisecond))
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/catalog"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/node"
 	"github.com/embeddynamo/dynamo/internal/split"
 	"github.com/embeddynamo/dynamo/internal/transport"
@@ -105,7 +106,7 @@ func (c *Controller) splitBySize(ctx context.Context) {
 	}
 	changed := false
 	led := map[uint64]transport.NodeID{}
-	members := map[uint64][]transport.NodeID{}
+	members := map[uint64][]multiraft.Replica{}
 	defer func() { c.led, c.members = led, members }()
 	for _, n := range c.cat.Nodes() {
 		if !n.Live {

@@ -151,7 +151,7 @@ type Controller struct {
 	lastRebalance time.Time
 	sizes         map[uint64]catalog.PartitionLoad
 	led           map[uint64]transport.NodeID
-	members       map[uint64][]transport.NodeID
+	members       map[uint64][]multiraft.Replica
 
 	// mu guards the fields below: the catalog and its store are used by
 	// one control request or one reconciliation at a time.

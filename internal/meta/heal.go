@@ -113,8 +113,10 @@ func (c *Controller) heal(ctx context.Context) bool {
 // replace moves p's replica off dead node dead by one step. The steps, each
 // taken only if the group's membership shows it is not done yet:
 //
-//  1. a log replica on another live node, if there is one to spare, so the
-//     group has three voters that persist its log again within seconds;
+//  1. a log replica, so the group has three voters that persist its log
+//     again within seconds: on a live node that holds no replica of p if
+//     there is one to spare, else beside the new full replica on the
+//     replacement node (a node may host one replica of each kind);
 //  2. a full replica on the replacement node: added as a learner, joined
 //     (it receives a snapshot), promoted once caught up;
 //  3. the dead replica removed from the group, then the log replica, whose
@@ -126,71 +128,78 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 	if !ok {
 		return false
 	}
-	logNode, logVoter := logReplicaOf(st)
-	target, ok := c.replacementFor(p, dead, st, logNode)
+	logR, hasLog := logReplicaOf(st)
+	target, ok := c.replacementFor(p, dead, st)
 	if !ok {
 		return false
 	}
 	tid := transport.NodeID(target)
-	if logNode == 0 && !slices.Contains(st.Voters, tid) {
-		if x, ok := c.spareFor(p, target); ok {
-			xid := transport.NodeID(x)
-			id, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: xid, Kind: multiraft.LogReplica})
-			if err == nil {
-				err = c.joinLog(ctx, xid, p.ID, id)
-			}
-			c.logStep(name, p.ID, fmt.Sprintf("add a log replica on node %d", x), err)
-			return false
+	full, hasFull := st.Member(tid, multiraft.FullReplica)
+	if !hasLog && !(hasFull && full.Voter) {
+		x, spare := c.spareFor(p, target)
+		if !spare {
+			x = target
 		}
-	}
-	if logNode != 0 && !logVoter {
-		if err := c.joinLog(ctx, logNode, p.ID, st.ReplicaIDs[logNode]); err != nil {
-			c.logStep(name, p.ID, fmt.Sprintf("host the log replica on node %d", logNode), err)
-			return false
-		}
-		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: logNode})
+		xid := transport.NodeID(x)
+		id, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: xid, Kind: multiraft.LogReplica})
 		if err == nil {
+			err = c.joinLog(ctx, xid, p.ID, id)
+		}
+		c.logStep(name, p.ID, fmt.Sprintf("add a log replica on node %d", x), err)
+		return false
+	}
+	if hasLog && !logR.Voter {
+		if err := c.joinLog(ctx, logR.Node, p.ID, logR.ID); err != nil {
+			c.logStep(name, p.ID, fmt.Sprintf("host the log replica on node %d", logR.Node), err)
+			return false
+		}
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: logR.Node, Kind: multiraft.LogReplica})
+		if err == nil {
+			where := "a node with no other replica of the partition"
+			if logR.Node == tid {
+				where = "the node that takes the new full replica, the only one to spare"
+			}
 			c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "heal", Table: name, Partition: p.ID,
-				What: fmt.Sprintf("log replica on node %d", logNode), Why: fmt.Sprintf("node %d is dead: quorum durability first", dead.ID),
+				What: fmt.Sprintf("log replica on node %d (%s)", logR.Node, where), Why: fmt.Sprintf("node %d is dead: quorum durability first", dead.ID),
 				Outcome: "the group has three live voters again"})
 		}
 		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
-			c.logStep(name, p.ID, fmt.Sprintf("promote the log replica on node %d", logNode), err)
+			c.logStep(name, p.ID, fmt.Sprintf("promote the log replica on node %d", logR.Node), err)
 		}
 		return false
 	}
 	switch {
-	case !slices.Contains(st.Voters, tid) && !slices.Contains(st.Learners, tid):
+	case !hasFull:
 		id, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: tid, Kind: multiraft.FullReplica})
 		if err == nil {
 			err = c.join(ctx, tid, p.ID, id)
 		}
 		c.logStep(name, p.ID, fmt.Sprintf("add a replica on node %d", target), err)
 		return false
-	case slices.Contains(st.Learners, tid):
+	case !full.Voter:
 		// Joined before, perhaps by a controller that then died: make
 		// sure the replica is hosted, then promote it once caught up.
-		if err := c.join(ctx, tid, p.ID, st.ReplicaIDs[tid]); err != nil {
+		if err := c.join(ctx, tid, p.ID, full.ID); err != nil {
 			c.logStep(name, p.ID, fmt.Sprintf("host the replica on node %d", target), err)
 			return false
 		}
-		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: tid})
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: tid, Kind: multiraft.FullReplica})
 		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
 			c.logStep(name, p.ID, fmt.Sprintf("promote the replica on node %d", target), err)
 		}
 		return false
-	case slices.Contains(st.Voters, transport.NodeID(dead.ID)):
-		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: transport.NodeID(dead.ID)})
+	}
+	if _, member := st.Member(transport.NodeID(dead.ID), multiraft.FullReplica); member {
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: transport.NodeID(dead.ID), Kind: multiraft.FullReplica})
 		c.logStep(name, p.ID, fmt.Sprintf("remove the replica of dead node %d", dead.ID), err)
 		return false
-	case logNode != 0:
-		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: logNode})
+	}
+	if hasLog {
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: logR.Node, Kind: multiraft.LogReplica})
 		if err == nil {
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err = c.cfg.Node.Forward(cctx, logNode, &node.Request{Op: node.OpRemovePartition, Group: p.ID})
-			cancel()
+			err = c.removeLog(ctx, logR.Node, p.ID)
 		}
-		c.logStep(name, p.ID, fmt.Sprintf("remove the log replica on node %d", logNode), err)
+		c.logStep(name, p.ID, fmt.Sprintf("remove the log replica on node %d", logR.Node), err)
 		return false
 	}
 	if err := c.cat.MoveReplica(name, p.ID, dead.ID, target); err != nil {
@@ -205,18 +214,23 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 	return true
 }
 
-// logReplicaOf returns the node holding a log replica of the group (a
-// voter, or a learner that will be one), and whether it is a voter.
-func logReplicaOf(st multiraft.GroupStatus) (transport.NodeID, bool) {
-	if len(st.LogReplicas) > 0 {
-		return st.LogReplicas[0], true
-	}
-	for _, l := range st.Learners {
-		if _, kind := multiraft.NodeOf(st.ReplicaIDs[l]); kind == multiraft.LogReplica {
-			return l, false
+// logReplicaOf returns the group's log replica (a voter, or a learner that
+// will be one), the first by raft ID if there are several.
+func logReplicaOf(st multiraft.GroupStatus) (multiraft.Replica, bool) {
+	for _, r := range st.Replicas {
+		if r.Kind == multiraft.LogReplica {
+			return r, true
 		}
 	}
-	return 0, false
+	return multiraft.Replica{}, false
+}
+
+// removeLog has node on drop its log replica of group.
+func (c *Controller) removeLog(ctx context.Context, on transport.NodeID, group uint64) error {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := c.cfg.Node.Forward(cctx, on, &node.Request{Op: node.OpRemovePartition, Group: group, LogReplica: true})
+	return err
 }
 
 // spareFor returns a live node that holds no replica of p and is not
@@ -305,15 +319,15 @@ func (c *Controller) join(ctx context.Context, on transport.NodeID, group, repli
 	return err
 }
 
-// replacementFor picks the node to take dead's replica of p (never the
-// node of its log replica, logNode): a full replica already added to the
-// group on a node outside p's catalog replicas (a heal begun earlier), else the live node free of p in dead's zone with the
-// fewest replicas, else in a zone p does not use, else any the catalog
-// allows, lowest ID first on ties.
-func (c *Controller) replacementFor(p catalog.Partition, dead catalog.Node, st multiraft.GroupStatus, logNode transport.NodeID) (catalog.NodeID, bool) {
-	for _, l := range append(slices.Clone(st.Voters), st.Learners...) {
-		if l != logNode && !p.Holds(catalog.NodeID(l)) {
-			if n, ok := c.cat.Node(catalog.NodeID(l)); ok && n.Live {
+// replacementFor picks the node to take dead's replica of p: a full
+// replica already added to the group on a live node outside p's catalog
+// replicas (a heal begun earlier), else the live node free of p in dead's
+// zone with the fewest replicas, else in a zone p does not use, else any
+// the catalog allows, lowest ID first on ties.
+func (c *Controller) replacementFor(p catalog.Partition, dead catalog.Node, st multiraft.GroupStatus) (catalog.NodeID, bool) {
+	for _, r := range st.Replicas {
+		if r.Kind == multiraft.FullReplica && !p.Holds(catalog.NodeID(r.Node)) {
+			if n, ok := c.cat.Node(catalog.NodeID(r.Node)); ok && n.Live {
 				return n.ID, true
 			}
 		}
@@ -336,7 +350,7 @@ func (c *Controller) replacementFor(p catalog.Partition, dead catalog.Node, st m
 	var best catalog.Node
 	bestRank, found := 0, false
 	for _, n := range c.cat.Nodes() {
-		if !n.Live || p.Holds(n.ID) || transport.NodeID(n.ID) == logNode {
+		if !n.Live || p.Holds(n.ID) {
 			continue
 		}
 		rank := 2
@@ -392,7 +406,19 @@ func (c *Controller) dropStale(ctx context.Context) {
 		if err := json.Unmarshal(resp.Body, &hosted); err != nil {
 			continue
 		}
-		for _, g := range append(hosted.Partitions, hosted.LogReplicas...) {
+		type replica struct {
+			group uint64
+			kind  multiraft.ReplicaKind
+		}
+		var replicas []replica
+		for _, g := range hosted.Partitions {
+			replicas = append(replicas, replica{g, multiraft.FullReplica})
+		}
+		for _, g := range hosted.LogReplicas {
+			replicas = append(replicas, replica{g, multiraft.LogReplica})
+		}
+		for _, r := range replicas {
+			g := r.group
 			if g == Group {
 				continue
 			}
@@ -403,8 +429,8 @@ func (c *Controller) dropStale(ctx context.Context) {
 				if !ok {
 					continue // the group cannot tell now
 				}
-				member := slices.Contains(st.Voters, id) || slices.Contains(st.Learners, id)
-				if member && c.sameReplica(ctx, id, g, st.ReplicaIDs[id]) {
+				m, member := st.Member(id, r.kind)
+				if member && (r.kind == multiraft.LogReplica || c.sameReplica(ctx, id, g, m.ID)) {
 					continue
 				}
 				// Not a member, or a member under another replica ID: the
@@ -412,10 +438,10 @@ func (c *Controller) dropStale(ctx context.Context) {
 				// replaced, and the group now wants a new one there.
 			}
 			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err := c.cfg.Node.Forward(cctx, id, &node.Request{Op: node.OpRemovePartition, Group: g})
+			_, err := c.cfg.Node.Forward(cctx, id, &node.Request{Op: node.OpRemovePartition, Group: g, LogReplica: r.kind == multiraft.LogReplica})
 			cancel()
 			c.events.add(Event{Time: now, Kind: "reconcile", Partition: g,
-				What:    fmt.Sprintf("removed node %d's replica of partition %d", n.ID, g),
+				What:    fmt.Sprintf("removed node %d's %s replica of partition %d", n.ID, r.kind, g),
 				Why:     "the node is not a member of the partition's group (it was replaced while down, or its table is gone)",
 				Outcome: outcomeOf(err)})
 		}
@@ -442,27 +468,39 @@ func (c *Controller) dropOrphans(ctx context.Context) {
 			if !ok {
 				continue
 			}
-			for _, m := range append(slices.Clone(st.Voters), st.Learners...) {
-				if p.Holds(catalog.NodeID(m)) {
+			for _, r := range st.Replicas {
+				if placedThere(p, r) {
 					continue
 				}
 				var err error
-				what := fmt.Sprintf("removed node %d's replica from partition %d's group", m, p.ID)
-				if m == leader {
+				what := fmt.Sprintf("removed node %d's %s replica from partition %d's group", r.Node, r.Kind, p.ID)
+				if r.Node == leader && r.Kind == multiraft.FullReplica {
 					// An orphan that leads hands its leadership to a replica
 					// the catalog places first.
-					what = fmt.Sprintf("handed partition %d's leadership from node %d, a member the catalog does not place, to node %d", p.ID, m, p.Replicas[0].Node)
-					err = c.transferLeader(ctx, m, p.ID, transport.NodeID(p.Replicas[0].Node))
+					what = fmt.Sprintf("handed partition %d's leadership from node %d, a member the catalog does not place, to node %d", p.ID, r.Node, p.Replicas[0].Node)
+					err = c.transferLeader(ctx, r.Node, p.ID, transport.NodeID(p.Replicas[0].Node))
 				} else {
-					_, err = c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: m})
+					_, err = c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: r.Node, Kind: r.Kind})
 				}
 				c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "reconcile", Table: name, Partition: p.ID, What: what,
-					Why:     "the catalog places no replica of the partition there: a move or a heal that did not finish left it in the group",
+					Why:     "the catalog places no such replica of the partition there: a move or a heal that did not finish left it in the group",
 					Outcome: outcomeOf(err)})
 				break // one change per group at a time
 			}
 		}
 	}
+}
+
+// placedThere reports whether the catalog places replica r of p: a full
+// replica on one of p's nodes (or a log replica where the catalog records
+// one).
+func placedThere(p catalog.Partition, r multiraft.Replica) bool {
+	for _, cr := range p.Replicas {
+		if cr.Node == catalog.NodeID(r.Node) {
+			return (cr.Kind == catalog.ReplicaLog) == (r.Kind == multiraft.LogReplica)
+		}
+	}
+	return false
 }
 
 // allLive reports whether every replica of p is on a live node.
@@ -475,9 +513,10 @@ func (c *Controller) allLive(p catalog.Partition) bool {
 	return true
 }
 
-// hasOrphan reports whether members names a node p has no replica on.
-func hasOrphan(p catalog.Partition, members []transport.NodeID) bool {
-	return slices.ContainsFunc(members, func(m transport.NodeID) bool { return !p.Holds(catalog.NodeID(m)) })
+// hasOrphan reports whether members holds a replica the catalog does not
+// place in p.
+func hasOrphan(p catalog.Partition, members []multiraft.Replica) bool {
+	return slices.ContainsFunc(members, func(r multiraft.Replica) bool { return !placedThere(p, r) })
 }
 
 // sameReplica reports whether node on hosts group under replica ID want, as

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/catalog"
@@ -102,30 +101,32 @@ func (c *Controller) moveStep(ctx context.Context) bool {
 		return false
 	}
 	from, to := transport.NodeID(m.From), transport.NodeID(m.To)
+	toR, toMember := st.Member(to, multiraft.FullReplica)
+	_, fromMember := st.Member(from, multiraft.FullReplica)
 	switch {
-	case !slices.Contains(st.Voters, to) && !slices.Contains(st.Learners, to):
+	case !toMember:
 		id, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: to, Kind: multiraft.FullReplica})
 		if err == nil {
 			err = c.join(ctx, to, p.ID, id)
 		}
 		c.logStep(name, p.ID, fmt.Sprintf("move: add a replica on node %d", m.To), err)
 		return false
-	case slices.Contains(st.Learners, to):
-		if err := c.join(ctx, to, p.ID, st.ReplicaIDs[to]); err != nil {
+	case !toR.Voter:
+		if err := c.join(ctx, to, p.ID, toR.ID); err != nil {
 			c.logStep(name, p.ID, fmt.Sprintf("move: host the replica on node %d", m.To), err)
 			return false
 		}
-		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: to})
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: to, Kind: multiraft.FullReplica})
 		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
 			c.logStep(name, p.ID, fmt.Sprintf("move: promote the replica on node %d", m.To), err)
 		}
 		return false
-	case slices.Contains(st.Voters, from) && leader == from:
+	case fromMember && leader == from:
 		err := c.transferLeader(ctx, from, p.ID, to)
 		c.logStep(name, p.ID, fmt.Sprintf("move: hand leadership from node %d to %d", m.From, m.To), err)
 		return false
-	case slices.Contains(st.Voters, from):
-		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: from})
+	case fromMember:
+		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: from, Kind: multiraft.FullReplica})
 		c.logStep(name, p.ID, fmt.Sprintf("move: remove the replica on node %d", m.From), err)
 		return false
 	}

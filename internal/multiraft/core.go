@@ -26,7 +26,8 @@ const (
 
 // GroupConfig describes a group to host on this node.
 type GroupConfig struct {
-	// Group is the group's ID; zero is reserved.
+	// Group is the group's ID; zero is reserved, and the top bit must be
+	// clear. The replica is hosted under LocalID(Group, Kind).
 	Group uint64
 	// Kind is the kind of this node's replica.
 	Kind ReplicaKind
@@ -76,7 +77,8 @@ type confPoint struct {
 // group is one hosted replica. Its fields belong to the scheduler's
 // goroutine, except smMu and smApplied, shared with snapshot installation.
 type group struct {
-	id        uint64
+	id        uint64 // local ID: LocalID(wire, kind)
+	wire      uint64 // the group's ID in messages
 	kind      ReplicaKind
 	replicaID uint64
 	rn        *raft.RawNode
@@ -288,11 +290,12 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 	if c.failed != nil {
 		return c.failed
 	}
-	if gc.Group == 0 {
-		return errors.New("multiraft: group 0 is reserved")
+	if gc.Group == 0 || gc.Group&logGroupBit != 0 {
+		return fmt.Errorf("multiraft: group %#x: group 0 is reserved and IDs keep the top bit clear", gc.Group)
 	}
-	if _, ok := c.groups[gc.Group]; ok {
-		return fmt.Errorf("multiraft: add group %d: %w", gc.Group, ErrGroupExists)
+	local := LocalID(gc.Group, gc.Kind)
+	if _, ok := c.groups[local]; ok {
+		return fmt.Errorf("multiraft: add group %d (%s replica): %w", gc.Group, gc.Kind, ErrGroupExists)
 	}
 	if gc.Kind == FullReplica && gc.StateMachine == nil {
 		return fmt.Errorf("multiraft: add group %d: a full replica needs a StateMachine", gc.Group)
@@ -303,7 +306,8 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 		}
 	}
 	g := &group{
-		id:        gc.Group,
+		id:        local,
+		wire:      gc.Group,
 		kind:      gc.Kind,
 		replicaID: ReplicaID(c.self, gc.Kind),
 		proposals: make(map[requestID]*proposal),
@@ -315,7 +319,7 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 	if gc.ReplicaID != 0 {
 		g.replicaID = gc.ReplicaID
 	}
-	st, err := c.store.State(gc.Group)
+	st, err := c.store.State(local)
 	switch {
 	case err == nil:
 		g.storage = newRaftStorage(g, c.store, &st)
@@ -325,7 +329,7 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 			cs.Voters = append(cs.Voters, ReplicaID(p, FullReplica))
 		}
 		u := logstore.Update{
-			Group:     gc.Group,
+			Group:     local,
 			Snapshot:  &pb.SnapshotMetadata{Index: new(uint64(initialIndex)), Term: new(uint64(initialTerm)), ConfState: cs},
 			HardState: &pb.HardState{Term: new(uint64(initialTerm)), Commit: new(uint64(initialIndex))},
 		}
@@ -390,9 +394,23 @@ func (c *Core) newRawNode(g *group) (*raft.RawNode, error) {
 		ReadOnlyOption:            readOnly,
 		StepDownOnRemoval:         true,
 		Logger: raftLogger{log: func(msg string) {
-			c.cfg.Logger.Warn("raft", "node", c.self, "group", g.id, "msg", msg)
+			c.cfg.Logger.Warn("raft", "node", c.self, "group", g.wire, "msg", msg)
 		}},
 	})
+}
+
+// addressed returns the hosted replica of group whose raft ID is to: the
+// full replica, or a log replica hosted beside it.
+func (c *Core) addressed(group, to uint64) (*group, bool) {
+	if group&logGroupBit != 0 {
+		return nil, false
+	}
+	_, kind := NodeOf(to)
+	g, ok := c.groups[LocalID(group, kind)]
+	if !ok || g.replicaID != to {
+		return nil, false
+	}
+	return g, true
 }
 
 // RemoveGroup stops hosting a group and deletes its log. Requests pending
@@ -417,7 +435,7 @@ func (c *Core) destroy(g *group) error {
 	c.mu.Unlock()
 	delete(c.active, g.id)
 	if err := c.store.RemoveGroup(g.id); err != nil && !errors.Is(err, logstore.ErrUnknownGroup) {
-		return fmt.Errorf("multiraft: remove group %d: %w", g.id, err)
+		return fmt.Errorf("multiraft: remove group %d: %w", g.wire, err)
 	}
 	return nil
 }
@@ -432,30 +450,35 @@ func (c *Core) Groups() []uint64 {
 	return out
 }
 
-// LedGroup is a group this node leads and the nodes of its members
-// (voters and learners, full and log), ascending.
+// LedGroup is a group this node leads and its member replicas.
 type LedGroup struct {
-	Group   uint64
-	Members []transport.NodeID
+	Group    uint64
+	Replicas []Replica
 }
 
 // Led returns the hosted groups this node leads now, ascending by group.
 func (c *Core) Led() []LedGroup {
 	var out []LedGroup
-	for id, g := range c.groups {
+	for _, g := range c.groups {
 		if g.rn.BasicStatus().RaftState != raft.StateLeader {
 			continue
 		}
-		ms := members(g.confState())
-		nodes := make([]transport.NodeID, 0, len(ms))
-		for _, m := range ms {
-			n, _ := NodeOf(m)
-			nodes = append(nodes, n)
-		}
-		slices.Sort(nodes)
-		out = append(out, LedGroup{Group: id, Members: slices.Compact(nodes)})
+		out = append(out, LedGroup{Group: g.wire, Replicas: replicasOf(g.confState())})
 	}
 	slices.SortFunc(out, func(a, b LedGroup) int { return cmp.Compare(a.Group, b.Group) })
+	return out
+}
+
+// replicasOf lists the member replicas of a membership, ascending by raft
+// ID.
+func replicasOf(cs *pb.ConfState) []Replica {
+	ms := members(cs)
+	out := make([]Replica, 0, len(ms))
+	for _, m := range ms {
+		node, kind := NodeOf(m)
+		out = append(out, Replica{Node: node, Kind: kind, ID: m,
+			Voter: slices.Contains(cs.GetVoters(), m) || slices.Contains(cs.GetVotersOutgoing(), m)})
+	}
 	return out
 }
 
@@ -635,8 +658,8 @@ func (c *Core) step(from transport.NodeID, msgs []transport.GroupMessage) {
 		if gm.Group == 0 || m == nil {
 			continue
 		}
-		g, ok := c.groups[gm.Group]
-		if !ok || m.GetTo() != g.replicaID {
+		g, ok := c.addressed(gm.Group, m.GetTo())
+		if !ok {
 			continue
 		}
 		if fromNode, _ := NodeOf(m.GetFrom()); fromNode != from {
@@ -666,7 +689,7 @@ func (c *Core) step(from transport.NodeID, msgs []transport.GroupMessage) {
 			// A leader that believes this replica holds more than it does
 			// (its log was lost): raft would panic; commit what we hold.
 			c.cfg.Logger.Warn("multiraft: heartbeat commits past this replica's log", "node", c.self,
-				"group", g.id, "commit", m.GetCommit(), "last", g.storage.last)
+				"group", g.wire, "commit", m.GetCommit(), "last", g.storage.last)
 			m.Commit = new(g.storage.last)
 		}
 		c.stepGroup(g, m)
@@ -761,7 +784,7 @@ func (c *Core) Process() (bool, error) {
 				}
 			}
 			node, _ := NodeOf(m.GetTo())
-			c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: it.g.id, Message: m})
+			c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: it.g.wire, Message: m})
 		}
 	}
 	c.flushOutbox()
@@ -899,7 +922,7 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 			behind := g.smApplied < idx
 			g.smMu.Unlock()
 			if behind {
-				return fmt.Errorf("multiraft: group %d: raft installed a snapshot at %d the state machine does not hold", g.id, idx)
+				return fmt.Errorf("multiraft: group %d: raft installed a snapshot at %d the state machine does not hold", g.wire, idx)
 			}
 		}
 		if idx > g.applied {
@@ -929,7 +952,7 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 		results, err := g.sm.Apply(cmds)
 		c.roundApply = true
 		if err != nil {
-			return fmt.Errorf("multiraft: group %d: apply up to %d: %w", g.id, cmds[len(cmds)-1].Index, err)
+			return fmt.Errorf("multiraft: group %d: apply up to %d: %w", g.wire, cmds[len(cmds)-1].Index, err)
 		}
 		for i := range cmds {
 			if !framed[i] {
@@ -988,13 +1011,13 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 func (c *Core) applyConfChange(g *group, e *pb.Entry) {
 	cc, id, hasID, err := confChange(e)
 	if err != nil {
-		c.cfg.Logger.Error("multiraft: skip undecodable conf change", "node", c.self, "group", g.id, "err", err)
+		c.cfg.Logger.Error("multiraft: skip undecodable conf change", "node", c.self, "group", g.wire, "err", err)
 		return
 	}
 	cs := g.rn.ApplyConfChange(cc)
 	g.setConf(e.GetIndex(), cs)
 	c.notePeers(cs)
-	c.cfg.Logger.Info("multiraft: membership changed", "node", c.self, "group", g.id, "index", e.GetIndex(),
+	c.cfg.Logger.Info("multiraft: membership changed", "node", c.self, "group", g.wire, "index", e.GetIndex(),
 		"voters", cs.GetVoters(), "learners", cs.GetLearners())
 	if hasID && g.conf != nil && g.conf.id == id {
 		req := g.conf
@@ -1020,7 +1043,7 @@ func (c *Core) softStateChanged(g *group, ss *raft.SoftState) {
 	}
 	if prevLead != g.lead {
 		leadNode, _ := NodeOf(g.lead)
-		c.cfg.Logger.Info("multiraft: leader changed", "node", c.self, "group", g.id, "leader", leadNode)
+		c.cfg.Logger.Info("multiraft: leader changed", "node", c.self, "group", g.wire, "leader", leadNode)
 	}
 	if g.state != raft.StateLeader {
 		c.settleTransfers(g)
@@ -1108,7 +1131,7 @@ func (c *Core) maybeCompact(g *group) {
 	}
 	meta := &pb.SnapshotMetadata{Index: new(target), Term: new(term), ConfState: g.confAt(target)}
 	if err := c.store.Compact(g.id, meta); err != nil {
-		c.cfg.Logger.Warn("multiraft: compaction failed", "node", c.self, "group", g.id, "err", err)
+		c.cfg.Logger.Warn("multiraft: compaction failed", "node", c.self, "group", g.wire, "err", err)
 		return
 	}
 	g.storage.compacted(meta)
@@ -1137,6 +1160,10 @@ func (c *Core) leaderGroup(group uint64) (*group, error) {
 		return nil, c.failed
 	}
 	g, ok := c.groups[group]
+	if !ok {
+		// A log replica alone serves nothing, but it can name the leader.
+		g, ok = c.groups[LocalID(group, LogReplica)]
+	}
 	if !ok {
 		return nil, fmt.Errorf("multiraft: group %d: %w", group, ErrGroupNotFound)
 	}
@@ -1186,16 +1213,21 @@ func (c *Core) Read(group uint64, done func(error)) {
 // lease is: ticks of different nodes are not in phase, and clocks drift.
 const leaseMarginTicks = 2
 
-// Status describes a hosted group.
+// Status describes a hosted replica: group's full replica, or its log
+// replica when that is all this node hosts (or when group is the log
+// replica's local ID).
 func (c *Core) Status(group uint64) (GroupStatus, error) {
 	g, ok := c.groups[group]
+	if !ok {
+		g, ok = c.groups[LocalID(group, LogReplica)]
+	}
 	if !ok {
 		return GroupStatus{}, fmt.Errorf("multiraft: group %d: %w", group, ErrGroupNotFound)
 	}
 	st := g.rn.Status()
 	lead, _ := NodeOf(st.Lead)
 	out := GroupStatus{
-		Group:     group,
+		Group:     g.wire,
 		Kind:      g.kind,
 		Leader:    lead,
 		IsLeader:  st.RaftState == raft.StateLeader,
@@ -1207,9 +1239,11 @@ func (c *Core) Status(group uint64) (GroupStatus, error) {
 	}
 	cs := g.confState()
 	out.ReplicaIDs = make(map[transport.NodeID]uint64)
-	for _, m := range members(cs) {
-		node, _ := NodeOf(m)
-		out.ReplicaIDs[node] = m
+	out.Replicas = replicasOf(cs)
+	for _, r := range out.Replicas {
+		if _, full := out.ReplicaIDs[r.Node]; !full || r.Kind == FullReplica {
+			out.ReplicaIDs[r.Node] = r.ID
+		}
 	}
 	for _, v := range cs.GetVoters() {
 		node, kind := NodeOf(v)

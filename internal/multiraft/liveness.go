@@ -138,7 +138,7 @@ func (c *Core) maybeQuiesce(g *group) bool {
 	slices.Sort(followers)
 	for _, id := range followers {
 		node, _ := NodeOf(id)
-		c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: g.id, Message: &pb.Message{
+		c.outbox[node] = append(c.outbox[node], transport.GroupMessage{Group: g.wire, Message: &pb.Message{
 			Type:    pb.MsgHeartbeat.Enum(),
 			To:      new(id),
 			From:    new(g.replicaID),

@@ -31,7 +31,9 @@ type ReplicaChange struct {
 	Type ReplicaChangeType
 	Node transport.NodeID
 	// Kind is the kind of the replica concerned (for AddLearner, the kind
-	// it will have; AddLogReplica implies LogReplica).
+	// it will have; AddLogReplica implies LogReplica). A node holds at most
+	// one replica of each kind; PromoteLearner and RemoveReplica need Kind
+	// only on a node that holds both.
 	Kind ReplicaKind
 }
 
@@ -127,7 +129,7 @@ func (c *Core) expireTransfers(g *group) {
 	kept := g.transfers[:0]
 	for _, t := range g.transfers {
 		if c.ticks >= t.deadline {
-			t.done(fmt.Errorf("multiraft: group %d: leadership transfer to replica %d did not complete", g.id, t.to))
+			t.done(fmt.Errorf("multiraft: group %d: leadership transfer to replica %d did not complete", g.wire, t.to))
 			continue
 		}
 		kept = append(kept, t)
@@ -176,12 +178,21 @@ func (c *Core) checkChange(g *group, ch ReplicaChange) (*pb.ConfChangeV2, error)
 	if ch.Type == AddLogReplica {
 		kind = LogReplica
 	}
-	// The node's current replica, if any.
+	// The node's current replica of that kind, if any: a node may hold a
+	// full and a log replica of one group. A promotion or removal on a
+	// node holding only one replica means that one, whatever Kind says.
 	rid, onNode := uint64(0), false
+	var ofNode []uint64
 	for _, m := range members(cs) {
-		if n, _ := NodeOf(m); n == ch.Node {
-			rid, onNode = m, true
+		if n, k := NodeOf(m); n == ch.Node {
+			ofNode = append(ofNode, m)
+			if k == kind {
+				rid, onNode = m, true
+			}
 		}
+	}
+	if (ch.Type == PromoteLearner || ch.Type == RemoveReplica) && len(ofNode) == 1 {
+		rid, onNode = ofNode[0], true
 	}
 	if ch.Type == AddLearner {
 		// A new generation: never the raft ID of an earlier incarnation.
@@ -195,12 +206,12 @@ func (c *Core) checkChange(g *group, ch ReplicaChange) (*pb.ConfChangeV2, error)
 	switch ch.Type {
 	case AddLearner:
 		if onNode {
-			return nil, fmt.Errorf("%w: node %d already holds a replica", ErrInvalidConfChange, ch.Node)
+			return nil, fmt.Errorf("%w: node %d already holds a %s replica", ErrInvalidConfChange, ch.Node, kind)
 		}
 		typ = pb.ConfChangeAddLearnerNode
 	case AddLogReplica:
 		if onNode {
-			return nil, fmt.Errorf("%w: node %d already holds a replica", ErrInvalidConfChange, ch.Node)
+			return nil, fmt.Errorf("%w: node %d already holds a %s replica", ErrInvalidConfChange, ch.Node, kind)
 		}
 		typ = pb.ConfChangeAddNode
 		newVoters = append(newVoters, rid)

@@ -69,7 +69,7 @@ func (c *Core) queueSnapshot(g *group, m *pb.Message) {
 	to := m.GetTo()
 	node, kind := NodeOf(to)
 	reject := func(why string) {
-		c.cfg.Logger.Warn("multiraft: snapshot not sent", "node", c.self, "group", g.id, "to", node, "why", why)
+		c.cfg.Logger.Warn("multiraft: snapshot not sent", "node", c.self, "group", g.wire, "to", node, "why", why)
 		g.rn.ReportSnapshot(to, raft.SnapshotFailure)
 		c.markDirty(g)
 	}
@@ -91,7 +91,7 @@ func (c *Core) queueSnapshot(g *group, m *pb.Message) {
 		}
 		job.view = view
 	}
-	header, err := encodeSnapshotHeader(g.id, m)
+	header, err := encodeSnapshotHeader(g.wire, m)
 	if err != nil {
 		job.Release()
 		reject(err.Error())
@@ -116,7 +116,7 @@ func (c *Core) ReportSnapshot(job *SnapshotJob, err error) {
 	status := raft.SnapshotFinish
 	if err != nil {
 		status = raft.SnapshotFailure
-		c.cfg.Logger.Warn("multiraft: snapshot failed", "node", c.self, "group", g.id, "to", job.To, "err", err)
+		c.cfg.Logger.Warn("multiraft: snapshot failed", "node", c.self, "group", g.wire, "to", job.To, "err", err)
 	}
 	g.rn.ReportSnapshot(job.Replica, status)
 	c.wake(g)
@@ -132,11 +132,15 @@ func (c *Core) ReceiveSnapshot(_ context.Context, from transport.NodeID, header 
 	if err != nil {
 		return err
 	}
+	if groupID&logGroupBit != 0 {
+		return fmt.Errorf("multiraft: snapshot for group %#x: %w", groupID, ErrGroupNotFound)
+	}
+	_, kind := NodeOf(m.GetTo())
 	c.mu.RLock()
-	g, ok := c.groups[groupID]
+	g, ok := c.groups[LocalID(groupID, kind)]
 	c.mu.RUnlock()
 	if !ok {
-		return fmt.Errorf("multiraft: snapshot for group %d: %w", groupID, ErrGroupNotFound)
+		return fmt.Errorf("multiraft: snapshot for group %d (%s replica): %w", groupID, kind, ErrGroupNotFound)
 	}
 	if m.GetTo() != g.replicaID {
 		return fmt.Errorf("multiraft: snapshot for group %d addressed to replica %#x, this node holds %#x", groupID, m.GetTo(), g.replicaID)
@@ -168,7 +172,7 @@ func (c *Core) ReceiveSnapshot(_ context.Context, from transport.NodeID, header 
 	}
 	c.Enqueue(func() {
 		c.heard(from)
-		if cur, ok := c.groups[groupID]; ok && cur == g {
+		if cur, ok := c.groups[g.id]; ok && cur == g {
 			c.stepGroup(g, m)
 		}
 	})

@@ -140,6 +140,31 @@ const (
 	generationMask  = uint64(1)<<(63-generationShift) - 1
 )
 
+// logGroupBit marks the local ID of a log replica (LocalID).
+const logGroupBit = uint64(1) << 63
+
+// LocalID returns the ID under which a node hosts its replica of kind of
+// group: the group's ID for a full replica, the group's ID with the top bit
+// set for a log replica. A node may host both replicas of one group at once
+// (a log replica keeps the group's quorum durable while a full replica on
+// the same node is being built), and each has its own local ID and log.
+// Core and Node methods taking a group take its local ID; group IDs must
+// leave the top bit clear.
+func LocalID(group uint64, kind ReplicaKind) uint64 {
+	if kind == LogReplica {
+		return group | logGroupBit
+	}
+	return group
+}
+
+// GroupOf returns the group and the replica kind of a local ID.
+func GroupOf(local uint64) (uint64, ReplicaKind) {
+	if local&logGroupBit != 0 {
+		return local &^ logGroupBit, LogReplica
+	}
+	return local, FullReplica
+}
+
 // ReplicaID returns the raft ID of a node's initial (generation 0) replica
 // of the given kind.
 func ReplicaID(node transport.NodeID, kind ReplicaKind) uint64 {
@@ -290,14 +315,36 @@ type GroupStatus struct {
 	// LastIndex is the last index in this replica's log.
 	LastIndex uint64
 	// Voters, Learners and LogReplicas list the membership by node; a log
-	// replica is a voter listed in LogReplicas.
+	// replica is a voter listed in LogReplicas. A node hosting a full and a
+	// log replica is listed for each; Replicas tells them apart.
 	Voters, Learners, LogReplicas []transport.NodeID
 	// ReplicaIDs maps each member node to its replica's raft ID (what a
-	// joining replica must be created with).
+	// joining replica must be created with), its full replica's where it
+	// has both.
 	ReplicaIDs map[transport.NodeID]uint64
+	// Replicas lists every member replica, ascending by raft ID.
+	Replicas []Replica
 	// Quiesced reports that the group is not ticking.
 	Quiesced bool
 	// Match is, on the leader, the highest index known replicated on each
 	// replica, by node.
 	Match map[transport.NodeID]uint64
+}
+
+// Replica is one member replica of a group.
+type Replica struct {
+	Node  transport.NodeID
+	Kind  ReplicaKind
+	ID    uint64 // raft ID
+	Voter bool
+}
+
+// Member returns node's replica of the given kind, if it is a member.
+func (s GroupStatus) Member(node transport.NodeID, kind ReplicaKind) (Replica, bool) {
+	for _, r := range s.Replicas {
+		if r.Node == node && r.Kind == kind {
+			return r, true
+		}
+	}
+	return Replica{}, false
 }

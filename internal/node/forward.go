@@ -34,7 +34,8 @@ const (
 	OpScan
 	// OpCreatePartition runs Node.CreatePartition with Meta and Peers.
 	OpCreatePartition
-	// OpRemovePartition runs Node.RemovePartition.
+	// OpRemovePartition runs Node.RemovePartition, or RemoveLogReplica
+	// when LogReplica is set.
 	OpRemovePartition
 	// OpControl hands Body to the node's control handler (SetControlHandler).
 	OpControl
@@ -90,7 +91,8 @@ type Request struct {
 	SplitSize int64
 	// Change is the membership change of OpChangeReplicas.
 	Change multiraft.ReplicaChange
-	// Replica and LogReplica say what OpJoin hosts.
+	// Replica and LogReplica say what OpJoin hosts; LogReplica also makes
+	// OpRemovePartition remove the log replica.
 	Replica    uint64
 	LogReplica bool
 	// Timeout is how long the peer may work on the request; zero means no
@@ -176,6 +178,9 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 	case OpCreatePartition:
 		return nil, n.CreatePartition(ctx, req.Group, req.Meta, req.Peers)
 	case OpRemovePartition:
+		if req.LogReplica {
+			return nil, n.RemoveLogReplica(ctx, req.Group)
+		}
 		if n.gate != nil {
 			n.gate.Remove(req.Group)
 		}
@@ -359,7 +364,9 @@ func EncodeRequest(req *Request) ([]byte, error) {
 		for _, p := range req.Peers {
 			b = appendUvarint(b, uint64(p))
 		}
-	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus, OpHosted:
+	case OpTakeUsage, OpLoad, OpStatus, OpHosted:
+	case OpRemovePartition:
+		b = appendBool(b, req.LogReplica)
 	case OpChangeReplicas, OpTransferLeader:
 		b = append(b, byte(req.Change.Type), byte(req.Change.Kind))
 		b = appendUvarint(b, uint64(req.Change.Node))
@@ -438,7 +445,9 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		for i := 0; i < n && d.Err() == nil; i++ {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
-	case OpRemovePartition, OpTakeUsage, OpLoad, OpStatus, OpHosted:
+	case OpTakeUsage, OpLoad, OpStatus, OpHosted:
+	case OpRemovePartition:
+		req.LogReplica = d.Bool("log replica")
 	case OpChangeReplicas, OpTransferLeader:
 		req.Change.Type = multiraft.ReplicaChangeType(d.Byte("change type"))
 		req.Change.Kind = multiraft.ReplicaKind(d.Byte("replica kind"))

@@ -187,6 +187,86 @@ func TestJoinReplicasAndRestart(t *testing.T) {
 	require.Equal(t, multiraft.LogReplica, st.Kind)
 }
 
+// A node that has no replica of a group to spare takes both: a log replica
+// first, as a voter, so the group commits on three nodes again while the
+// dead replica's is rebuilt, then a full replica beside it, built from a
+// snapshot. Both restart as what they are; the log replica then leaves
+// and the full replica stays.
+func TestLogAndFullReplicaOnOneNode(t *testing.T) {
+	ctx := testContext(t)
+	c := startCluster(t, node.ClusterConfig{Nodes: 4, Zones: 3, Seed: 11})
+	const group = 60
+	require.NoError(t, c.CreatePartition(ctx, group, wholeTable(), []transport.NodeID{1, 2, 3}))
+	want := map[string]string{}
+	put := func(pk, v string) {
+		t.Helper()
+		_, err := routedWrite(ctx, c, 1, group, putCmd(pk, v))
+		require.NoError(t, err)
+		want[pk] = v
+	}
+	for i := range 10 {
+		put(fmt.Sprintf("k%d", i), "1")
+	}
+	require.NoError(t, c.Crash(3))
+
+	// The log replica on node 4 becomes a voter, and the dead replica
+	// leaves: three live voters, two of them full.
+	logID := changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.LogReplica})
+	n4, err := c.Node(4)
+	require.NoError(t, err)
+	require.NoError(t, n4.JoinLogReplica(ctx, group, logID))
+	changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.LogReplica})
+	changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: 3})
+	put("with-log", "2")
+
+	// The full replica joins beside it on the same node.
+	fullID := changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.AddLearner, Node: 4, Kind: multiraft.FullReplica})
+	require.NotEqual(t, logID, fullID)
+	require.NoError(t, n4.JoinPartition(ctx, group, fullID))
+	require.ErrorIs(t, n4.JoinLogReplica(ctx, group, logID), multiraft.ErrGroupExists, "one replica of each kind")
+	requireItems(t, ctx, c, 4, group, want)
+	require.Equal(t, []uint64{group}, n4.Partitions())
+	require.Equal(t, []uint64{group}, n4.LogReplicas())
+	st, err := n4.Status(group)
+	require.NoError(t, err)
+	require.Equal(t, multiraft.FullReplica, st.Kind)
+	logMember, ok := st.Member(4, multiraft.LogReplica)
+	require.True(t, ok)
+	require.True(t, logMember.Voter)
+	fullMember, ok := st.Member(4, multiraft.FullReplica)
+	require.True(t, ok)
+	require.False(t, fullMember.Voter)
+	require.Equal(t, fullID, st.ReplicaIDs[4], "ReplicaIDs names the full replica")
+
+	// Both come back from a crash as themselves.
+	require.NoError(t, c.Crash(4))
+	require.NoError(t, c.Restart(ctx, 4))
+	n4, err = c.Node(4)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{group}, n4.Partitions())
+	require.Equal(t, []uint64{group}, n4.LogReplicas())
+	put("after-restart", "3")
+	requireItems(t, ctx, c, 4, group, want)
+
+	// The full replica is promoted, the log replica leaves; removing it
+	// names its kind, and the full replica stays.
+	changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: 4, Kind: multiraft.FullReplica})
+	changeReplicas(t, ctx, c, group, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: 4, Kind: multiraft.LogReplica})
+	require.NoError(t, n4.RemoveLogReplica(ctx, group))
+	require.Empty(t, n4.LogReplicas())
+	require.Equal(t, []uint64{group}, n4.Partitions())
+	put("full-only", "4")
+	requireItems(t, ctx, c, 4, group, want)
+	st, err = n4.Status(group)
+	require.NoError(t, err)
+	require.Len(t, st.Replicas, 3)
+	for _, r := range st.Replicas {
+		require.Equal(t, multiraft.FullReplica, r.Kind)
+		require.True(t, r.Voter)
+	}
+	require.ElementsMatch(t, []transport.NodeID{1, 2, 4}, st.Voters)
+}
+
 // A replica that joined a group and crashed before its snapshot arrived
 // has a log with no membership naming it: the restart drops it instead of
 // hosting it under a raft ID that is not its own.

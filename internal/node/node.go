@@ -239,8 +239,9 @@ func (n *Node) closeStores() error {
 // waits for its snapshot: it opens empty. Metadata with no log is an orphan (see the package doc).
 func (n *Node) restart(groups []uint64, metas map[uint64][]byte) error {
 	slices.Sort(groups)
-	for _, g := range groups {
-		kind, known, err := replicaKind(n.logs, g, uint64(n.id))
+	for _, local := range groups {
+		g, kind := multiraft.GroupOf(local)
+		known, err := replicaKnown(n.logs, local, uint64(n.id), kind)
 		if err != nil {
 			return fmt.Errorf("node %d: restart group %d: %w", n.id, g, err)
 		}
@@ -251,8 +252,8 @@ func (n *Node) restart(groups []uint64, metas map[uint64][]byte) error {
 			// no entries, and a replica that is not hosted casts no vote);
 			// the group's leader sees a member that never catches up, which
 			// the control plane removes and adds again.
-			n.log.Warn("dropping a joining replica that crashed before its snapshot", "group", g)
-			if err := n.logs.RemoveGroup(g); err != nil {
+			n.log.Warn("dropping a joining replica that crashed before its snapshot", "group", g, "kind", kind)
+			if err := n.logs.RemoveGroup(local); err != nil {
 				return fmt.Errorf("node %d: drop unjoined group %d: %w", n.id, g, err)
 			}
 			continue
@@ -412,8 +413,8 @@ func (n *Node) Partition(group uint64) (*partition.Partition, error) {
 	return p, nil
 }
 
-// Status describes the node's replica of group: its leader, term, indexes
-// and membership.
+// Status describes the node's replica of group (its full replica, else its
+// log replica): its leader, term, indexes and membership.
 func (n *Node) Status(group uint64) (multiraft.GroupStatus, error) {
 	return n.raft.Status(group)
 }
@@ -450,7 +451,7 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	}
 	n.createMu.Lock()
 	defer n.createMu.Unlock()
-	if err := n.checkNew(group); err != nil {
+	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
 		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
 	}
 	orphan, err := n.hasMeta(group)
@@ -528,10 +529,28 @@ func covers(a, b keyenc.Range) bool {
 	return a.End == nil || (b.End != nil && bytes.Compare(a.End, b.End) >= 0)
 }
 
-// RemovePartition stops hosting group's replica (a log replica: its log
-// only). A full replica's raft group and log go first (nothing applies afterwards), then its items and metadata are
-// deleted from the engine. Requests pending on it fail. A crash between
-// the two steps leaves an orphan, which a later RemovePartition drops.
+// RemoveLogReplica stops hosting group's log replica and deletes its log.
+func (n *Node) RemoveLogReplica(ctx context.Context, group uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n.createMu.Lock()
+	defer n.createMu.Unlock()
+	if err := n.raft.RemoveGroup(multiraft.LocalID(group, multiraft.LogReplica)); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
+		return fmt.Errorf("node %d: remove log replica %d: %w", n.id, group, err)
+	}
+	n.mu.Lock()
+	delete(n.logReplicas, group)
+	n.mu.Unlock()
+	return nil
+}
+
+// RemovePartition stops hosting group's full replica (a log replica of the
+// group the node also hosts stays: see RemoveLogReplica). The raft group
+// and log go first (nothing applies afterwards), then its items and
+// metadata are deleted from the engine. Requests pending on it fail. A
+// crash between the two steps leaves an orphan, which a later
+// RemovePartition drops.
 func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -540,17 +559,7 @@ func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
 	defer n.createMu.Unlock()
 	n.mu.RLock()
 	p, hosted := n.replicas[group]
-	logReplica := n.logReplicas[group]
 	n.mu.RUnlock()
-	if logReplica {
-		if err := n.raft.RemoveGroup(group); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
-			return fmt.Errorf("node %d: remove log replica %d: %w", n.id, group, err)
-		}
-		n.mu.Lock()
-		delete(n.logReplicas, group)
-		n.mu.Unlock()
-		return nil
-	}
 	if hosted {
 		if err := n.raft.RemoveGroup(group); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
 			return fmt.Errorf("node %d: remove partition %d: %w", n.id, group, err)

@@ -25,7 +25,7 @@ func (n *Node) JoinPartition(ctx context.Context, group, replica uint64) error {
 	}
 	n.createMu.Lock()
 	defer n.createMu.Unlock()
-	if err := n.checkNew(group); err != nil {
+	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
 		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
 	}
 	p, err := partition.Open(n.engine, group, n.partitionOptions(group))
@@ -45,14 +45,15 @@ func (n *Node) JoinPartition(ctx context.Context, group, replica uint64) error {
 // raft ID that ChangeReplicas (AddLearner with Kind LogReplica, or
 // AddLogReplica) returned. A log replica persists the log and votes but
 // holds no partition: requests for its group fail here as for a group the
-// node does not host.
+// node does not host. It may be hosted beside a full replica of the same
+// group (one being built while the log replica keeps the quorum durable).
 func (n *Node) JoinLogReplica(ctx context.Context, group, replica uint64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	n.createMu.Lock()
 	defer n.createMu.Unlock()
-	if err := n.checkNew(group); err != nil {
+	if err := n.checkNew(group, multiraft.LogReplica); err != nil {
 		return fmt.Errorf("node %d: join log replica %d: %w", n.id, group, err)
 	}
 	if err := n.raft.AddGroup(multiraft.GroupConfig{Group: group, Kind: multiraft.LogReplica, ReplicaID: replica}); err != nil {
@@ -64,14 +65,16 @@ func (n *Node) JoinLogReplica(ctx context.Context, group, replica uint64) error 
 	return nil
 }
 
-// checkNew fails for a group the node already hosts or is closed.
-func (n *Node) checkNew(group uint64) error {
+// checkNew fails when the node already hosts a replica of kind of group,
+// or is closed.
+func (n *Node) checkNew(group uint64, kind multiraft.ReplicaKind) error {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	if n.closed {
 		return multiraft.ErrClosed
 	}
-	if _, ok := n.replicas[group]; ok || n.logReplicas[group] {
+	_, full := n.replicas[group]
+	if (kind == multiraft.FullReplica && full) || (kind == multiraft.LogReplica && n.logReplicas[group]) {
 		return multiraft.ErrGroupExists
 	}
 	return nil
@@ -90,38 +93,31 @@ func (n *Node) LogReplicas() []uint64 {
 	return out
 }
 
-// replicaKind finds the kind of this node's replica of a group in the log
-// store, as multiraft finds its raft ID on a restart: the latest replica of
-// this node in the compaction point's membership or in a configuration
-// change still in the log. known is false when there is no such mention: a
-// replica that joined and crashed before its snapshot arrived, whose raft
-// ID the log does not hold.
-func replicaKind(logs logstore.LogStore, group uint64, self uint64) (kind multiraft.ReplicaKind, known bool, err error) {
-	st, err := logs.State(group)
+// replicaKnown reports whether the log store's log of local (a local ID,
+// multiraft.LocalID) mentions a replica of this node of kind, as multiraft
+// finds its raft ID on a restart: in the compaction point's membership or
+// in a configuration change still in the log. It is false for a replica
+// that joined and crashed before its snapshot arrived, whose raft ID the
+// log does not hold.
+func replicaKnown(logs logstore.LogStore, local uint64, self uint64, kind multiraft.ReplicaKind) (bool, error) {
+	st, err := logs.State(local)
 	if err != nil {
-		return 0, false, err
+		return false, err
 	}
-	kind = multiraft.FullReplica
 	mine := func(id uint64) bool {
-		node, _ := multiraft.NodeOf(id)
-		if uint64(node) == self {
-			known = true
-			return true
-		}
-		return false
+		node, k := multiraft.NodeOf(id)
+		return uint64(node) == self && k == kind
 	}
 	cs := st.Snapshot.GetConfState()
-	for _, id := range slices.Concat(cs.GetVoters(), cs.GetLearners(), cs.GetVotersOutgoing(), cs.GetLearnersNext()) {
-		if mine(id) {
-			_, kind = multiraft.NodeOf(id)
-		}
+	if slices.ContainsFunc(slices.Concat(cs.GetVoters(), cs.GetLearners(), cs.GetVotersOutgoing(), cs.GetLearnersNext()), mine) {
+		return true, nil
 	}
 	if st.LastIndex < st.FirstIndex {
-		return kind, known, nil
+		return false, nil
 	}
-	ents, err := logs.Entries(group, st.FirstIndex, st.LastIndex+1, math.MaxUint64)
+	ents, err := logs.Entries(local, st.FirstIndex, st.LastIndex+1, math.MaxUint64)
 	if err != nil {
-		return 0, false, err
+		return false, err
 	}
 	for _, e := range ents {
 		var cc pb.ConfChangeI
@@ -143,9 +139,9 @@ func replicaKind(logs logstore.LogStore, group uint64, self uint64) (kind multir
 		}
 		for _, ch := range cc.AsV2().GetChanges() {
 			if t := ch.GetType(); (t == pb.ConfChangeAddNode || t == pb.ConfChangeAddLearnerNode) && mine(ch.GetNodeId()) {
-				_, kind = multiraft.NodeOf(ch.GetNodeId())
+				return true, nil
 			}
 		}
 	}
-	return kind, known, nil
+	return false, nil
 }

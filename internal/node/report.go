@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/embeddynamo/dynamo/internal/keyenc"
+	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/partition"
 	"github.com/embeddynamo/dynamo/internal/split"
-	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
 // PartitionReport is what a leader tells the control plane of one
@@ -21,9 +21,8 @@ type PartitionReport struct {
 	// Size is the split-for-size decision (internal/split's DecideSize) for
 	// the SplitSize the report was asked with; Split is false below it.
 	Size split.Decision
-	// Members are the nodes of the group's members, voters and learners,
-	// as the leader sees them, ascending.
-	Members []transport.NodeID
+	// Members are the group's member replicas as the leader sees them.
+	Members []multiraft.Replica
 }
 
 // Reports describes every partition this node leads (OpReport): the
@@ -45,7 +44,7 @@ func (n *Node) Reports(ctx context.Context, splitSize int64) ([]PartitionReport,
 			continue // a log replica, or removed since
 		}
 		m := p.Meta()
-		r := PartitionReport{Group: group, Table: m.Table, Range: m.Range, Items: m.Items, Bytes: m.Bytes, Members: lg.Members}
+		r := PartitionReport{Group: group, Table: m.Table, Range: m.Range, Items: m.Items, Bytes: m.Bytes, Members: lg.Replicas}
 		if splitSize > 0 && int64(m.Bytes) > splitSize {
 			samples, err := n.sizeSamples(group)
 			if err != nil {

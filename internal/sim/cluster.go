@@ -71,6 +71,9 @@ type Node struct {
 	disks       map[uint64]*KVDisk
 }
 
+// local is the ID under which the node's Core hosts its replica of group.
+func (n *Node) local(group uint64) uint64 { return multiraft.LocalID(group, n.kinds[group]) }
+
 // KV returns the node's state machine of a group (nil for a log replica or
 // a group it does not host).
 func (n *Node) KV(group uint64) *KV { return n.sms[group] }
@@ -238,8 +241,9 @@ func (c *Cluster) AddReplica(id transport.NodeID, group uint64, kind multiraft.R
 // DropReplica stops hosting a group on a node and forgets its data.
 func (c *Cluster) DropReplica(id transport.NodeID, group uint64) error {
 	n := c.Node(id)
+	local := n.local(group)
 	c.forget(n, group)
-	return n.Core.RemoveGroup(group)
+	return n.Core.RemoveGroup(local)
 }
 
 func (c *Cluster) forget(n *Node, group uint64) {
@@ -256,7 +260,7 @@ func (c *Cluster) Hosts(id transport.NodeID, group uint64) bool {
 	if !n.Up {
 		return false
 	}
-	_, err := n.Core.Status(group)
+	_, err := n.Core.Status(n.local(group))
 	return err == nil
 }
 
@@ -265,7 +269,7 @@ func (c *Cluster) Hosts(id transport.NodeID, group uint64) bool {
 // them back.
 func (c *Cluster) pruneRemoved(n *Node) {
 	for g := range n.kinds {
-		if _, err := n.Core.Status(g); err != nil {
+		if _, err := n.Core.Status(n.local(g)); err != nil {
 			c.forget(n, g)
 		}
 	}
@@ -458,7 +462,7 @@ func (c *Cluster) Leader(group uint64) transport.NodeID {
 		if !n.Up {
 			continue
 		}
-		st, err := n.Core.Status(group)
+		st, err := n.Core.Status(n.local(group))
 		if err == nil && st.IsLeader && st.Term >= term {
 			lead, term = n.ID, st.Term
 		}
@@ -474,10 +478,11 @@ func (c *Cluster) Digest() string {
 			fmt.Fprintf(&b, "n%d down\n", n.ID)
 			continue
 		}
-		for _, g := range n.Core.Groups() {
-			st, _ := n.Core.Status(g)
-			fmt.Fprintf(&b, "n%d g%d term=%d commit=%d applied=%d", n.ID, g, st.Term, st.Commit, st.Applied)
-			if kv := n.sms[g]; kv != nil {
+		for _, local := range n.Core.Groups() {
+			st, _ := n.Core.Status(local)
+			g, kind := multiraft.GroupOf(local)
+			fmt.Fprintf(&b, "n%d g%d (%s) term=%d commit=%d applied=%d", n.ID, g, kind, st.Term, st.Commit, st.Applied)
+			if kv := n.sms[g]; kv != nil && kind == multiraft.FullReplica {
 				fmt.Fprintf(&b, " kv=%s", kv.Digest())
 			}
 			b.WriteString("\n")

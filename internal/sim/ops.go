@@ -127,5 +127,5 @@ func (c *Cluster) Status(node transport.NodeID, group uint64) (multiraft.GroupSt
 	if !n.Up {
 		return multiraft.GroupStatus{}, fmt.Errorf("sim: node %d is down", node)
 	}
-	return n.Core.Status(group)
+	return n.Core.Status(n.local(group))
 }
