@@ -151,7 +151,9 @@ func (c *Catalog) zoneAllowed(p *Partition, node *Node, except NodeID) bool {
 		return true
 	}
 	for _, n := range c.nodes {
-		if n.Live && !used[n.Zone] && !p.Holds(n.ID) {
+		// The replica's own node counts: moving it off a zone no other
+		// replica uses would lose that zone.
+		if n.Live && !used[n.Zone] && (!p.Holds(n.ID) || n.ID == except) {
 			return false
 		}
 	}

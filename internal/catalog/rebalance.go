@@ -59,7 +59,6 @@ type planState struct {
 	parts    []Partition
 	load     map[uint64]PartitionLoad
 	nodeLoad map[NodeID]*loadVec
-	mean     loadVec
 }
 
 func replicaLoad(r Replica, l PartitionLoad) loadVec {
@@ -69,37 +68,62 @@ func replicaLoad(r Replica, l PartitionLoad) loadVec {
 	return loadVec{1, float64(l.Bytes), l.Units}
 }
 
-// ratio is a node's load relative to the mean, the largest over the
-// dimensions, and the dimension it is largest in.
-func (s *planState) ratio(v *loadVec) (float64, int) {
+// ratio is a load relative to a mean, the largest over the dimensions,
+// and the dimension it is largest in.
+func ratio(v, mean *loadVec) (float64, int) {
 	worst, dim := 0.0, 0
 	for d := 0; d < dims; d++ {
-		if s.mean[d] <= 0 {
+		if mean[d] <= 0 {
 			continue
 		}
-		if r := v[d] / s.mean[d]; r > worst {
+		if r := v[d] / mean[d]; r > worst {
 			worst, dim = r, d
 		}
 	}
 	return worst, dim
 }
 
+// scope is a set of live nodes balanced against the mean load of its
+// members: the whole cluster, or one zone.
+type scope struct {
+	nodes []NodeID
+	mean  loadVec
+}
+
+func (s *planState) scopeOf(nodes []NodeID) *scope {
+	sc := &scope{nodes: nodes}
+	for _, id := range nodes {
+		for d, x := range s.nodeLoad[id] {
+			sc.mean[d] += x
+		}
+	}
+	for d := range sc.mean {
+		sc.mean[d] /= float64(len(nodes))
+	}
+	return sc
+}
+
 // PlanRebalance proposes replica moves, in order, after which no live node
 // carries more than Threshold times the mean live-node load in replica
 // count, bytes or capacity units, as far as moves can achieve it. It never
 // proposes a move that puts two replicas of a partition in one zone while a
-// live node in an unused zone could take the replica, nor one onto a dead
-// node, a node without room (Capacity) or a node already holding the
-// partition. Each move strictly lowers the load of an overloaded node and
-// leaves the target below the source's former level, so the plan converges;
-// ties break by node and partition ID, so the plan is deterministic. Moves
-// are valid when applied in order with Catalog.MoveReplica.
+// live node in an unused zone could take the replica (a replica alone in
+// its zone stays there), nor one onto a dead node, a node without room
+// (Capacity) or a node already holding the partition. Where zones keep the
+// cluster from that balance (a zone of one node holds a replica of every
+// partition), it then balances each zone's nodes against the zone's mean
+// the same way. Each move strictly lowers the load of an overloaded node
+// and leaves the target below the source's former level, so the plan
+// converges; ties break by node and partition ID, so the plan is
+// deterministic. Moves are valid when applied in order with
+// Catalog.MoveReplica.
 func PlanRebalance(in RebalanceInput) []Move {
 	threshold := in.Threshold
 	if threshold <= 0 {
 		threshold = DefaultRebalanceThreshold
 	}
 	s := &planState{nodes: make(map[NodeID]Node), load: in.Load, nodeLoad: make(map[NodeID]*loadVec)}
+	zones := map[string][]NodeID{}
 	for _, n := range in.Nodes {
 		s.nodes[n.ID] = n
 		if n.Live {
@@ -111,8 +135,11 @@ func PlanRebalance(in RebalanceInput) []Move {
 	if len(s.live) < 2 {
 		return nil
 	}
+	for _, id := range s.live {
+		zones[s.nodes[id].Zone] = append(zones[s.nodes[id].Zone], id)
+	}
 	s.parts = make([]Partition, len(in.Partitions))
-	var total loadVec
+	total := 0
 	for i, p := range in.Partitions {
 		s.parts[i] = p.Clone()
 		for _, r := range p.Replicas {
@@ -123,26 +150,39 @@ func PlanRebalance(in RebalanceInput) []Move {
 			rl := replicaLoad(r, in.Load[p.ID])
 			for d := range v {
 				v[d] += rl[d]
-				total[d] += rl[d]
 			}
+			total++
 		}
 	}
-	for d := range total {
-		s.mean[d] = total[d] / float64(len(s.live))
-	}
-	totalReplicas := int(total[dimReplicas])
-	limit := 4*totalReplicas + 16
+	limit := 4*total + 16
 	if in.MaxMoves > 0 {
 		limit = min(limit, in.MaxMoves)
 	}
-	var moves []Move
+	moves := s.balance(nil, s.live, threshold, limit)
+	names := make([]string, 0, len(zones))
+	for z := range zones {
+		names = append(names, z)
+	}
+	sort.Strings(names)
+	for _, z := range names {
+		if len(zones[z]) > 1 {
+			moves = s.balance(moves, zones[z], threshold, limit)
+		}
+	}
+	return moves
+}
+
+// balance appends to moves, up to limit, the moves that bring the nodes of
+// a scope within threshold times the scope's mean load.
+func (s *planState) balance(moves []Move, nodes []NodeID, threshold float64, limit int) []Move {
+	sc := s.scopeOf(nodes)
 	stuck := make(map[NodeID]bool)
 	for len(moves) < limit {
-		src, srcRatio, dim := s.mostLoaded(stuck)
+		src, srcRatio, dim := s.mostLoaded(sc, stuck)
 		if src == 0 || srcRatio <= threshold {
 			break
 		}
-		m, ok := s.bestMove(src, srcRatio, dim)
+		m, ok := s.bestMove(sc, src, srcRatio, dim)
 		if !ok {
 			stuck[src] = true
 			continue
@@ -154,16 +194,16 @@ func PlanRebalance(in RebalanceInput) []Move {
 	return moves
 }
 
-// mostLoaded returns the live node with the highest load ratio that is not
-// stuck.
-func (s *planState) mostLoaded(stuck map[NodeID]bool) (NodeID, float64, int) {
+// mostLoaded returns the node of sc with the highest load ratio that is
+// not stuck.
+func (s *planState) mostLoaded(sc *scope, stuck map[NodeID]bool) (NodeID, float64, int) {
 	var best NodeID
 	bestRatio, bestDim := -1.0, 0
-	for _, id := range s.live {
+	for _, id := range sc.nodes {
 		if stuck[id] {
 			continue
 		}
-		r, d := s.ratio(s.nodeLoad[id])
+		r, d := ratio(s.nodeLoad[id], &sc.mean)
 		if r > bestRatio {
 			best, bestRatio, bestDim = id, r, d
 		}
@@ -177,9 +217,10 @@ type plannedMove struct {
 	to      NodeID
 }
 
-// bestMove finds the move off src that helps most: the replica contributing
-// most to the overloaded dimension, to the target left least loaded.
-func (s *planState) bestMove(src NodeID, srcRatio float64, dim int) (plannedMove, bool) {
+// bestMove finds the move off src to another node of sc that helps most:
+// the replica contributing most to the overloaded dimension, to the target
+// left least loaded.
+func (s *planState) bestMove(sc *scope, src NodeID, srcRatio float64, dim int) (plannedMove, bool) {
 	type cand struct {
 		part, replica int
 		weight        float64
@@ -206,7 +247,7 @@ func (s *planState) bestMove(src NodeID, srcRatio float64, dim int) (plannedMove
 		}
 		var best NodeID
 		bestAfter := srcRatio
-		for _, to := range s.live {
+		for _, to := range sc.nodes {
 			if to == src || p.Holds(to) || !s.zoneAllowed(p, to, src) {
 				continue
 			}
@@ -219,7 +260,7 @@ func (s *planState) bestMove(src NodeID, srcRatio float64, dim int) (plannedMove
 			for d := range after {
 				after[d] += rl[d]
 			}
-			r, _ := s.ratio(&after)
+			r, _ := ratio(&after, &sc.mean)
 			if r < bestAfter {
 				best, bestAfter = to, r
 			}
@@ -253,7 +294,7 @@ func (s *planState) zoneAllowed(p *Partition, to, except NodeID) bool {
 		return true
 	}
 	for _, id := range s.live {
-		if n := s.nodes[id]; !used[n.Zone] && !p.Holds(id) {
+		if n := s.nodes[id]; !used[n.Zone] && (!p.Holds(id) || id == except) {
 			return false
 		}
 	}

@@ -250,3 +250,51 @@ func distinctZones(c *Catalog, p Partition) int {
 	}
 	return len(zones)
 }
+
+// A replica alone in its zone never moves into a zone the partition
+// already uses, however loaded its node: the move would lose the zone.
+// Zones a: 1,2  b: 3,4  c: 5,6 with node 6 dead, so node 5 holds every
+// replica in zone c, and nodes 2 and 4 join empty.
+func TestPlanRebalanceKeepsALoneZone(t *testing.T) {
+	c := newCluster(t, 3, 2)
+	for _, id := range []NodeID{2, 4, 6} {
+		require.NoError(t, c.SetNodeLive(id, false))
+	}
+	for i := 0; i < 6; i++ {
+		in := baseCreate()
+		in.TableName = fmt.Sprintf("t%02d", i)
+		active(t, c, in)
+	}
+	require.NoError(t, c.SetNodeLive(2, true))
+	require.NoError(t, c.SetNodeLive(4, true))
+	moves := PlanRebalance(RebalanceInput{Nodes: c.Nodes(), Partitions: allPartitions(c)})
+	require.NotEmpty(t, moves, "nodes 1 and 3 share their replicas with 2 and 4")
+	for _, m := range moves {
+		require.NotEqual(t, NodeID(5), m.From, "move %+v takes a replica out of zone c", m)
+	}
+	applyMoves(t, c, moves)
+	for _, p := range allPartitions(c) {
+		require.Equal(t, 3, distinctZones(c, p), "partition %d", p.ID)
+	}
+	// Node 5 stays above the cluster's mean, but within each zone of two
+	// nodes the replicas are even.
+	l := loads(c, nil)
+	for _, pair := range [][2]NodeID{{1, 2}, {3, 4}} {
+		a, b := l[pair[0]][dimReplicas], l[pair[1]][dimReplicas]
+		mean := (a + b) / 2
+		require.LessOrEqual(t, max(a, b), DefaultRebalanceThreshold*mean, "zone of nodes %v: %v and %v replicas", pair, a, b)
+	}
+	// The catalog refuses such a move as well.
+	p := allPartitions(c)[0]
+	name := ""
+	for _, n := range c.TableNames() {
+		if ps, _ := c.Partitions(n); ps[0].ID == p.ID {
+			name = n
+		}
+	}
+	var to NodeID = 2
+	if p.Holds(2) {
+		to = 1
+	}
+	require.ErrorIs(t, c.MoveReplica(name, p.ID, 5, to), ErrZoneConflict)
+}

@@ -35,15 +35,55 @@ import (
 // simulated time passing, not synchronisation by sleeping.
 
 // poll waits in simulated time until done holds, looking every step, and
-// fails the test once limit has passed; it returns how long it waited.
-func poll(t *testing.T, what string, limit, step time.Duration, done func() bool) time.Duration {
+// fails the test once limit has passed (after calling explain, if given,
+// to log what it sees); it returns how long it waited.
+func poll(t *testing.T, what string, limit, step time.Duration, done func() bool, explain ...func()) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for !done() {
-		require.Less(t, time.Since(start), limit, "%s: not within %v of simulated time", what, limit)
+		if time.Since(start) >= limit {
+			for _, f := range explain {
+				f()
+			}
+			require.FailNow(t, fmt.Sprintf("%s: not within %v of simulated time", what, limit))
+		}
 		time.Sleep(step)
 	}
 	return time.Since(start)
+}
+
+// explainTable logs table's partitions (the catalog's replicas and the
+// group's members as the leader sees them), the nodes' liveness and the
+// latest events.
+func explainTable(t *testing.T, c *Cluster, tables ...string) func() {
+	return func() {
+		ctx := context.Background()
+		cl := c.Client()
+		for _, table := range tables {
+			rec, err := cl.meta.Table(ctx, table)
+			if err != nil {
+				continue
+			}
+			for _, p := range rec.Partitions {
+				leader := c.nc.Leader(p.ID)
+				var st multiraft.GroupStatus
+				if n, err := c.nc.Node(leader); err == nil {
+					st, _ = n.Status(p.ID)
+				}
+				t.Logf("%s partition %d: catalog %v, leader %d, members %+v", table, p.ID, p.Replicas, leader, st.Replicas)
+			}
+		}
+		t.Logf("leaders %v", leaderCounts(c))
+		var out meta.DescribeClusterOutput
+		if err := cl.meta.Call(ctx, meta.OpDescribeCluster, struct{}{}, &out); err == nil {
+			t.Logf("nodes %+v; control plane on node %d", out.Nodes, c.nc.Leader(meta.Group))
+		}
+		if evs, err := cl.Events(ctx); err == nil {
+			for _, ev := range evs[max(0, len(evs)-30):] {
+				t.Logf("event %s %s partition %d: %s | %s | %s", ev.Time.Format("15:04:05.000"), ev.Kind, ev.Partition, ev.What, ev.Why, ev.Outcome)
+			}
+		}
+	}
 }
 
 // load writes items into table's item collections c0-c9 and queries them
@@ -56,6 +96,7 @@ type load struct {
 	table string
 	stop  chan struct{}
 	done  chan struct{}
+	once  sync.Once
 
 	// mu guards the fields below.
 	mu      sync.Mutex
@@ -66,10 +107,17 @@ type load struct {
 	wrong   []string // queries that missed acknowledged items
 }
 
-func startLoad(cl *Client, table string) *load {
+func startLoad(t *testing.T, cl *Client, table string) *load {
 	l := &load{cl: cl, table: table, stop: make(chan struct{}), done: make(chan struct{}), acked: map[string][]int{}}
 	go l.run()
+	t.Cleanup(l.halt) // a test that fails midway stops it too
 	return l
+}
+
+// halt stops the load and waits for it; a second call does nothing.
+func (l *load) halt() {
+	l.once.Do(func() { close(l.stop) })
+	<-l.done
 }
 
 func (l *load) run() {
@@ -140,8 +188,7 @@ func (l *load) query(ctx context.Context, pk string) {
 // strongly and that no query missed one.
 func (l *load) finish(ctx context.Context, t *testing.T) (writes, queries, failed int) {
 	t.Helper()
-	close(l.stop)
-	<-l.done
+	l.halt()
 	require.Empty(t, l.wrong)
 	for pk, sks := range l.acked {
 		for _, sk := range sks {
@@ -199,7 +246,7 @@ func testHeal(t *testing.T, nodes int) {
 	cl := c.Client()
 	ctx := context.Background()
 	createTable(t, cl, provisioned("healed"))
-	l := startLoad(cl, "healed")
+	l := startLoad(t, cl, "healed")
 	time.Sleep(2 * time.Second)
 
 	// The victim is a node holding replicas whose zone has another node.
@@ -241,7 +288,7 @@ func testHeal(t *testing.T, nodes int) {
 		}
 		return true
 	}
-	recovery := poll(t, "every partition back to 3 full replicas in 3 zones", 60*time.Second, 100*time.Millisecond, healed)
+	recovery := poll(t, "every partition back to 3 full replicas in 3 zones", 60*time.Second, 100*time.Millisecond, healed, explainTable(t, c, "healed"))
 	writes, queries, failed := l.finish(ctx, t)
 
 	var declared, durable time.Time
@@ -347,58 +394,87 @@ func waitDead(t *testing.T, cl *Client, id transport.NodeID) {
 }
 
 // A fourth node joining a loaded three-node cluster takes replicas and
-// leaderships until no node carries more than 1.2 times the mean, in
-// simulated time, with writes and queries going on and no acknowledged
-// write lost.
+// leaderships, in simulated time, with writes and queries going on and no
+// acknowledged write lost, and no partition ever losing a zone. In a zone
+// of its own it takes its share of every partition: no node ends above 1.2
+// times the mean. In the zone of node 1 it can only share node 1's
+// replicas (nodes 2 and 3, alone in their zones, must keep a replica of
+// every partition): the two end within 1.2 times their zone's mean, and
+// leaderships within 1.2 times the cluster's mean.
 func TestRebalanceOntoANewNode(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
-		cl := c.Client()
-		ctx := context.Background()
-		// Node 4 is down while the tables are made: they go to nodes 1-3.
-		require.NoError(t, c.Crash(4))
-		waitDead(t, cl, 4)
-		tables := []string{"first", "second"}
-		for _, name := range tables {
-			createTable(t, cl, provisioned(name))
-		}
-		loads := []*load{startLoad(cl, "first"), startLoad(cl, "second")}
-		time.Sleep(2 * time.Second)
-		before, total := replicaCounts(ctx, t, c, tables...)
-		require.Zero(t, before[4])
+	for _, zones := range []int{4, 3} {
+		t.Run(fmt.Sprint(zones, " zones"), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { testRebalance(t, zones) })
+		})
+	}
+}
 
-		require.NoError(t, c.Restart(ctx, 4))
-		took := poll(t, "replicas and leaders within 1.2x the mean", 3*time.Minute, 100*time.Millisecond, func() bool {
-			count, _ := replicaCounts(ctx, t, c, tables...)
+func testRebalance(t *testing.T, zones int) {
+	c := startCluster(t, ClusterConfig{Nodes: 4, Zones: zones})
+	cl := c.Client()
+	ctx := context.Background()
+	// Node 4 is down while the tables are made: they go to nodes 1-3.
+	require.NoError(t, c.Crash(4))
+	waitDead(t, cl, 4)
+	tables := []string{"first", "second"}
+	for _, name := range tables {
+		createTable(t, cl, provisioned(name))
+	}
+	loads := []*load{startLoad(t, cl, "first"), startLoad(t, cl, "second")}
+	time.Sleep(2 * time.Second)
+	before, total := replicaCounts(ctx, t, c, tables...)
+	require.Zero(t, before[4])
+
+	require.NoError(t, c.Restart(ctx, 4))
+	partitions := total / 3
+	took := poll(t, "replicas and leaders balanced", 3*time.Minute, 100*time.Millisecond, func() bool {
+		count, _ := replicaCounts(ctx, t, c, tables...)
+		if zones == 4 {
 			mean := float64(total) / 4
 			for _, n := range count {
 				if float64(n) > 1.2*mean {
 					return false
 				}
 			}
-			leaders := total / 3
-			for _, l := range leaderCounts(c) {
-				if float64(l) > 1.2*float64(leaders)/4+0.5 {
-					return false
-				}
-			}
-			return true
-		})
-		after, _ := replicaCounts(ctx, t, c, tables...)
-		moves := 0
-		for _, ev := range mustEvents(ctx, t, cl) {
-			if ev.Kind == "rebalance" && strings.HasPrefix(ev.What, "moved") {
-				moves++
+		} else {
+			zoneMean := float64(count[1]+count[4]) / 2
+			if float64(max(count[1], count[4])) > 1.2*zoneMean {
+				return false
 			}
 		}
-		var writes, queries, failed int
-		for _, l := range loads {
-			w, q, f := l.finish(ctx, t)
-			writes, queries, failed = writes+w, queries+q, failed+f
+		leads := leaderCounts(c)
+		for _, id := range c.NodeIDs() {
+			if float64(leads[id]) > 1.2*float64(partitions)/4 {
+				return false
+			}
 		}
-		t.Logf("replicas per node before %v, after %v (%d replicas, %d moves); leaders after %v; balanced %v of simulated time after node 4 came; meanwhile %d writes acknowledged, %d queries checked, %d requests failed",
-			before, after, total, moves, leaderCounts(c), took.Round(time.Millisecond), writes, queries, failed)
-	})
+		return true
+	}, explainTable(t, c, tables...))
+	after, _ := replicaCounts(ctx, t, c, tables...)
+	moves := 0
+	for _, ev := range mustEvents(ctx, t, cl) {
+		if ev.Kind == "rebalance" && strings.HasPrefix(ev.What, "moved") {
+			moves++
+		}
+	}
+	for _, name := range tables {
+		rec, err := cl.meta.Table(ctx, name)
+		require.NoError(t, err)
+		for _, p := range rec.Partitions {
+			zones := map[string]bool{}
+			for _, r := range p.Replicas {
+				zones[c.Zone(transport.NodeID(r.Node))] = true
+			}
+			require.Len(t, zones, 3, "partition %d keeps three zones", p.ID)
+		}
+	}
+	var writes, queries, failed int
+	for _, l := range loads {
+		w, q, f := l.finish(ctx, t)
+		writes, queries, failed = writes+w, queries+q, failed+f
+	}
+	t.Logf("%d zones: replicas per node before %v, after %v (%d replicas, %d moves); leaders after %v; balanced %v of simulated time after node 4 came; meanwhile %d writes acknowledged, %d queries checked, %d requests failed",
+		zones, before, after, total, moves, leaderCounts(c), took.Round(time.Millisecond), writes, queries, failed)
 }
 
 // Kill the node running the control plane in the middle of a replica move:
@@ -413,7 +489,7 @@ func TestControllerDiesMidMove(t *testing.T) {
 		require.NoError(t, c.Crash(4))
 		waitDead(t, cl, 4)
 		createTable(t, cl, provisioned("moving"))
-		l := startLoad(cl, "moving")
+		l := startLoad(t, cl, "moving")
 		// Node 4 shares zone-1 with node 1, so moves onto it come from
 		// node 1. The control plane runs on node 2, neither end of a move.
 		n1, err := c.nc.Node(1)
@@ -534,4 +610,91 @@ func TestOrphanReplicaRemoved(t *testing.T) {
 		require.Contains(t, why, "the catalog places no such replica of the partition there")
 		t.Logf("orphan learner on node 4 out of partition %d's group and off the node %v of simulated time after it joined", p.ID, took.Round(time.Millisecond))
 	})
+}
+
+// Nodes die and come back one after another under load, in simulated time,
+// each time with whichever node runs the control plane among the
+// candidates: after every death the cluster heals (three full replicas in
+// three zones, no log replica left), after every return it rebalances, and
+// no acknowledged write is ever lost.
+func TestRepeatedDeathsAndReturns(t *testing.T) {
+	for _, seed := range []uint64{1, 2} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { testDeathsAndReturns(t, seed) })
+		})
+	}
+}
+
+func testDeathsAndReturns(t *testing.T, seed uint64) {
+	c := startCluster(t, ClusterConfig{Nodes: 5, Zones: 3, Seed: seed})
+	cl := c.Client()
+	ctx := context.Background()
+	createTable(t, cl, provisioned("churned"))
+	l := startLoad(t, cl, "churned")
+	settled := func(dead transport.NodeID) func() bool {
+		return func() bool {
+			rec, err := cl.meta.Table(ctx, "churned")
+			if err != nil {
+				return false
+			}
+			for _, p := range rec.Partitions {
+				zones := map[string]bool{}
+				for _, r := range p.Replicas {
+					if transport.NodeID(r.Node) == dead || r.Kind != catalog.ReplicaFull {
+						return false
+					}
+					zones[c.Zone(transport.NodeID(r.Node))] = true
+				}
+				if len(zones) != 3 {
+					return false
+				}
+				leader := c.nc.Leader(p.ID)
+				if leader == 0 {
+					return false
+				}
+				n, err := c.nc.Node(leader)
+				if err != nil {
+					return false
+				}
+				st, err := n.Status(p.ID)
+				if err != nil || len(st.Replicas) != 3 {
+					return false // a log replica or an extra member is still in
+				}
+			}
+			return true
+		}
+	}
+	var heals []time.Duration
+	for round := range 3 {
+		// The victim: the control plane's node in even rounds, another
+		// node in odd ones, always in zone-1 or zone-2 (zones of two
+		// nodes: node 3, alone in zone-3, would leave two zones).
+		victim := c.nc.Leader(meta.Group)
+		if victim == 3 {
+			n1, err := c.nc.Node(1)
+			require.NoError(t, err)
+			_, err = n1.Forward(ctx, 3, &node.Request{Op: node.OpTransferLeader, Group: meta.Group, Change: multiraft.ReplicaChange{Node: 1}})
+			require.NoError(t, err)
+			poll(t, "node 1 runs the control plane", 10*time.Second, 10*time.Millisecond, func() bool { return c.nc.Leader(meta.Group) == 1 })
+			victim = 1
+		}
+		if round%2 == 1 {
+			for _, id := range []transport.NodeID{4, 5, 1, 2} {
+				if id != victim {
+					victim = id
+					break
+				}
+			}
+		}
+		require.NoError(t, c.Crash(victim))
+		heals = append(heals, poll(t, fmt.Sprintf("round %d: healed after node %d died", round, victim), 2*time.Minute, 100*time.Millisecond, settled(victim), explainTable(t, c, "churned")))
+		require.NoError(t, c.Restart(ctx, victim))
+		poll(t, fmt.Sprintf("round %d: node %d back and settled", round, victim), 2*time.Minute, 100*time.Millisecond, settled(0), explainTable(t, c, "churned"))
+		time.Sleep(5 * time.Second)
+	}
+	writes, queries, failed := l.finish(ctx, t)
+	for _, n := range c.Nodes() {
+		require.Empty(t, n.LogReplicas(), "node %d keeps a log replica", n.ID())
+	}
+	t.Logf("seed %d: three deaths healed in %v (simulated); %d writes acknowledged, %d queries checked, %d requests failed", seed, heals, writes, queries, failed)
 }
