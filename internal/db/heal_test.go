@@ -269,26 +269,7 @@ func testHeal(t *testing.T, nodes int) {
 	crashed := time.Now()
 	require.NoError(t, c.Crash(victim))
 
-	healed := func() bool {
-		rec, err := cl.meta.Table(ctx, "healed")
-		if err != nil {
-			return false
-		}
-		for _, p := range rec.Partitions {
-			zones := map[string]bool{}
-			for _, r := range p.Replicas {
-				if transport.NodeID(r.Node) == victim || r.Kind != catalog.ReplicaFull {
-					return false
-				}
-				zones[c.Zone(transport.NodeID(r.Node))] = true
-			}
-			if len(zones) != 3 {
-				return false
-			}
-		}
-		return true
-	}
-	recovery := poll(t, "every partition back to 3 full replicas in 3 zones", 60*time.Second, 100*time.Millisecond, healed, explainTable(t, c, "healed"))
+	recovery := poll(t, "every partition back to 3 full replicas in 3 zones", 60*time.Second, 100*time.Millisecond, healed(c, "healed", victim), explainTable(t, c, "healed"))
 	writes, queries, failed := l.finish(ctx, t)
 
 	var declared, durable time.Time
@@ -347,6 +328,38 @@ func testHeal(t *testing.T, nodes int) {
 		}
 		return true
 	})
+}
+
+// healed reports whether every partition of table has three full replicas
+// in three zones, none on node dead, and its group no other member (no log
+// replica, nothing half added).
+func healed(c *Cluster, table string, dead transport.NodeID) func() bool {
+	return func() bool {
+		rec, err := c.Client().meta.Table(context.Background(), table)
+		if err != nil {
+			return false
+		}
+		for _, p := range rec.Partitions {
+			zones := map[string]bool{}
+			for _, r := range p.Replicas {
+				if transport.NodeID(r.Node) == dead || r.Kind != catalog.ReplicaFull {
+					return false
+				}
+				zones[c.Zone(transport.NodeID(r.Node))] = true
+			}
+			if len(zones) != 3 {
+				return false
+			}
+			n, err := c.nc.Node(c.nc.Leader(p.ID))
+			if err != nil {
+				return false
+			}
+			if st, err := n.Status(p.ID); err != nil || len(st.Replicas) != 3 {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // replicaCounts counts the replicas the catalog places on each node (every
@@ -631,39 +644,6 @@ func testDeathsAndReturns(t *testing.T, seed uint64) {
 	ctx := context.Background()
 	createTable(t, cl, provisioned("churned"))
 	l := startLoad(t, cl, "churned")
-	settled := func(dead transport.NodeID) func() bool {
-		return func() bool {
-			rec, err := cl.meta.Table(ctx, "churned")
-			if err != nil {
-				return false
-			}
-			for _, p := range rec.Partitions {
-				zones := map[string]bool{}
-				for _, r := range p.Replicas {
-					if transport.NodeID(r.Node) == dead || r.Kind != catalog.ReplicaFull {
-						return false
-					}
-					zones[c.Zone(transport.NodeID(r.Node))] = true
-				}
-				if len(zones) != 3 {
-					return false
-				}
-				leader := c.nc.Leader(p.ID)
-				if leader == 0 {
-					return false
-				}
-				n, err := c.nc.Node(leader)
-				if err != nil {
-					return false
-				}
-				st, err := n.Status(p.ID)
-				if err != nil || len(st.Replicas) != 3 {
-					return false // a log replica or an extra member is still in
-				}
-			}
-			return true
-		}
-	}
 	var heals []time.Duration
 	for round := range 3 {
 		// The victim: the control plane's node in even rounds, another
@@ -687,9 +667,9 @@ func testDeathsAndReturns(t *testing.T, seed uint64) {
 			}
 		}
 		require.NoError(t, c.Crash(victim))
-		heals = append(heals, poll(t, fmt.Sprintf("round %d: healed after node %d died", round, victim), 2*time.Minute, 100*time.Millisecond, settled(victim), explainTable(t, c, "churned")))
+		heals = append(heals, poll(t, fmt.Sprintf("round %d: healed after node %d died", round, victim), 2*time.Minute, 100*time.Millisecond, healed(c, "churned", victim), explainTable(t, c, "churned")))
 		require.NoError(t, c.Restart(ctx, victim))
-		poll(t, fmt.Sprintf("round %d: node %d back and settled", round, victim), 2*time.Minute, 100*time.Millisecond, settled(0), explainTable(t, c, "churned"))
+		poll(t, fmt.Sprintf("round %d: node %d back and settled", round, victim), 2*time.Minute, 100*time.Millisecond, healed(c, "churned", 0), explainTable(t, c, "churned"))
 		time.Sleep(5 * time.Second)
 	}
 	writes, queries, failed := l.finish(ctx, t)

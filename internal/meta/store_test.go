@@ -16,19 +16,27 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// A catalog saved to the system table loads back whole; a store whose view
-// is older than the table's (a deposed controller) cannot overwrite it.
-func TestStoreSaveLoadAndFencing(t *testing.T) {
+// systemTableNode starts a one-node cluster hosting the system table and
+// returns its node, with a context for the test.
+func systemTableNode(t *testing.T) (context.Context, *node.Node) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	nc, err := node.StartCluster(ctx, node.ClusterConfig{Nodes: 1, Zones: 1})
 	require.NoError(t, err)
-	defer func() { require.NoError(t, nc.Close()) }()
+	t.Cleanup(func() { require.NoError(t, nc.Close()) })
 	require.NoError(t, nc.CreatePartition(ctx, Group, PartitionMeta(), []transport.NodeID{1}))
 	_, err = nc.WaitLeader(ctx, Group)
 	require.NoError(t, err)
 	n, err := nc.Node(1)
 	require.NoError(t, err)
+	return ctx, n
+}
+
+// A catalog saved to the system table loads back whole; a store whose view
+// is older than the table's (a deposed controller) cannot overwrite it.
+func TestStoreSaveLoadAndFencing(t *testing.T) {
+	ctx, n := systemTableNode(t)
 
 	first := &store{n: n}
 	empty, _, err := first.load(ctx)
@@ -67,16 +75,7 @@ func TestStoreSaveLoadAndFencing(t *testing.T) {
 // saved beside the catalog and loads back; events trimmed from the ring
 // and a finished move leave no record behind.
 func TestStoreKeepsControlPlaneState(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	nc, err := node.StartCluster(ctx, node.ClusterConfig{Nodes: 1, Zones: 1})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, nc.Close()) }()
-	require.NoError(t, nc.CreatePartition(ctx, Group, PartitionMeta(), []transport.NodeID{1}))
-	_, err = nc.WaitLeader(ctx, Group)
-	require.NoError(t, err)
-	n, err := nc.Node(1)
-	require.NoError(t, err)
+	ctx, n := systemTableNode(t)
 
 	s := &store{n: n}
 	c, _, err := s.load(ctx)
