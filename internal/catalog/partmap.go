@@ -134,10 +134,11 @@ func (c *Catalog) ApplySplit(table string, id uint64, splitKey []byte, rightID u
 	return nil
 }
 
-// zoneAllowed reports whether a replica of p may go to node: its zone holds
-// no other replica of p (ignoring the replica on except), or every zone with
-// a live node free of p already holds one.
-func (c *Catalog) zoneAllowed(p *Partition, node *Node, except NodeID) bool {
+// zoneAllowed reports whether a replica of p may go to node in place of
+// the one on except (zero: an added replica): its zone holds no other
+// replica of p, or every zone with a live node free of p already holds
+// one. The node free counts as free of p too (a replica moving off it).
+func (c *Catalog) zoneAllowed(p *Partition, node *Node, except, free NodeID) bool {
 	used := make(map[string]bool)
 	for _, r := range p.Replicas {
 		if r.Node == except {
@@ -151,17 +152,17 @@ func (c *Catalog) zoneAllowed(p *Partition, node *Node, except NodeID) bool {
 		return true
 	}
 	for _, n := range c.nodes {
-		// The replica's own node counts: moving it off a zone no other
-		// replica uses would lose that zone.
-		if n.Live && !used[n.Zone] && (!p.Holds(n.ID) || n.ID == except) {
+		if n.Live && !used[n.Zone] && (!p.Holds(n.ID) || (free != 0 && n.ID == free)) {
 			return false
 		}
 	}
 	return true
 }
 
-// target checks that node can receive a replica of p.
-func (c *Catalog) target(p *Partition, to NodeID, except NodeID) error {
+// target checks that node to can receive a replica of p in place of the
+// one on except (zero: an added replica); free is a node that counts as
+// free of p (see zoneAllowed).
+func (c *Catalog) target(p *Partition, to, except, free NodeID) error {
 	n, ok := c.nodes[to]
 	if !ok {
 		return fmt.Errorf("%w: %d", ErrNoNode, to)
@@ -172,7 +173,7 @@ func (c *Catalog) target(p *Partition, to NodeID, except NodeID) error {
 	if p.Holds(to) {
 		return fmt.Errorf("%w: node %d partition %d", ErrReplicaExists, to, p.ID)
 	}
-	if !c.zoneAllowed(p, n, except) {
+	if !c.zoneAllowed(p, n, except, free) {
 		return fmt.Errorf("%w: node %d zone %s partition %d", ErrZoneConflict, to, n.Zone, p.ID)
 	}
 	return nil
@@ -180,8 +181,22 @@ func (c *Catalog) target(p *Partition, to NodeID, except NodeID) error {
 
 // MoveReplica moves partition id's replica from one node to another,
 // keeping its kind. The target must be live, hold no replica of the
-// partition, and not share a zone with another replica while zones suffice.
+// partition, and not share a zone with another replica while zones suffice
+// (the replica's own node counts: a move never takes a partition out of a
+// zone only that replica covers).
 func (c *Catalog) MoveReplica(table string, id uint64, from, to NodeID) error {
+	return c.moveReplica(table, id, from, to, true)
+}
+
+// ReplaceReplica records that partition id's replica on node from, which
+// is lost (its node died, or it left the group), was replaced by one on
+// to, under the rules of MoveReplica except that from does not count as a
+// place for the replica.
+func (c *Catalog) ReplaceReplica(table string, id uint64, from, to NodeID) error {
+	return c.moveReplica(table, id, from, to, false)
+}
+
+func (c *Catalog) moveReplica(table string, id uint64, from, to NodeID, fromCounts bool) error {
 	t, i, err := c.partition(table, id)
 	if err != nil {
 		return err
@@ -191,7 +206,11 @@ func (c *Catalog) MoveReplica(table string, id uint64, from, to NodeID) error {
 	if ri < 0 {
 		return fmt.Errorf("%w: node %d partition %d", ErrNoReplica, from, id)
 	}
-	if err := c.target(p, to, from); err != nil {
+	free := from
+	if !fromCounts {
+		free = 0
+	}
+	if err := c.target(p, to, from, free); err != nil {
 		return err
 	}
 	p.Replicas[ri].Node = to
@@ -212,7 +231,7 @@ func (c *Catalog) AddReplica(table string, id uint64, r Replica) error {
 		return fmt.Errorf("%w: replica kind %d", ErrInvariant, r.Kind)
 	}
 	p := &t.Partitions[i]
-	if err := c.target(p, r.Node, 0); err != nil {
+	if err := c.target(p, r.Node, 0, 0); err != nil {
 		return err
 	}
 	p.Replicas = append(p.Replicas, r)

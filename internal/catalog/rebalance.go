@@ -109,7 +109,9 @@ func (s *planState) scopeOf(nodes []NodeID) *scope {
 // proposes a move that puts two replicas of a partition in one zone while a
 // live node in an unused zone could take the replica (a replica alone in
 // its zone stays there), nor one onto a dead node, a node without room
-// (Capacity) or a node already holding the partition. Where zones keep the
+// (Capacity) or a node already holding the partition. First it gives back
+// its zone spread to any partition with two replicas in one zone while a
+// live node in an unused zone could take one. Where zones keep the
 // cluster from that balance (a zone of one node holds a replica of every
 // partition), it then balances each zone's nodes against the zone's mean
 // the same way. Each move strictly lowers the load of an overloaded node
@@ -158,7 +160,8 @@ func PlanRebalance(in RebalanceInput) []Move {
 	if in.MaxMoves > 0 {
 		limit = min(limit, in.MaxMoves)
 	}
-	moves := s.balance(nil, s.live, threshold, limit)
+	moves := s.spreadZones(nil, limit)
+	moves = s.balance(moves, s.live, threshold, limit)
 	names := make([]string, 0, len(zones))
 	for z := range zones {
 		names = append(names, z)
@@ -170,6 +173,84 @@ func PlanRebalance(in RebalanceInput) []Move {
 		}
 	}
 	return moves
+}
+
+// spreadZones appends to moves, up to limit, a move for each partition
+// with two replicas in one zone while a live node in a zone it does not use
+// could take one (what healing leaves when a dead node's zone had no other
+// node, once that zone has a live node again): the replica on the more
+// loaded node of the shared zone goes to the least loaded such node.
+func (s *planState) spreadZones(moves []Move, limit int) []Move {
+	for pi := range s.parts {
+		for len(moves) < limit {
+			m, ok := s.spreadOne(pi)
+			if !ok {
+				break
+			}
+			p := &s.parts[pi]
+			src := p.Replicas[m.replica].Node
+			s.apply(m)
+			moves = append(moves, Move{Table: p.Table, Partition: p.ID, From: src, To: m.to})
+		}
+	}
+	return moves
+}
+
+// spreadOne finds one move that spreads partition pi over one more zone.
+func (s *planState) spreadOne(pi int) (plannedMove, bool) {
+	p := &s.parts[pi]
+	byZone := map[string][]int{}
+	for ri, r := range p.Replicas {
+		if n, ok := s.nodes[r.Node]; ok {
+			byZone[n.Zone] = append(byZone[n.Zone], ri)
+		}
+	}
+	from := -1
+	for _, ris := range byZone {
+		if len(ris) < 2 {
+			continue
+		}
+		for _, ri := range ris {
+			node := p.Replicas[ri].Node
+			if _, live := s.nodeLoad[node]; !live {
+				continue // healing's business
+			}
+			if from < 0 || s.heavier(node, p.Replicas[from].Node) {
+				from = ri
+			}
+		}
+	}
+	if from < 0 {
+		return plannedMove{}, false
+	}
+	rl := replicaLoad(p.Replicas[from], s.load[p.ID])
+	var to NodeID
+	for _, id := range s.live {
+		if _, used := byZone[s.nodes[id].Zone]; used || p.Holds(id) {
+			continue
+		}
+		v := s.nodeLoad[id]
+		if !fits(s.nodes[id], int(v[dimReplicas])+1, int64(v[dimBytes]+rl[dimBytes])) {
+			continue
+		}
+		if to == 0 || s.heavier(to, id) {
+			to = id
+		}
+	}
+	return plannedMove{part: pi, replica: from, to: to}, to != 0
+}
+
+// heavier reports whether node a carries more replicas than b (then more
+// bytes, then the higher ID).
+func (s *planState) heavier(a, b NodeID) bool {
+	va, vb := s.nodeLoad[a], s.nodeLoad[b]
+	if va[dimReplicas] != vb[dimReplicas] {
+		return va[dimReplicas] > vb[dimReplicas]
+	}
+	if va[dimBytes] != vb[dimBytes] {
+		return va[dimBytes] > vb[dimBytes]
+	}
+	return a > b
 }
 
 // balance appends to moves, up to limit, the moves that bring the nodes of

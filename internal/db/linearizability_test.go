@@ -25,6 +25,7 @@ import (
 	"github.com/embeddynamo/dynamo/internal/attr"
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/dberr"
+	"github.com/embeddynamo/dynamo/internal/meta"
 	"github.com/embeddynamo/dynamo/internal/multiraft"
 	"github.com/embeddynamo/dynamo/internal/partition"
 	"github.com/embeddynamo/dynamo/internal/transport"
@@ -283,9 +284,23 @@ type linConfig struct {
 	// steps (inject, then repair).
 	faultEvery int
 	opTimeout  time.Duration
+	// pace is a pause between two operations of a client, so that a run
+	// lasts long enough for the control plane's work (a steady load, not
+	// synchronisation).
+	pace time.Duration
+	// heal runs four nodes in three zones with a short liveness timeout:
+	// every fault is a crash that lasts until the control plane has
+	// replaced the dead node's replicas (log replica, full replica, dead
+	// one out), and the node then comes back to be reconciled.
+	heal bool
 }
 
 var linDefaults = linConfig{clients: 6, opsPerClient: 120, faultEvery: 40, opTimeout: 2 * time.Second}
+
+// linHealing is linDefaults through healing: more operations, paced, so
+// that the clients are still at work while each dead node's replicas are
+// replaced.
+var linHealing = linConfig{clients: 6, opsPerClient: 300, faultEvery: 100, opTimeout: 2 * time.Second, pace: 5 * time.Millisecond, heal: true}
 
 // linTable is the table of the hot items; linKeys their partition keys.
 const linTable = "hot"
@@ -309,6 +324,7 @@ type linRun struct {
 	finished  int // clients done
 	history   []porcupine.Operation
 	faults    []string
+	heals     int // dead nodes whose replicas were replaced (cfg.heal)
 	// per client: operations that definitely took effect or definitely
 	// answered, writes of unknown outcome, failed reads, other errors.
 	definite, unknown, failedReads []int
@@ -480,6 +496,9 @@ func (r *linRun) client(ctx context.Context, id int) {
 	rng := rand.New(rand.NewPCG(r.seed, uint64(id)+1))
 	known := map[string]int64{}
 	for seq := range r.cfg.opsPerClient {
+		if r.cfg.pace > 0 {
+			time.Sleep(r.cfg.pace)
+		}
 		key := linKeys[rng.IntN(len(linKeys))]
 		// Values written are unique per client and sequence, far apart so
 		// increments do not run into another writer's values.
@@ -556,6 +575,9 @@ func (r *linRun) nemesis(ctx context.Context) {
 		}
 	}
 	defer repair()
+	if r.cfg.heal {
+		kinds = []string{"crash"}
+	}
 	for r.waitOps(r.cfg.faultEvery) {
 		victim := ids[rng.IntN(len(ids))]
 		other := ids[(int(victim)+rng.IntN(len(ids)-1))%len(ids)]
@@ -591,6 +613,9 @@ func (r *linRun) nemesis(ctx context.Context) {
 		r.mu.Lock()
 		r.faults = append(r.faults, fmt.Sprintf("after %d ops at %.3fms: %s", r.completed, float64(r.now())/1e6, desc))
 		r.mu.Unlock()
+		if r.cfg.heal && !r.waitHealed(ctx, victim) {
+			return
+		}
 		if !r.waitOps(r.cfg.faultEvery) {
 			return
 		}
@@ -599,6 +624,30 @@ func (r *linRun) nemesis(ctx context.Context) {
 		r.faults = append(r.faults, fmt.Sprintf("after %d ops at %.3fms: repaired", r.completed, float64(r.now())/1e6))
 		r.mu.Unlock()
 	}
+}
+
+// waitHealed waits until the catalog places no replica of the table on
+// node dead and every group has only its three full replicas again (in two
+// zones when dead was alone in its zone), or the clients are done; it
+// records the heal among the faults.
+func (r *linRun) waitHealed(ctx context.Context, dead transport.NodeID) bool {
+	done := healedIn(r.c, linTable, dead, 2)
+	for !done() {
+		r.mu.Lock()
+		finished := r.finished == r.cfg.clients
+		r.mu.Unlock()
+		if finished {
+			return false
+		}
+		if err := meta.Backoff(ctx, 1, 10*time.Millisecond); err != nil { // polling the control plane's progress
+			return false
+		}
+	}
+	r.mu.Lock()
+	r.faults = append(r.faults, fmt.Sprintf("after %d ops at %.3fms: node %d's replicas replaced", r.completed, float64(r.now())/1e6, dead))
+	r.heals++
+	r.mu.Unlock()
+	return true
 }
 
 // explainViolation describes, for each item whose history is not
@@ -664,51 +713,92 @@ func explainViolation(history []porcupine.Operation, events *linEvents) string {
 // replicas that applied the same log must agree.
 func checkReplicasAgree(ctx context.Context, t *testing.T, c *Cluster, seed uint64) {
 	t.Helper()
-	// The catalog read is retried: meta.Client does not follow
+	// The placement is read again on every look: the control plane may
+	// still be moving replicas (healing, spreading over zones) after the
+	// run. The catalog read is retried: meta.Client does not follow
 	// multiraft.ErrLeaderChanged on reads, and a leader may just have moved.
-	var rec catalog.Table
-	var err error
-	for range 20 {
-		if rec, err = c.Client().meta.Table(ctx, linTable); !errors.Is(err, multiraft.ErrLeaderChanged) {
-			break
+	placement := func() catalog.Table {
+		var rec catalog.Table
+		var err error
+		for range 20 {
+			if rec, err = c.Client().meta.Table(ctx, linTable); !errors.Is(err, multiraft.ErrLeaderChanged) {
+				break
+			}
 		}
+		require.NoError(t, err)
+		return rec
 	}
-	require.NoError(t, err)
-	for _, p := range rec.Partitions {
-		var applied map[transport.NodeID]uint64
-		for i := 1; ; i++ {
-			applied = map[transport.NodeID]uint64{}
-			for _, n := range c.Nodes() {
+	for i := 1; ; i++ {
+		rec := placement()
+		caughtUp := true
+		var lagging string
+		for _, p := range rec.Partitions {
+			applied := map[transport.NodeID]uint64{}
+			for _, r := range p.Replicas {
+				n, err := c.nc.Node(transport.NodeID(r.Node))
+				require.NoError(t, err)
 				if st, err := n.Status(p.ID); err == nil {
 					applied[n.ID()] = st.Applied
 				}
 			}
-			same := len(applied) == len(c.NodeIDs())
+			first := applied[transport.NodeID(p.Replicas[0].Node)]
 			for _, a := range applied {
-				same = same && a == applied[c.NodeIDs()[0]]
+				caughtUp = caughtUp && a == first
 			}
-			if same {
+			if len(applied) != len(p.Replicas) || !caughtUp {
+				caughtUp = false
+				lagging = fmt.Sprintf("partition %d: replicas on %v applied %v", p.ID, p.Replicas, applied)
 				break
 			}
-			require.Less(t, i, 500, "seed %d: partition %d: replicas never caught up: applied %v", seed, p.ID, applied)
-			time.Sleep(10 * time.Millisecond) // polling for convergence, not ordering
 		}
+		if caughtUp && replicasHoldTheSame(ctx, t, c, rec, seed) && placementOf(placement()) == placementOf(rec) {
+			return
+		}
+		if i == 500 {
+			explainTable(t, c, linTable)()
+		}
+		require.Less(t, i, 500, "seed %d: replicas never caught up: %s", seed, lagging)
+		time.Sleep(10 * time.Millisecond) // polling for convergence, not ordering
+	}
+}
+
+// placementOf describes where rec's partitions' replicas are.
+func placementOf(rec catalog.Table) string {
+	var b strings.Builder
+	for _, p := range rec.Partitions {
+		fmt.Fprintf(&b, "%d:%v ", p.ID, p.Replicas)
+	}
+	return b.String()
+}
+
+// replicasHoldTheSame requires the replicas of each partition of rec to
+// hold the same hot items, and reports false if one no longer hosts its
+// partition (the placement changed meanwhile).
+func replicasHoldTheSame(ctx context.Context, t *testing.T, c *Cluster, rec catalog.Table, seed uint64) bool {
+	for _, p := range rec.Partitions {
 		for _, key := range linKeys {
 			items := map[transport.NodeID]string{}
-			for _, n := range c.Nodes() {
+			for _, r := range p.Replicas {
+				n, err := c.nc.Node(transport.NodeID(r.Node))
+				require.NoError(t, err)
 				item, err := n.Get(ctx, p.ID, linItemKey(key), false)
-				if err != nil {
-					var wrong *partition.WrongRangeError
-					require.ErrorAs(t, err, &wrong)
+				var wrong *partition.WrongRangeError
+				switch {
+				case errors.As(err, &wrong):
 					continue
+				case errors.Is(err, multiraft.ErrGroupNotFound):
+					return false
 				}
+				require.NoError(t, err)
 				items[n.ID()] = fmt.Sprint(item["v"])
 			}
+			first := items[transport.NodeID(p.Replicas[0].Node)]
 			for id, v := range items {
-				require.Equal(t, items[c.NodeIDs()[0]], v, "seed %d: partition %d at applied index %v: replicas disagree on %s: %v (node %d)", seed, p.ID, applied, key, items, id)
+				require.Equal(t, first, v, "seed %d: partition %d: replicas disagree on %s: %v (node %d)", seed, p.ID, key, items, id)
 			}
 		}
 	}
+	return true
 }
 
 // linEvents collects the cluster's log records, stamped with the time since
@@ -803,11 +893,29 @@ func TestLinearizableHotItems(t *testing.T) {
 	}
 }
 
+// The same clients on four nodes in three zones, where each fault is a
+// node dying for as long as the control plane takes to replace its
+// replicas (a log replica beside the new full one, the full one built and
+// promoted, the dead one and the log replica removed) and then coming
+// back: the history must stay linearizable through every membership
+// change.
+func TestLinearizableThroughHealing(t *testing.T) {
+	for _, seed := range linSeeds() {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runLinearizable(t, seed, linHealing) })
+	}
+}
+
 func runLinearizable(t *testing.T, seed uint64, cfg linConfig) {
 	replay := fmt.Sprintf("replay: go test ./internal/db -run '^TestLinearizableHotItems$' -db.linseed=%d -v", seed)
 	began := time.Now()
 	events := &linEvents{start: began}
-	c := startCluster(t, ClusterConfig{Seed: seed, Logger: slog.New(events)})
+	cc := ClusterConfig{Seed: seed, Logger: slog.New(events)}
+	if cfg.heal {
+		cc.Nodes, cc.Zones = 4, 3
+		cc.DeadAfter, cc.HeartbeatInterval = 500*time.Millisecond, 50*time.Millisecond
+		replay = strings.Replace(replay, "TestLinearizableHotItems", "TestLinearizableThroughHealing", 1)
+	}
+	c := startCluster(t, cc)
 	createTable(t, c.Client(), ordersTable(linTable))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -871,6 +979,9 @@ func runLinearizable(t *testing.T, seed uint64, cfg linConfig) {
 		t.Fatalf("seed %d: history of %d operations is not linearizable (visualization %s)\n%s\n%s", seed, len(r.history), path, replay, explainViolation(r.history, events))
 	}
 	require.NotEmpty(t, r.faults, "seed %d: no fault was injected", seed)
+	if cfg.heal {
+		require.Positive(t, r.heals, "seed %d: no dead node was healed while the clients ran\n%s", seed, replay)
+	}
 	for id := range cfg.clients {
 		require.GreaterOrEqual(t, r.definite[id], cfg.opsPerClient/3,
 			"seed %d: client %d finished only %d of %d operations with a known outcome\n%s", seed, id, r.definite[id], cfg.opsPerClient, replay)

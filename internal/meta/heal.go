@@ -98,7 +98,7 @@ func (c *Controller) heal(ctx context.Context) bool {
 		}
 		for _, p := range t.Partitions {
 			for _, r := range p.Replicas {
-				if n, ok := c.cat.Node(r.Node); ok && !n.Live && r.Kind == catalog.ReplicaFull {
+				if n, ok := c.cat.Node(r.Node); ok && r.Kind == catalog.ReplicaFull && (!n.Live || c.leftGroup(p, r.Node)) {
 					if c.replace(ctx, t, p, n) {
 						changed = true
 					}
@@ -108,6 +108,17 @@ func (c *Controller) heal(ctx context.Context) bool {
 		}
 	}
 	return changed
+}
+
+// leftGroup reports whether the leaders' last reports show p's group
+// without a full replica on node: a heal that removed it from the group
+// and was cut short when the node came back to life. A stale report only
+// makes replace look at the group afresh.
+func (c *Controller) leftGroup(p catalog.Partition, node catalog.NodeID) bool {
+	members, reported := c.members[p.ID]
+	return reported && !slices.ContainsFunc(members, func(r multiraft.Replica) bool {
+		return r.Node == transport.NodeID(node) && r.Kind == multiraft.FullReplica
+	})
 }
 
 // replace moves p's replica off dead node dead by one step. The steps, each
@@ -127,6 +138,9 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 	st, leader, ok := c.groupStatus(ctx, p)
 	if !ok {
 		return false
+	}
+	if _, member := st.Member(transport.NodeID(dead.ID), multiraft.FullReplica); member && dead.Live {
+		return false // it is in the group after all: nothing to replace
 	}
 	logR, hasLog := logReplicaOf(st)
 	target, ok := c.replacementFor(p, dead, st)
@@ -202,7 +216,7 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 		c.logStep(name, p.ID, fmt.Sprintf("remove the log replica on node %d", logR.Node), err)
 		return false
 	}
-	if err := c.cat.MoveReplica(name, p.ID, dead.ID, target); err != nil {
+	if err := c.cat.ReplaceReplica(name, p.ID, dead.ID, target); err != nil {
 		c.log.Error("heal: catalog move", "table", name, "partition", p.ID, "err", err)
 		return false
 	}
@@ -465,8 +479,8 @@ func (c *Controller) dropOrphans(ctx context.Context) {
 				continue
 			}
 			st, leader, ok := c.groupStatus(ctx, p)
-			if !ok {
-				continue
+			if !ok || !fullMembers(p, st) {
+				continue // a replica the catalog places has left: healing's business
 			}
 			for _, r := range st.Replicas {
 				if placedThere(p, r) {
@@ -489,6 +503,17 @@ func (c *Controller) dropOrphans(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// fullMembers reports whether every full replica the catalog places of p
+// is a full member of its group.
+func fullMembers(p catalog.Partition, st multiraft.GroupStatus) bool {
+	for _, r := range p.Replicas {
+		if _, ok := st.Member(transport.NodeID(r.Node), multiraft.FullReplica); r.Kind == catalog.ReplicaFull && !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // placedThere reports whether the catalog places replica r of p: a full

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/embeddynamo/dynamo/internal/catalog"
@@ -21,7 +22,8 @@ const DefaultRebalanceInterval = 2 * time.Second
 // replica counts, stored bytes and consumed capacity units, never two
 // replicas of a partition in one zone while zones suffice), and, with no move to make, hands leaderships
 // from nodes leading more than that to the least leading replica. It waits
-// while any partition has a replica on a dead node: healing comes first. It
+// while any partition has a replica on a dead node, or one that left its
+// group: healing comes first. It
 // reports whether the catalog changed. c.mu is held.
 func (c *Controller) rebalance(ctx context.Context) bool {
 	if c.move == nil {
@@ -37,8 +39,10 @@ func (c *Controller) rebalance(ctx context.Context) bool {
 				return false
 			}
 			for _, p := range t.Partitions {
-				if !c.allLive(p) {
-					return false
+				if !c.allLive(p) || slices.ContainsFunc(p.Replicas, func(r catalog.Replica) bool {
+					return r.Kind == catalog.ReplicaFull && c.leftGroup(p, r.Node)
+				}) {
+					return false // healing comes first
 				}
 			}
 			in.Partitions = append(in.Partitions, t.Partitions...)
