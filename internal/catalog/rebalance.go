@@ -254,16 +254,24 @@ func (s *planState) heavier(a, b NodeID) bool {
 }
 
 // balance appends to moves, up to limit, the moves that bring the nodes of
-// a scope within threshold times the scope's mean load.
+// a scope within threshold times the scope's mean load, and then fill the
+// nodes below the mean divided by threshold (a node that just joined) from
+// the most loaded ones.
 func (s *planState) balance(moves []Move, nodes []NodeID, threshold float64, limit int) []Move {
 	sc := s.scopeOf(nodes)
 	stuck := make(map[NodeID]bool)
 	for len(moves) < limit {
 		src, srcRatio, dim := s.mostLoaded(sc, stuck)
-		if src == 0 || srcRatio <= threshold {
+		if src == 0 {
 			break
 		}
-		m, ok := s.bestMove(sc, src, srcRatio, dim)
+		var onlyTo map[NodeID]bool
+		if srcRatio <= threshold {
+			if onlyTo = s.underloaded(sc, threshold); len(onlyTo) == 0 {
+				break
+			}
+		}
+		m, ok := s.bestMove(sc, src, srcRatio, dim, onlyTo)
 		if !ok {
 			stuck[src] = true
 			continue
@@ -273,6 +281,18 @@ func (s *planState) balance(moves []Move, nodes []NodeID, threshold float64, lim
 		clear(stuck)
 	}
 	return moves
+}
+
+// underloaded returns the nodes of sc below the mean divided by threshold
+// in every dimension.
+func (s *planState) underloaded(sc *scope, threshold float64) map[NodeID]bool {
+	out := map[NodeID]bool{}
+	for _, id := range sc.nodes {
+		if r, _ := ratio(s.nodeLoad[id], &sc.mean); r < 1/threshold {
+			out[id] = true
+		}
+	}
+	return out
 }
 
 // mostLoaded returns the node of sc with the highest load ratio that is
@@ -298,10 +318,10 @@ type plannedMove struct {
 	to      NodeID
 }
 
-// bestMove finds the move off src to another node of sc that helps most:
-// the replica contributing most to the overloaded dimension, to the target
-// left least loaded.
-func (s *planState) bestMove(sc *scope, src NodeID, srcRatio float64, dim int) (plannedMove, bool) {
+// bestMove finds the move off src to another node of sc (of onlyTo, when
+// not nil) that helps most: the replica contributing most to the loaded
+// dimension, to the target left least loaded, and below src's ratio.
+func (s *planState) bestMove(sc *scope, src NodeID, srcRatio float64, dim int, onlyTo map[NodeID]bool) (plannedMove, bool) {
 	type cand struct {
 		part, replica int
 		weight        float64
@@ -329,7 +349,7 @@ func (s *planState) bestMove(sc *scope, src NodeID, srcRatio float64, dim int) (
 		var best NodeID
 		bestAfter := srcRatio
 		for _, to := range sc.nodes {
-			if to == src || p.Holds(to) || !s.zoneAllowed(p, to, src) {
+			if to == src || p.Holds(to) || (onlyTo != nil && !onlyTo[to]) || !s.zoneAllowed(p, to, src) {
 				continue
 			}
 			n := s.nodes[to]

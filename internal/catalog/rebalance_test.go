@@ -327,3 +327,31 @@ func TestPlanRebalanceKeepsALoneZone(t *testing.T) {
 	// take it while node 5 cannot.
 	require.NoError(t, c.ReplaceReplica(name, p.ID, 5, to))
 }
+
+// A node that joins empty is filled until it carries at least the mean
+// divided by the threshold, not just until no node is above the threshold:
+// four zones of one node, tables placed while node 4 was down.
+func TestPlanRebalanceFillsAJoiningNode(t *testing.T) {
+	c := newCluster(t, 4, 1)
+	require.NoError(t, c.SetNodeLive(4, false))
+	for i := 0; i < 8; i++ {
+		in := baseCreate()
+		in.TableName = fmt.Sprintf("t%02d", i)
+		active(t, c, in)
+	}
+	require.NoError(t, c.SetNodeLive(4, true))
+	moves := PlanRebalance(RebalanceInput{Nodes: c.Nodes(), Partitions: allPartitions(c)})
+	applyMoves(t, c, moves)
+	l := loads(c, nil)
+	var total float64
+	for _, v := range l {
+		total += v[dimReplicas]
+	}
+	mean := total / 4
+	for id, v := range l {
+		require.GreaterOrEqual(t, v[dimReplicas], mean/DefaultRebalanceThreshold, "node %d", id)
+		require.LessOrEqual(t, v[dimReplicas], mean*DefaultRebalanceThreshold, "node %d", id)
+	}
+	require.NotEmpty(t, moves)
+	require.Empty(t, PlanRebalance(RebalanceInput{Nodes: c.Nodes(), Partitions: allPartitions(c)}), "the plan converged: nothing left to move")
+}
