@@ -23,8 +23,8 @@ import (
 type Client = db.Client
 
 // Event is one decision of the control plane (Client.Events): a table
-// changing state, a partition split for size, a split refused, with what,
-// why and the outcome.
+// changing state, a partition split or a split refused, a node declared
+// dead, a replica healed or moved, with what, why and the outcome.
 type Event = meta.Event
 
 // DefaultTimeout bounds a Client request whose context has no deadline.

@@ -178,8 +178,11 @@ func (c *Client) ListTagsOfResource(ctx context.Context, in *catalog.ListTagsOfR
 // partitions admitted and refused.
 func (c *Client) Stats() admission.Stats { return c.router.Stats() }
 
-// Events returns the control plane's recent decisions (table state changes,
-// splits and refused splits), oldest first: what, why, and the outcome.
+// Events returns the control plane's latest decisions (table state changes,
+// splits and refused splits, nodes declared dead or live again, heals,
+// moves and leadership hand-offs, reconciliations), oldest first: what,
+// why, and the outcome. They are kept in the system table, so they outlive
+// the node that recorded them.
 func (c *Client) Events(ctx context.Context) ([]meta.Event, error) {
 	ctx, cancel := bound(ctx)
 	defer cancel()

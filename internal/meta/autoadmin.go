@@ -21,7 +21,7 @@ const OpEvents = "Events"
 // what came of it.
 type Event struct {
 	Time      time.Time
-	Kind      string // "split", "table"
+	Kind      string // "table", "split", "node", "heal", "rebalance", "reconcile"
 	Table     string
 	Partition uint64
 	What      string
