@@ -215,6 +215,16 @@ func requireItem(ctx context.Context, t *testing.T, cl *Client, table string, ke
 	}
 }
 
+// loadedCluster starts a cluster with a provisioned table under load
+// (startLoad).
+func loadedCluster(t *testing.T, cfg ClusterConfig, table string) (*Cluster, *Client, *load) {
+	t.Helper()
+	c := startCluster(t, cfg)
+	cl := c.Client()
+	createTable(t, cl, provisioned(table))
+	return c, cl, startLoad(t, cl, table)
+}
+
 // provisioned is a table of four partitions (3,500 WCU at 1,000 per
 // partition).
 func provisioned(name string) *catalog.CreateTableInput {
@@ -242,11 +252,8 @@ func TestHealAfterNodeDeath(t *testing.T) {
 }
 
 func testHeal(t *testing.T, nodes int) {
-	c := startCluster(t, ClusterConfig{Nodes: nodes, Zones: 3})
-	cl := c.Client()
+	c, cl, l := loadedCluster(t, ClusterConfig{Nodes: nodes, Zones: 3}, "healed")
 	ctx := context.Background()
-	createTable(t, cl, provisioned("healed"))
-	l := startLoad(t, cl, "healed")
 	time.Sleep(2 * time.Second)
 
 	// The victim is a node holding replicas whose zone has another node.
@@ -650,11 +657,8 @@ func TestRepeatedDeathsAndReturns(t *testing.T) {
 }
 
 func testDeathsAndReturns(t *testing.T, seed uint64) {
-	c := startCluster(t, ClusterConfig{Nodes: 5, Zones: 3, Seed: seed})
-	cl := c.Client()
+	c, _, l := loadedCluster(t, ClusterConfig{Nodes: 5, Zones: 3, Seed: seed}, "churned")
 	ctx := context.Background()
-	createTable(t, cl, provisioned("churned"))
-	l := startLoad(t, cl, "churned")
 	var heals []time.Duration
 	for round := range 3 {
 		// The victim: the control plane's node in even rounds, another
@@ -696,11 +700,8 @@ func testDeathsAndReturns(t *testing.T, seed uint64) {
 // three zones again.
 func TestZoneRegainedWhenItsNodeReturns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
-		cl := c.Client()
+		c, _, l := loadedCluster(t, ClusterConfig{Nodes: 4, Zones: 3}, "spread")
 		ctx := context.Background()
-		createTable(t, cl, provisioned("spread"))
-		l := startLoad(t, cl, "spread")
 		require.NoError(t, c.Crash(2))
 		healing := poll(t, "node 2's replicas replaced, two zones left", time.Minute, 100*time.Millisecond,
 			healedIn(c, "spread", 2, 2), explainTable(t, c, "spread"))
@@ -722,11 +723,8 @@ func TestZoneRegainedWhenItsNodeReturns(t *testing.T) {
 // three zones, none missing.
 func TestNodeReturnsMidHeal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
-		cl := c.Client()
+		c, cl, l := loadedCluster(t, ClusterConfig{Nodes: 4, Zones: 3}, "returning")
 		ctx := context.Background()
-		createTable(t, cl, provisioned("returning"))
-		l := startLoad(t, cl, "returning")
 		rec, err := cl.meta.Table(ctx, "returning")
 		require.NoError(t, err)
 		var p catalog.Partition
