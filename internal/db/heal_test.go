@@ -414,6 +414,17 @@ func leaderCounts(c *Cluster) map[transport.NodeID]int {
 	return leads
 }
 
+// staleLooks sums the controllers' lookups of replica membership.
+func staleLooks(c *Cluster) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n uint64
+	for _, ctrl := range c.ctrls {
+		n += ctrl.StaleLooks()
+	}
+	return n
+}
+
 // waitDead waits until the control plane has declared node id dead.
 func waitDead(t *testing.T, cl *Client, id transport.NodeID) {
 	t.Helper()
@@ -499,6 +510,12 @@ func testRebalance(t *testing.T, zones int) {
 			require.Len(t, zones, 3, "partition %d keeps three zones", p.ID)
 		}
 	}
+	// Settled, the reconciliation of hosted replicas takes membership from
+	// the leaders' reports: no replica needs a look at its group.
+	time.Sleep(5 * time.Second)
+	looks := staleLooks(c)
+	time.Sleep(10 * time.Second)
+	require.Equal(t, looks, staleLooks(c), "a settled cluster's reconciliation looked up replicas one by one")
 	var writes, queries, failed int
 	for _, l := range loads {
 		w, q, f := l.finish(ctx, t)

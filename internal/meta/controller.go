@@ -141,8 +141,10 @@ type Controller struct {
 	seen     sync.Map
 	lastBeat time.Time
 	// lastStaleCheck is when the hosted replicas were last compared with
-	// the catalog.
+	// the catalog; staleLooks counts the replicas that needed a look at
+	// their group for it.
 	lastStaleCheck time.Time
+	staleLooks     atomic.Uint64
 	// move is the replica move under way, lastRebalance when the balance
 	// was last looked at, sizes the partitions' sizes as last reported,
 	// led the node leading each partition and members the nodes in its

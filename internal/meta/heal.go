@@ -390,7 +390,10 @@ const ReconcileInterval = 2 * time.Second
 // still holds when it comes back, and what a removed table left on a node
 // that was down when it went. A replica the catalog does not place on the
 // node but that is in its group's membership (a heal or move under way) is
-// kept. c.mu is held.
+// kept. Membership comes from the leaders' last reports; only a replica
+// they do not list (by node, kind and raft ID) is looked up in its group,
+// so a settled cluster costs one call per node, not one per replica.
+// c.mu is held.
 func (c *Controller) dropStale(ctx context.Context) {
 	now := c.cfg.Clock.Now()
 	if now.Sub(c.lastStaleCheck) < ReconcileInterval {
@@ -431,6 +434,10 @@ func (c *Controller) dropStale(ctx context.Context) {
 		for _, g := range hosted.LogReplicas {
 			replicas = append(replicas, replica{g, multiraft.LogReplica})
 		}
+		ids := map[replica]uint64{}
+		for _, h := range hosted.Replicas {
+			ids[replica{h.Group, h.Kind}] = h.ID
+		}
 		for _, r := range replicas {
 			g := r.group
 			if g == Group {
@@ -439,12 +446,17 @@ func (c *Controller) dropStale(ctx context.Context) {
 			// A group the catalog does not know is garbage: the catalog
 			// records every partition before any node hosts it.
 			if p, known := placed[g]; known {
+				rid := ids[r]
+				if c.reported(g, id, r.kind, rid) {
+					continue // a member, as its leader last reported: no need to ask
+				}
+				c.staleLooks.Add(1)
 				st, _, ok := c.groupStatus(ctx, p)
 				if !ok {
 					continue // the group cannot tell now
 				}
 				m, member := st.Member(id, r.kind)
-				if member && (r.kind == multiraft.LogReplica || c.sameReplica(ctx, id, g, m.ID)) {
+				if member && (rid == m.ID || (rid == 0 && (r.kind == multiraft.LogReplica || c.sameReplica(ctx, id, g, m.ID)))) {
 					continue
 				}
 				// Not a member, or a member under another replica ID: the
@@ -460,6 +472,19 @@ func (c *Controller) dropStale(ctx context.Context) {
 				Outcome: outcomeOf(err)})
 		}
 	}
+}
+
+// StaleLooks counts the replicas whose membership the reconciliation of
+// hosted replicas had to look up in their groups (the leaders' reports did
+// not list them): zero while nothing changes.
+func (c *Controller) StaleLooks() uint64 { return c.staleLooks.Load() }
+
+// reported reports whether the leaders' last reports list replica rid (of
+// kind, on node) as a member of group.
+func (c *Controller) reported(group uint64, node transport.NodeID, kind multiraft.ReplicaKind, rid uint64) bool {
+	return rid != 0 && slices.ContainsFunc(c.members[group], func(m multiraft.Replica) bool {
+		return m.Node == node && m.Kind == kind && m.ID == rid
+	})
 }
 
 // dropOrphans removes from each partition's group one member the catalog

@@ -469,6 +469,29 @@ func (c *Core) Led() []LedGroup {
 	return out
 }
 
+// HostedReplica is one replica this node hosts: its group, kind and raft
+// ID.
+type HostedReplica struct {
+	Group uint64
+	Kind  ReplicaKind
+	ID    uint64
+}
+
+// Hosted lists the replicas this node hosts, ascending by group then kind.
+func (c *Core) Hosted() []HostedReplica {
+	out := make([]HostedReplica, 0, len(c.groups))
+	for _, g := range c.groups {
+		out = append(out, HostedReplica{Group: g.wire, Kind: g.kind, ID: g.replicaID})
+	}
+	slices.SortFunc(out, func(a, b HostedReplica) int {
+		if c := cmp.Compare(a.Group, b.Group); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Kind, b.Kind)
+	})
+	return out
+}
+
 // replicasOf lists the member replicas of a membership, ascending by raft
 // ID.
 func replicasOf(cs *pb.ConfState) []Replica {

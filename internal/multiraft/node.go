@@ -259,6 +259,12 @@ func (n *Node) Led() ([]LedGroup, error) {
 	return wait(context.Background(), n, func(done func([]LedGroup, error)) { done(n.core.Led(), nil) })
 }
 
+// Hosted lists the hosted replicas with their raft IDs, in one pass of the
+// scheduler.
+func (n *Node) Hosted() ([]HostedReplica, error) {
+	return wait(context.Background(), n, func(done func([]HostedReplica, error)) { done(n.core.Hosted(), nil) })
+}
+
 // Groups lists the hosted groups.
 func (n *Node) Groups() ([]uint64, error) {
 	return wait(context.Background(), n, func(done func([]uint64, error)) { done(n.core.Groups(), nil) })

@@ -117,6 +117,8 @@ type Response struct {
 type Hosted struct {
 	Partitions  []uint64
 	LogReplicas []uint64
+	// Replicas are the raft replicas the node hosts, with their IDs.
+	Replicas []multiraft.HostedReplica
 }
 
 // ControlHandler serves the opaque requests of OpControl: the control
@@ -215,7 +217,11 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 	case OpTransferLeader:
 		return nil, n.raft.TransferLeadership(ctx, req.Group, req.Change.Node)
 	case OpHosted:
-		body, err := json.Marshal(Hosted{Partitions: n.Partitions(), LogReplicas: n.LogReplicas()})
+		replicas, err := n.raft.Hosted()
+		if err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(Hosted{Partitions: n.Partitions(), LogReplicas: n.LogReplicas(), Replicas: replicas})
 		if err != nil {
 			return nil, err
 		}
