@@ -145,11 +145,11 @@ type Controller struct {
 	// their group for it.
 	lastStaleCheck time.Time
 	staleLooks     atomic.Uint64
-	// move is the replica move under way, lastRebalance when the balance
+	// moves are the replica moves under way, lastRebalance when the balance
 	// was last looked at, sizes the partitions' sizes as last reported,
 	// led the node leading each partition and members the nodes in its
 	// group, as last reported.
-	move          *catalog.Move
+	moves         []catalog.Move
 	lastRebalance time.Time
 	sizes         map[uint64]catalog.PartitionLoad
 	led           map[uint64]transport.NodeID
@@ -380,8 +380,8 @@ func (c *Controller) ensureLoaded(ctx context.Context, term uint64) error {
 	c.seen.Range(func(k, _ any) bool { c.seen.Delete(k); return true })
 	c.events.reset(st.events, st.firstEvent)
 	c.savedEvents = st.firstEvent + uint64(len(st.events))
-	c.move = st.move
-	if m := c.move; m != nil {
+	c.moves = st.moves
+	for _, m := range c.moves {
 		c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Partition: m.Partition,
 			What:    fmt.Sprintf("resumed moving partition %d's replica from node %d to node %d", m.Partition, m.From, m.To),
 			Why:     "a previous control plane began the move and stopped before it was done",
@@ -594,7 +594,7 @@ func (c *Controller) persist(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	list, first := c.events.state()
-	if err := c.store.save(sctx, c.cat, state{move: c.move, events: list, firstEvent: first}); err != nil {
+	if err := c.store.save(sctx, c.cat, state{moves: c.moves, events: list, firstEvent: first}); err != nil {
 		c.cat = nil
 		c.log.Warn("catalog save failed", "err", err)
 		return err

@@ -13,8 +13,8 @@
 //	"node/<id>"     a node (catalog.EncodeNode) in "v"
 //	"table/<name>"  a table (catalog.EncodeTable) in "v" and its partitions
 //	                (catalog.EncodePartition each) in the list "p"
-//	"move"          the replica move under way, if any (JSON in "v"), so
-//	                the next controller finishes what this one began
+//	"move/<part>"   a replica move under way (JSON in "v"), so the next
+//	                controller finishes what this one began
 //	"event/<seq>"   one of the latest MaxEvents events (JSON in "v"), seq
 //	                16 hex digits, so events outlive the controller
 //
@@ -41,6 +41,7 @@
 package meta
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -130,7 +131,7 @@ const (
 	idsKey      = "ids"
 	nodePrefix  = "node/"
 	tablePrefix = "table/"
-	moveKey     = "move"
+	movePrefix  = "move/"
 	eventPrefix = "event/"
 )
 
@@ -209,8 +210,8 @@ func idsItem(nextTable, nextPartition uint64) attr.Item {
 // state is what the control plane keeps in the system table beside the
 // catalog.
 type state struct {
-	// move is the replica move under way; nil when none.
-	move *catalog.Move
+	// moves are the replica moves under way.
+	moves []catalog.Move
 	// events are the latest events, oldest first; firstEvent is the
 	// sequence number of events[0].
 	events     []Event
@@ -218,6 +219,8 @@ type state struct {
 }
 
 func eventKey(seq uint64) string { return fmt.Sprintf("%s%016x", eventPrefix, seq) }
+
+func moveKey(partition uint64) string { return movePrefix + strconv.FormatUint(partition, 10) }
 
 // jsonItem is the record k holding v as JSON.
 func jsonItem(k string, v any) (attr.Item, error) {
@@ -245,12 +248,13 @@ func decodeJSON(item attr.Item, v any) error {
 // once recorded: its item is taken from saved when there.
 func records(c *catalog.Catalog, st state, saved map[string]attr.Item) (map[string]attr.Item, error) {
 	out := map[string]attr.Item{}
-	if st.move != nil {
-		item, err := jsonItem(moveKey, st.move)
+	for _, m := range st.moves {
+		k := moveKey(m.Partition)
+		item, err := jsonItem(k, m)
 		if err != nil {
 			return nil, err
 		}
-		out[moveKey] = item
+		out[k] = item
 	}
 	for i, ev := range st.events {
 		k := eventKey(st.firstEvent + uint64(i))
@@ -323,12 +327,12 @@ func assemble(opts catalog.Options, items []attr.Item) (*catalog.Catalog, state,
 				return nil, state{}, nil, err
 			}
 			tables = append(tables, t)
-		case k == moveKey:
+		case strings.HasPrefix(k, movePrefix):
 			var m catalog.Move
 			if err := decodeJSON(item, &m); err != nil {
 				return nil, state{}, nil, err
 			}
-			st.move = &m
+			st.moves = append(st.moves, m)
 		case strings.HasPrefix(k, eventPrefix):
 			seq, err := strconv.ParseUint(strings.TrimPrefix(k, eventPrefix), 16, 64)
 			if err != nil {
@@ -348,6 +352,7 @@ func assemble(opts catalog.Options, items []attr.Item) (*catalog.Catalog, state,
 	if err != nil {
 		return nil, state{}, nil, err
 	}
+	slices.SortFunc(st.moves, func(a, b catalog.Move) int { return cmp.Compare(a.Partition, b.Partition) })
 	// The events kept are the run of sequence numbers ending at the
 	// latest (a crash between writing an event and deleting the oldest
 	// leaves no gap at the end).

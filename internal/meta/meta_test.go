@@ -58,13 +58,14 @@ func sampleCatalog(t *testing.T) *catalog.Catalog {
 func TestRecordsRoundTrip(t *testing.T) {
 	c := sampleCatalog(t)
 	st := state{
-		move:       &catalog.Move{Table: 1, Partition: 2, From: 3, To: 4},
+		moves:      []catalog.Move{{Table: 1, Partition: 2, From: 3, To: 4}, {Table: 1, Partition: 5, From: 4, To: 3}},
 		events:     []Event{{Time: time.Unix(1700000000, 0).UTC(), Kind: "heal", Table: "orders", Partition: 2, What: "w", Why: "y", Outcome: "done"}, {Kind: "node", What: "x"}},
 		firstEvent: 41,
 	}
 	recs, err := records(c, st, nil)
 	require.NoError(t, err)
-	require.Len(t, recs, 1+3+2+1+2)
+	require.Len(t, recs, 1+3+2+2+2)
+	require.Contains(t, recs, "move/2")
 	require.Contains(t, recs, "event/0000000000000029")
 	require.Contains(t, recs, "event/000000000000002a")
 	items := make([]attr.Item, 0, len(recs))
@@ -92,7 +93,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 	require.ErrorContains(t, err, "unknown record")
 	_, _, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S(idsKey)}})
 	require.ErrorContains(t, err, "ver")
-	_, _, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S(moveKey), attrVersion: attr.N("1"), attrValue: attr.B([]byte("{"))}})
+	_, _, _, err = assemble(c.Options(), []attr.Item{{attrKey: attr.S(moveKey(7)), attrVersion: attr.N("1"), attrValue: attr.B([]byte("{"))}})
 	require.ErrorContains(t, err, "move")
 
 	// Events left over before a gap (a crash between recording the newest

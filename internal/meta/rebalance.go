@@ -17,62 +17,90 @@ import (
 // balance of replicas and leaders by default.
 const DefaultRebalanceInterval = 2 * time.Second
 
-// rebalance moves one replica at a time off nodes carrying more than
-// catalog.DefaultRebalanceThreshold times the mean (catalog.PlanRebalance:
-// replica counts, stored bytes and consumed capacity units, never two
-// replicas of a partition in one zone while zones suffice), and, with no move to make, hands leaderships
-// from nodes leading more than that to the least leading replica. It waits
-// while any partition has a replica on a dead node, or one that left its
-// group: healing comes first. It
-// reports whether the catalog changed. c.mu is held.
+// MaxParallelMoves is how many replica moves the control plane runs at
+// once.
+const MaxParallelMoves = 4
+
+// rebalance moves replicas off nodes carrying more than
+// catalog.DefaultRebalanceThreshold times the mean, and onto nodes below
+// the mean divided by it (catalog.PlanRebalance: replica counts, stored
+// bytes and consumed capacity units, never two replicas of a partition in
+// one zone while zones suffice), and, with no move to make, hands
+// leaderships from nodes leading more than that to the least leading
+// replica. Moves go in batches: up to MaxParallelMoves of the plan's first
+// moves (of distinct partitions) run at once, and the next plan is made
+// once they are all done. It waits while any partition has a replica on a
+// dead node, or one that left its group: healing comes first. It reports
+// whether the catalog changed. c.mu is held.
 func (c *Controller) rebalance(ctx context.Context) bool {
-	if c.move == nil {
-		now := c.cfg.Clock.Now()
-		if now.Sub(c.lastRebalance) < c.cfg.RebalanceInterval {
+	if len(c.moves) > 0 {
+		changed := false
+		kept := c.moves[:0]
+		for _, m := range c.moves {
+			ch, done := c.moveStep(ctx, m)
+			changed = changed || ch
+			if !done {
+				kept = append(kept, m)
+			}
+		}
+		c.moves = kept
+		return changed
+	}
+	now := c.cfg.Clock.Now()
+	if now.Sub(c.lastRebalance) < c.cfg.RebalanceInterval {
+		return false
+	}
+	c.lastRebalance = now
+	in := catalog.RebalanceInput{Nodes: c.cat.Nodes(), Load: c.sizes, MaxMoves: MaxParallelMoves}
+	for _, name := range c.cat.TableNames() {
+		t, _ := c.cat.Table(name)
+		if t.Description.TableStatus != catalog.TableStatusActive {
 			return false
 		}
-		c.lastRebalance = now
-		in := catalog.RebalanceInput{Nodes: c.cat.Nodes(), Load: c.sizes, MaxMoves: 1}
-		for _, name := range c.cat.TableNames() {
-			t, _ := c.cat.Table(name)
-			if t.Description.TableStatus != catalog.TableStatusActive {
-				return false
+		for _, p := range t.Partitions {
+			if !c.allLive(p) || slices.ContainsFunc(p.Replicas, func(r catalog.Replica) bool {
+				return r.Kind == catalog.ReplicaFull && c.leftGroup(p, r.Node)
+			}) {
+				return false // healing comes first
 			}
-			for _, p := range t.Partitions {
-				if !c.allLive(p) || slices.ContainsFunc(p.Replicas, func(r catalog.Replica) bool {
-					return r.Kind == catalog.ReplicaFull && c.leftGroup(p, r.Node)
-				}) {
-					return false // healing comes first
-				}
-			}
-			in.Partitions = append(in.Partitions, t.Partitions...)
 		}
-		plan := catalog.PlanRebalance(in)
-		if len(plan) == 0 {
-			c.balanceLeaders(ctx, in.Partitions)
-			return false
+		in.Partitions = append(in.Partitions, t.Partitions...)
+	}
+	plan := catalog.PlanRebalance(in)
+	if len(plan) == 0 {
+		c.balanceLeaders(ctx, in.Partitions)
+		return false
+	}
+	moving := map[uint64]bool{}
+	for _, m := range plan {
+		if moving[m.Partition] {
+			break // a later step of the plan builds on this one: next batch
 		}
-		m := plan[0]
-		c.move = &m
+		moving[m.Partition] = true
+		c.moves = append(c.moves, m)
 		fromNode, _ := c.cat.Node(m.From)
 		toNode, _ := c.cat.Node(m.To)
 		c.events.add(Event{Time: now, Kind: "rebalance", Partition: m.Partition,
 			What:    fmt.Sprintf("moving partition %d's replica from node %d (%s) to node %d (%s)", m.Partition, m.From, fromNode.Zone, m.To, toNode.Zone),
-			Why:     fmt.Sprintf("node %d carried more than %.1f times the mean load of live nodes", m.From, catalog.DefaultRebalanceThreshold),
+			Why:     moveWhy(m),
 			Outcome: "under way"})
-		// Saved before its first step: a controller that takes over
-		// finishes it rather than leaving a replica half added.
-		return true
 	}
-	return c.moveStep(ctx)
+	// Saved before their first step: a controller that takes over
+	// finishes them rather than leaving replicas half added.
+	return true
 }
 
-// moveStep takes the planned move one step: the new replica joins as a
-// learner and is promoted once caught up; the old one hands off its
-// leadership if it has it and leaves the group; its node drops it; the
-// catalog moves the replica.
-func (c *Controller) moveStep(ctx context.Context) bool {
-	m := *c.move
+// moveWhy is why move m is made.
+func moveWhy(m catalog.Move) string {
+	return fmt.Sprintf("evening out load: node %d is among the most loaded live nodes and node %d takes the replica below that level (threshold %.1f times the mean, above or below)", m.From, m.To, catalog.DefaultRebalanceThreshold)
+}
+
+// moveStep takes move m one step: the new replica joins as a learner and
+// is promoted once caught up; the old one hands off its leadership if it
+// has it and leaves the group; its node drops it; the catalog moves the
+// replica. It reports whether the catalog changed and whether the move is
+// over (done, or given up).
+func (c *Controller) moveStep(ctx context.Context, m catalog.Move) (changed, over bool) {
 	t, ok := c.cat.TableByID(m.Table)
 	var p catalog.Partition
 	found := false
@@ -86,23 +114,21 @@ func (c *Controller) moveStep(ctx context.Context) bool {
 	if !found || !p.Holds(m.From) || p.Holds(m.To) {
 		// The partition split or changed meanwhile: plan again. A replica
 		// the move added is an orphan that dropOrphans removes.
-		c.move = nil
-		return true
+		return true, true
 	}
 	name := t.Description.TableName
 	if n, ok := c.cat.Node(m.To); !ok || !n.Live {
 		// The new replica's node died: give the move up. The replica it
 		// may have added is an orphan that dropOrphans removes.
-		c.move = nil
 		c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Table: name, Partition: p.ID,
 			What:    fmt.Sprintf("gave up moving partition %d's replica from node %d to node %d", p.ID, m.From, m.To),
 			Why:     fmt.Sprintf("node %d is dead", m.To),
 			Outcome: "the replica stays on node " + fmt.Sprint(m.From)})
-		return true
+		return true, true
 	}
 	st, leader, ok := c.groupStatus(ctx, p)
 	if !ok {
-		return false
+		return false, false
 	}
 	from, to := transport.NodeID(m.From), transport.NodeID(m.To)
 	toR, toMember := st.Member(to, multiraft.FullReplica)
@@ -114,25 +140,25 @@ func (c *Controller) moveStep(ctx context.Context) bool {
 			err = c.join(ctx, to, p.ID, id)
 		}
 		c.logStep(name, p.ID, fmt.Sprintf("move: add a replica on node %d", m.To), err)
-		return false
+		return false, false
 	case !toR.Voter:
 		if err := c.join(ctx, to, p.ID, toR.ID); err != nil {
 			c.logStep(name, p.ID, fmt.Sprintf("move: host the replica on node %d", m.To), err)
-			return false
+			return false, false
 		}
 		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.PromoteLearner, Node: to, Kind: multiraft.FullReplica})
 		if !errors.Is(err, multiraft.ErrNotCaughtUp) {
 			c.logStep(name, p.ID, fmt.Sprintf("move: promote the replica on node %d", m.To), err)
 		}
-		return false
+		return false, false
 	case fromMember && leader == from:
 		err := c.transferLeader(ctx, from, p.ID, to)
 		c.logStep(name, p.ID, fmt.Sprintf("move: hand leadership from node %d to %d", m.From, m.To), err)
-		return false
+		return false, false
 	case fromMember:
 		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: from, Kind: multiraft.FullReplica})
 		c.logStep(name, p.ID, fmt.Sprintf("move: remove the replica on node %d", m.From), err)
-		return false
+		return false, false
 	}
 	// The old replica is out of the group; its node drops it now if it
 	// can, else dropStale does once the node answers again.
@@ -142,18 +168,17 @@ func (c *Controller) moveStep(ctx context.Context) bool {
 	if err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
 		c.logStep(name, p.ID, fmt.Sprintf("move: drop the replica on node %d", m.From), err)
 	}
-	c.move = nil
 	if err := c.cat.MoveReplica(name, p.ID, m.From, m.To); err != nil {
 		c.log.Error("move: catalog", "table", name, "partition", p.ID, "err", err)
-		return false
+		return false, true
 	}
 	fromNode, _ := c.cat.Node(m.From)
 	toNode, _ := c.cat.Node(m.To)
 	c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Table: name, Partition: p.ID,
 		What:    fmt.Sprintf("moved a replica from node %d (%s) to node %d (%s)", m.From, fromNode.Zone, m.To, toNode.Zone),
-		Why:     fmt.Sprintf("node %d carried more than %.1f times the mean load of live nodes", m.From, catalog.DefaultRebalanceThreshold),
+		Why:     moveWhy(m),
 		Outcome: "done"})
-	return true
+	return true, true
 }
 
 func (c *Controller) transferLeader(ctx context.Context, from transport.NodeID, group uint64, to transport.NodeID) error {

@@ -87,23 +87,23 @@ func TestStoreKeepsControlPlaneState(t *testing.T) {
 	list, first := log.state()
 	require.Len(t, list, MaxEvents)
 	require.Equal(t, uint64(5), first)
-	move := &catalog.Move{Table: 1, Partition: 7, From: 1, To: 2}
-	require.NoError(t, s.save(ctx, c, state{move: move, events: list, firstEvent: first}))
+	moves := []catalog.Move{{Table: 1, Partition: 7, From: 1, To: 2}, {Table: 1, Partition: 9, From: 2, To: 1}}
+	require.NoError(t, s.save(ctx, c, state{moves: moves, events: list, firstEvent: first}))
 
 	_, got, err := (&store{n: n}).load(ctx)
 	require.NoError(t, err)
-	require.Equal(t, move, got.move)
+	require.Equal(t, moves, got.moves)
 	require.Equal(t, uint64(5), got.firstEvent)
 	require.Equal(t, list, got.events)
 
-	// Two more events push the two oldest out; the move is done.
+	// Two more events push the two oldest out; the moves are done.
 	log.add(Event{What: "newer"})
 	log.add(Event{What: "newest"})
 	list, first = log.state()
 	require.NoError(t, s.save(ctx, c, state{events: list, firstEvent: first}))
 	_, got, err = (&store{n: n}).load(ctx)
 	require.NoError(t, err)
-	require.Nil(t, got.move)
+	require.Empty(t, got.moves)
 	require.Equal(t, uint64(7), got.firstEvent)
 	require.Len(t, got.events, MaxEvents)
 	require.Equal(t, "newest", got.events[MaxEvents-1].What)
