@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/embeddynamo/dynamo/internal/ctxsync"
 	"github.com/embeddynamo/dynamo/internal/dberr"
 )
 
@@ -433,9 +434,11 @@ type ClientOptions struct {
 // sizes each request.
 //
 // A Client is safe for concurrent use; one refill runs at a time, and
-// concurrent Admit calls wait for it.
+// concurrent Admit calls wait for it as long as their contexts allow.
 type Client struct {
-	mu             sync.Mutex
+	// mu guards the fields below; it is held across a refill's call to
+	// the service.
+	mu             *ctxsync.Mutex
 	svc            GrantService
 	id             string
 	table          string
@@ -471,6 +474,7 @@ func NewClient(svc GrantService, opts ClientOptions) (*Client, error) {
 		opts.MinAskInterval = 100 * time.Millisecond
 	}
 	return &Client{
+		mu:             ctxsync.NewMutex(),
 		svc:            svc,
 		id:             opts.ID,
 		table:          opts.Table,
@@ -506,7 +510,9 @@ func (c *Client) Admit(ctx context.Context, now time.Time, units float64) error 
 	if !validAmount(units) {
 		return fmt.Errorf("admission: client %q: %w", c.id, dberr.Validationf("capacity units %v must be finite and non-negative", units))
 	}
-	c.mu.Lock()
+	if err := c.mu.LockContext(ctx); err != nil {
+		return fmt.Errorf("admission: client %q: table %q: waiting for a refill: %w", c.id, c.table, err)
+	}
 	defer c.mu.Unlock()
 	now = monotonic(&c.last, now)
 	if now.Before(c.expires) && c.local >= units {
@@ -569,7 +575,9 @@ func (c *Client) Admit(ctx context.Context, now time.Time, units float64) error 
 // down or leaving the table) and reports what was admitted since the last
 // request.
 func (c *Client) Release(ctx context.Context, now time.Time) error {
-	c.mu.Lock()
+	if err := c.mu.LockContext(ctx); err != nil {
+		return fmt.Errorf("admission: client %q: release to table %q: %w", c.id, c.table, err)
+	}
 	defer c.mu.Unlock()
 	now = monotonic(&c.last, now)
 	req := GrantRequest{Client: c.id, Used: c.used, Returned: c.local}

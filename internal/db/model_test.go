@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -15,9 +17,13 @@ import (
 	"github.com/embeddynamo/dynamo/internal/keyenc"
 	"github.com/embeddynamo/dynamo/internal/meta"
 	"github.com/embeddynamo/dynamo/internal/refmodel"
+	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
-var modelSeeds = flag.Int("db.modelseeds", 2, "seeds of the model-based cluster test")
+var (
+	modelSeeds   = flag.Int("db.modelseeds", 2, "seeds of the model-based cluster test")
+	failureModel = flag.Bool("db.failuremodel", false, "run TestClusterAgreesWithModelThroughFailures, which reproduces an open fault (see its comment)")
+)
 
 // splitting is the cluster's client with partitions splitting under it:
 // before every every-th operation it splits a partition of a random table
@@ -33,10 +39,20 @@ type splitting struct {
 	ops    int
 	splits int
 	max    int
+	// pause, when set, is slept (in simulated time) before every
+	// operation, and fault is called with the operation's number.
+	pause time.Duration
+	fault func(op int)
 }
 
 func (s *splitting) tick(ctx context.Context) {
 	s.ops++
+	if s.pause > 0 {
+		time.Sleep(s.pause)
+	}
+	if s.fault != nil {
+		s.fault(s.ops)
+	}
 	if s.ops%s.every != 0 || len(s.tables) == 0 {
 		return
 	}
@@ -139,6 +155,77 @@ func TestClusterAgreesWithModelThroughSplits(t *testing.T) {
 			t.Logf("seed %d: 2000 operations agreed through %d splits", seed, sut.splits)
 		})
 	}
+}
+
+// The same, in simulated time on five nodes in three zones, while nodes die
+// for long enough to be replaced (log replica, full replica, catalog) and
+// come back (reconciled, rebalanced onto): partitions split, heal and move
+// under the operations, and every operation must still agree with the
+// model.
+//
+// It does not yet: under -race with -db.modelseeds=6, most runs end with
+// a strong read or scan missing a contiguous range of items (a replica
+// serving a partition without data it should hold), an open fault of the
+// interplay of splits, heals and moves. It runs only with -db.failuremodel
+// until that is fixed:
+//
+//	go test ./internal/db -run TestClusterAgreesWithModelThroughFailures -db.failuremodel -db.modelseeds=6 -race -v
+func TestClusterAgreesWithModelThroughFailures(t *testing.T) {
+	if !*failureModel {
+		t.Skip("reproduces an open fault; run with -db.failuremodel")
+	}
+	for seed := int64(1); seed <= int64(*modelSeeds); seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { testModelThroughFailures(t, seed) })
+		})
+	}
+}
+
+func testModelThroughFailures(t *testing.T, seed int64) {
+	c := startCluster(t, ClusterConfig{Nodes: 5, Zones: 3, Seed: uint64(seed)})
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(uint64(seed), 11))
+	var down transport.NodeID
+	deaths := 0
+	sut := &splitting{Client: c.Client(), t: t, rng: rand.New(rand.NewPCG(uint64(seed), 7)), every: 40, max: 12,
+		pause: 60 * time.Millisecond, // 250 operations: 15 s, past the 10 s liveness timeout
+		fault: func(op int) {
+			switch op % 500 {
+			case 100:
+				// Any node but node 3, alone in zone-3.
+				down = []transport.NodeID{1, 2, 4, 5}[rng.IntN(4)]
+				require.NoError(t, c.Crash(down))
+				deaths++
+			case 350:
+				require.NoError(t, c.Restart(ctx, down))
+				down = 0
+			}
+		}}
+	refmodel.Run(t, refmodel.RunConfig{Seed: seed, Ops: 2000, SUT: sut, Context: ctx,
+		Gen: refmodel.GenConfig{LargeItemPercent: -1},
+		Setup: func(ctx context.Context, tables []refmodel.TableSpec) error {
+			for _, spec := range tables {
+				if _, err := sut.CreateTable(ctx, spec.CreateTableInput()); err != nil {
+					return err
+				}
+				if err := sut.WaitForTable(ctx, spec.Name); err != nil {
+					return err
+				}
+			}
+			sut.tables = tables
+			return nil
+		}})
+	heals, moves := 0, 0
+	for _, ev := range mustEvents(ctx, t, c.Client()) {
+		switch {
+		case ev.Kind == "heal" && strings.HasPrefix(ev.What, "replaced"):
+			heals++
+		case ev.Kind == "rebalance" && strings.HasPrefix(ev.What, "moved"):
+			moves++
+		}
+	}
+	require.Positive(t, heals, "the run healed replicas")
+	t.Logf("seed %d: 2000 operations agreed through %d splits, %d node deaths, %d replicas healed and %d moved (simulated time)", seed, sut.splits, deaths, heals, moves)
 }
 
 // Tables grow by splits for size while the reference model watches: under

@@ -13,6 +13,7 @@ import (
 
 	"github.com/embeddynamo/dynamo/internal/catalog"
 	"github.com/embeddynamo/dynamo/internal/clock"
+	"github.com/embeddynamo/dynamo/internal/ctxsync"
 	"github.com/embeddynamo/dynamo/internal/dberr"
 	"github.com/embeddynamo/dynamo/internal/gate"
 	"github.com/embeddynamo/dynamo/internal/itemcheck"
@@ -156,8 +157,9 @@ type Controller struct {
 	members       map[uint64][]multiraft.Replica
 
 	// mu guards the fields below: the catalog and its store are used by
-	// one control request or one reconciliation at a time.
-	mu sync.Mutex
+	// one control request or one reconciliation at a time. A control
+	// request waits for it only as long as its context allows.
+	mu *ctxsync.Mutex
 	// cat is the catalog as of term; nil when not loaded.
 	cat   *catalog.Catalog
 	term  uint64
@@ -216,6 +218,7 @@ func Start(cfg Config) (*Controller, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Controller{
+		mu:      ctxsync.NewMutex(),
 		cfg:     cfg,
 		log:     cfg.Logger.With("node", uint64(cfg.Node.ID())),
 		kick:    make(chan struct{}, 1),
@@ -417,7 +420,9 @@ func (c *Controller) handle(ctx context.Context, body []byte) ([]byte, error) {
 	case OpGrant:
 		return c.grant(ctx, st.Term, req)
 	}
-	c.mu.Lock()
+	if err := c.mu.LockContext(ctx); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotReady, err)
+	}
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, ErrNotReady
@@ -737,7 +742,9 @@ func (c *Controller) proposeSplit(ctx context.Context, t catalog.Table, schema i
 // term is loaded (the pools' capacities come from it).
 func (c *Controller) grant(ctx context.Context, term uint64, req controlRequest) ([]byte, error) {
 	if c.loadedTerm.Load() != term {
-		c.mu.Lock()
+		if err := c.mu.LockContext(ctx); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotReady, err)
+		}
 		err := c.ensureLoaded(ctx, term)
 		c.mu.Unlock()
 		if err != nil {

@@ -351,7 +351,12 @@ func (c *Core) AddGroup(gc GroupConfig) error {
 	g.applied = g.storage.snap.GetIndex()
 	g.confHistory = []confPoint{{g.applied, g.storage.snap.GetConfState()}}
 	g.smApplied = g.applied
-	if g.sm != nil {
+	if g.sm != nil && err == nil {
+		// A replica restarting from its log: its state machine may have
+		// applied more than the compaction point. A joining replica's
+		// state machine holds nothing of this group's log, whatever index
+		// it reports (state left behind by an earlier replica on the
+		// node): it takes the leader's snapshot whole.
 		g.smApplied = max(g.applied, g.sm.AppliedIndex())
 	}
 	if err == nil {

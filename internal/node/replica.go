@@ -28,6 +28,21 @@ func (n *Node) JoinPartition(ctx context.Context, group, replica uint64) error {
 	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
 		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
 	}
+	// Metadata left by an earlier replica of the group on this node (one
+	// that was removed, or a split's right side never adopted here) must
+	// not pass for the joiner's state: it starts empty and takes the
+	// leader's snapshot. Items the old range held are left to the
+	// snapshot, which replaces its own range, and to the control plane.
+	if stale, err := n.hasMeta(group); err != nil {
+		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
+	} else if stale {
+		n.log.Warn("joining replica: dropping metadata an earlier replica left", "group", group)
+		b := n.engine.NewBatch()
+		b.DeleteMeta(group)
+		if err := n.engine.Commit(b, true); err != nil {
+			return fmt.Errorf("node %d: join partition %d: drop stale metadata: %w", n.id, group, err)
+		}
+	}
 	p, err := partition.Open(n.engine, group, n.partitionOptions(group))
 	if err != nil {
 		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
