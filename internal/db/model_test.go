@@ -45,6 +45,30 @@ type splitting struct {
 	fault func(op int)
 }
 
+// setup creates the run's tables (refmodel.RunConfig.Setup) and splits
+// them from then on.
+func (s *splitting) setup(ctx context.Context, tables []refmodel.TableSpec) error {
+	if err := createSpecs(ctx, s.Client, tables); err != nil {
+		return err
+	}
+	s.tables = tables
+	return nil
+}
+
+// createSpecs creates the tables of a model run and waits until they are
+// active.
+func createSpecs(ctx context.Context, cl *Client, tables []refmodel.TableSpec) error {
+	for _, spec := range tables {
+		if _, err := cl.CreateTable(ctx, spec.CreateTableInput()); err != nil {
+			return err
+		}
+		if err := cl.WaitForTable(ctx, spec.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *splitting) tick(ctx context.Context) {
 	s.ops++
 	if s.pause > 0 {
@@ -138,19 +162,8 @@ func TestClusterAgreesWithModelThroughSplits(t *testing.T) {
 			defer cancel()
 			sut := &splitting{Client: c.Client(), t: t, rng: rand.New(rand.NewPCG(uint64(seed), 7)), every: 40, max: 12}
 			refmodel.Run(t, refmodel.RunConfig{Seed: seed, Ops: 2000, SUT: sut, Context: ctx,
-				Gen: refmodel.GenConfig{LargeItemPercent: -1},
-				Setup: func(ctx context.Context, tables []refmodel.TableSpec) error {
-					for _, spec := range tables {
-						if _, err := sut.CreateTable(ctx, spec.CreateTableInput()); err != nil {
-							return err
-						}
-						if err := sut.WaitForTable(ctx, spec.Name); err != nil {
-							return err
-						}
-					}
-					sut.tables = tables
-					return nil
-				}})
+				Gen:   refmodel.GenConfig{LargeItemPercent: -1},
+				Setup: sut.setup})
 			require.Greater(t, sut.splits, 10, "the run split partitions")
 			t.Logf("seed %d: 2000 operations agreed through %d splits", seed, sut.splits)
 		})
@@ -202,19 +215,8 @@ func testModelThroughFailures(t *testing.T, seed int64) {
 			}
 		}}
 	refmodel.Run(t, refmodel.RunConfig{Seed: seed, Ops: 2000, SUT: sut, Context: ctx,
-		Gen: refmodel.GenConfig{LargeItemPercent: -1},
-		Setup: func(ctx context.Context, tables []refmodel.TableSpec) error {
-			for _, spec := range tables {
-				if _, err := sut.CreateTable(ctx, spec.CreateTableInput()); err != nil {
-					return err
-				}
-				if err := sut.WaitForTable(ctx, spec.Name); err != nil {
-					return err
-				}
-			}
-			sut.tables = tables
-			return nil
-		}})
+		Gen:   refmodel.GenConfig{LargeItemPercent: -1},
+		Setup: sut.setup})
 	heals, moves := 0, 0
 	for _, ev := range mustEvents(ctx, t, c.Client()) {
 		switch {
@@ -241,16 +243,8 @@ func TestSizeSplitsAgreeWithModel(t *testing.T) {
 	refmodel.Run(t, refmodel.RunConfig{Seed: 3, Ops: 6000, SUT: cl, Context: ctx,
 		Gen: refmodel.GenConfig{LargeItemPercent: -1},
 		Setup: func(ctx context.Context, specs []refmodel.TableSpec) error {
-			for _, spec := range specs {
-				if _, err := cl.CreateTable(ctx, spec.CreateTableInput()); err != nil {
-					return err
-				}
-				if err := cl.WaitForTable(ctx, spec.Name); err != nil {
-					return err
-				}
-			}
 			tables = specs
-			return nil
+			return createSpecs(ctx, cl, specs)
 		}})
 	most := 0
 	for _, spec := range tables {

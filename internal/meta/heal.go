@@ -211,7 +211,7 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 	if hasLog {
 		_, err := c.changeReplicas(ctx, leader, p.ID, multiraft.ReplicaChange{Type: multiraft.RemoveReplica, Node: logR.Node, Kind: multiraft.LogReplica})
 		if err == nil {
-			err = c.removeLog(ctx, logR.Node, p.ID)
+			err = c.dropReplica(ctx, logR.Node, p.ID, multiraft.LogReplica)
 		}
 		c.logStep(name, p.ID, fmt.Sprintf("remove the log replica on node %d", logR.Node), err)
 		return false
@@ -239,11 +239,12 @@ func logReplicaOf(st multiraft.GroupStatus) (multiraft.Replica, bool) {
 	return multiraft.Replica{}, false
 }
 
-// removeLog has node on drop its log replica of group.
-func (c *Controller) removeLog(ctx context.Context, on transport.NodeID, group uint64) error {
+// dropReplica has node on drop its replica of kind of group: the data of
+// a full replica, the log of a log replica.
+func (c *Controller) dropReplica(ctx context.Context, on transport.NodeID, group uint64, kind multiraft.ReplicaKind) error {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	_, err := c.cfg.Node.Forward(cctx, on, &node.Request{Op: node.OpRemovePartition, Group: group, LogReplica: true})
+	_, err := c.cfg.Node.Forward(cctx, on, &node.Request{Op: node.OpRemovePartition, Group: group, LogReplica: kind == multiraft.LogReplica})
 	return err
 }
 
@@ -463,9 +464,7 @@ func (c *Controller) dropStale(ctx context.Context) {
 				// node still holds the replica it had before it was
 				// replaced, and the group now wants a new one there.
 			}
-			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err := c.cfg.Node.Forward(cctx, id, &node.Request{Op: node.OpRemovePartition, Group: g, LogReplica: r.kind == multiraft.LogReplica})
-			cancel()
+			err := c.dropReplica(ctx, id, g, r.kind)
 			c.events.add(Event{Time: now, Kind: "reconcile", Partition: g,
 				What:    fmt.Sprintf("removed node %d's %s replica of partition %d", n.ID, r.kind, g),
 				Why:     "the node is not a member of the partition's group (it was replaced while down, or its table is gone)",

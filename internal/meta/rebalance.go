@@ -162,10 +162,7 @@ func (c *Controller) moveStep(ctx context.Context, m catalog.Move) (changed, ove
 	}
 	// The old replica is out of the group; its node drops it now if it
 	// can, else dropStale does once the node answers again.
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	_, err := c.cfg.Node.Forward(cctx, from, &node.Request{Op: node.OpRemovePartition, Group: p.ID})
-	cancel()
-	if err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
+	if err := c.dropReplica(ctx, from, p.ID, multiraft.FullReplica); err != nil && !errors.Is(err, multiraft.ErrGroupNotFound) {
 		c.logStep(name, p.ID, fmt.Sprintf("move: drop the replica on node %d", m.From), err)
 	}
 	if err := c.cat.MoveReplica(name, p.ID, m.From, m.To); err != nil {
