@@ -620,7 +620,11 @@ func (c *Controller) persist(ctx context.Context) error {
 // another may cut several partitions from one group before any applies;
 // the group's range then covers a run of partitions not yet created, and
 // the splits must apply from the right end of the run, so that each
-// adopted range is exactly the catalog's. proposeSplits sees to that.
+// adopted range is exactly the catalog's. proposeSplits sees to that. A
+// node whose replica of the left side was moved away before the split
+// applied there has nothing to adopt: its replica joins empty and takes the
+// leader's snapshot (node.AdoptPartition). Only a CREATING table's
+// partitions are created empty everywhere.
 func (c *Controller) createPartitions(ctx context.Context, t catalog.Table) bool {
 	schema, err := KeySchema(&t.Description)
 	if err != nil {
@@ -630,7 +634,7 @@ func (c *Controller) createPartitions(ctx context.Context, t catalog.Table) bool
 	all := true
 	overlap := make([]bool, len(t.Partitions))
 	for i, p := range t.Partitions {
-		made, over := c.createReplicas(ctx, t, schema, p)
+		made, over := c.createReplicas(ctx, t, schema, p, t.Description.TableStatus != catalog.TableStatusCreating)
 		all = all && made
 		overlap[i] = over
 	}
@@ -651,10 +655,11 @@ func (c *Controller) createPartitions(ctx context.Context, t catalog.Table) bool
 	return all
 }
 
-// createReplicas creates p's replicas not known to exist; made reports
-// that all exist now, overlap that some node still holds p's range in
-// another partition (a split not applied there yet).
-func (c *Controller) createReplicas(ctx context.Context, t catalog.Table, schema itemcheck.KeySchema, p catalog.Partition) (made, overlap bool) {
+// createReplicas creates p's replicas not known to exist, by adoption when
+// p is a split's right side (adopt); made reports that all exist now,
+// overlap that some node still holds p's range in another partition (a
+// split not applied there yet).
+func (c *Controller) createReplicas(ctx context.Context, t catalog.Table, schema itemcheck.KeySchema, p catalog.Partition, adopt bool) (made, overlap bool) {
 	peers := make([]transport.NodeID, 0, len(p.Replicas))
 	for _, r := range p.Replicas {
 		peers = append(peers, transport.NodeID(r.Node))
@@ -665,7 +670,7 @@ func (c *Controller) createReplicas(ctx context.Context, t catalog.Table, schema
 		done = map[transport.NodeID]bool{}
 		c.created[p.ID] = done
 	}
-	req := &node.Request{Op: node.OpCreatePartition, Group: p.ID, Peers: peers,
+	req := &node.Request{Op: node.OpCreatePartition, Group: p.ID, Peers: peers, Adopt: adopt,
 		Meta: partition.Meta{Table: t.ID, Schema: schema, Range: p.Range}}
 	made = true
 	for _, id := range peers {

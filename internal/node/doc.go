@@ -34,9 +34,18 @@
 // orphan with the same table and range; RemovePartition drops it.
 //
 // New replicas: CreatePartition on every initial voter with the same peer
-// list bootstraps a group; JoinPartition and JoinLogReplica host a replica
-// that a membership change (multiraft's ChangeReplicas, through Raft) added
-// to an existing group.
+// list bootstraps a group; AdoptPartition does for a split's right side,
+// adopting the orphan the split left, or, on a node that has none, joining
+// empty and taking the leader's snapshot; JoinPartition and JoinLogReplica
+// host a replica that a membership change (multiraft's ChangeReplicas,
+// through Raft) added to an existing group.
+//
+// The replicas of one node share its engine's key space, so no two of them
+// ever own overlapping ranges: creating or adopting one, and restoring a
+// snapshot into one, first claim the range and fail with ErrRangeOverlap
+// (the snapshot is refused, and sent again later) while another replica
+// owns part of it, such as a replica the node held before it was replaced
+// while down, of a range that has split since.
 //
 // Cluster runs N nodes in Z zones in one process on memnet, on disk or in
 // memory, with Crash and Restart of single nodes: the fixture for tests of

@@ -19,7 +19,7 @@ import (
 
 // WireVersion is the version of the request and response encodings, the
 // first byte of every message Forward sends or receives.
-const WireVersion byte = 1
+const WireVersion byte = 2
 
 // RequestOp is the operation of a Request.
 type RequestOp uint8
@@ -32,7 +32,8 @@ const (
 	OpGet
 	// OpScan runs Node.Scan with Scan.
 	OpScan
-	// OpCreatePartition runs Node.CreatePartition with Meta and Peers.
+	// OpCreatePartition runs Node.CreatePartition with Meta and Peers, or
+	// Node.AdoptPartition when Adopt is set.
 	OpCreatePartition
 	// OpRemovePartition runs Node.RemovePartition, or RemoveLogReplica
 	// when LogReplica is set.
@@ -83,6 +84,9 @@ type Request struct {
 	// OpCreatePartition.
 	Meta  partition.Meta
 	Peers []transport.NodeID
+	// Adopt makes OpCreatePartition host a split's right side
+	// (AdoptPartition) rather than a new partition.
+	Adopt bool
 	// Body is the opaque request of OpControl.
 	Body []byte
 	// Limits are the partition's admission settings of OpSetLimits.
@@ -178,6 +182,9 @@ func (n *Node) Serve(ctx context.Context, req *Request) (*Response, error) {
 		n.recordPage(req.Group, page, req.Scan.Consistent)
 		return &Response{Page: page}, nil
 	case OpCreatePartition:
+		if req.Adopt {
+			return nil, n.AdoptPartition(ctx, req.Group, req.Meta, req.Peers)
+		}
 		return nil, n.CreatePartition(ctx, req.Group, req.Meta, req.Peers)
 	case OpRemovePartition:
 		if req.LogReplica {
@@ -370,6 +377,7 @@ func EncodeRequest(req *Request) ([]byte, error) {
 		for _, p := range req.Peers {
 			b = appendUvarint(b, uint64(p))
 		}
+		b = appendBool(b, req.Adopt)
 	case OpTakeUsage, OpLoad, OpStatus, OpHosted:
 	case OpRemovePartition:
 		b = appendBool(b, req.LogReplica)
@@ -451,6 +459,7 @@ func DecodeRequest(raw []byte) (*Request, error) {
 		for i := 0; i < n && d.Err() == nil; i++ {
 			req.Peers = append(req.Peers, transport.NodeID(d.Uvarint("peer")))
 		}
+		req.Adopt = d.Bool("adopt")
 	case OpTakeUsage, OpLoad, OpStatus, OpHosted:
 	case OpRemovePartition:
 		req.LogReplica = d.Bool("log replica")

@@ -106,12 +106,16 @@ type Node struct {
 	// control is the handler of OpControl requests (SetControlHandler).
 	control atomic.Pointer[ControlHandler]
 
-	// mu guards replicas, logReplicas and closed. Create and Remove of partitions are
-	// serialised by createMu so that the engine, the log store and the map
-	// change together.
+	// mu guards replicas, logReplicas, claims and closed. Create and
+	// Remove of partitions are serialised by createMu so that the engine,
+	// the log store and the map change together.
 	createMu sync.Mutex
 	mu       sync.RWMutex
 	replicas map[uint64]*partition.Partition
+	// claims are the ranges partitions are taking (a creation or adoption
+	// not yet in replicas, a snapshot being restored), so that no two
+	// replicas of the node ever own overlapping ranges (see claim).
+	claims map[uint64]partition.Meta
 	// logReplicas are the groups of which the node hosts a log replica.
 	logReplicas map[uint64]bool
 	closed      bool
@@ -144,6 +148,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		clock:       cfg.Clock,
 		replicas:    make(map[uint64]*partition.Partition),
 		logReplicas: make(map[uint64]bool),
+		claims:      make(map[uint64]partition.Meta),
 	}
 	if err := n.openStores(cfg.Dir); err != nil {
 		return nil, err
@@ -303,6 +308,7 @@ func (n *Node) Raft() *multiraft.Node { return n.raft }
 // a write hook that feeds the group's load sampler.
 func (n *Node) partitionOptions(group uint64) partition.Options {
 	opts := n.popts
+	opts.ClaimRange = func(m partition.Meta) (func(), error) { return n.claim(group, m) }
 	user := opts.OnWrite
 	opts.OnWrite = func(key []byte, oldSize, newSize int) {
 		n.sampler(group).RecordWrite(key, admission.WriteUnits(admission.Standard, max(oldSize, newSize)), n.now())
@@ -451,15 +457,17 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	}
 	n.createMu.Lock()
 	defer n.createMu.Unlock()
+	return n.create(group, meta, peers)
+}
+
+// create is CreatePartition with n.createMu held.
+func (n *Node) create(group uint64, meta partition.Meta, peers []transport.NodeID) error {
 	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
 		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
 	}
 	orphan, err := n.hasMeta(group)
 	if err != nil {
 		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
-	}
-	if other, ok := n.overlapping(meta); ok {
-		return fmt.Errorf("node %d: create partition %d: %w: group %d holds part of range [%x, %x)", n.id, group, ErrRangeOverlap, other, meta.Range.Start, meta.Range.End)
 	}
 	var p *partition.Partition
 	created := false
@@ -476,7 +484,14 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 			// crashed midway leaves such metadata: finish it first.
 			return fmt.Errorf("node %d: create partition %d: %w (stored state applied up to %d: remove it first)", n.id, group, partition.ErrExists, stored.AppliedIndex)
 		}
-	} else {
+		meta = p.Meta()
+	}
+	release, err := n.claim(group, meta)
+	if err != nil {
+		return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
+	}
+	defer release()
+	if !orphan {
 		p, err = partition.Create(n.engine, group, meta, n.partitionOptions(group))
 		if err != nil {
 			return fmt.Errorf("node %d: create partition %d: %w", n.id, group, err)
@@ -499,25 +514,96 @@ func (n *Node) CreatePartition(ctx context.Context, group uint64, meta partition
 	return nil
 }
 
-// overlapping returns a hosted partition whose keys overlap meta's.
-func (n *Node) overlapping(meta partition.Meta) (uint64, bool) {
-	lo, hi, ok := dataBounds(meta)
-	if !ok {
-		return 0, false
+// AdoptPartition hosts this node's replica of a split's right side, a
+// group whose initial voters (peers, this node among them) started from
+// the data the split cut from its left side. With the right side's
+// metadata stored here (the left side's replica on this node applied the
+// split) it is adopted as CreatePartition does. With none and no hosted
+// partition overlapping meta's range (this node's replica of the left side
+// was removed before it applied the split) the node joins as the voter the
+// peers list names, empty, and takes the leader's snapshot: bootstrapped
+// empty it could be elected and serve the range without its items. A
+// replica that did not take a snapshot yet cannot campaign, so the group's
+// leader is always one that adopted the split's data. A range that
+// overlaps a hosted partition is refused with ErrRangeOverlap, as by
+// CreatePartition.
+func (n *Node) AdoptPartition(ctx context.Context, group uint64, meta partition.Meta, peers []transport.NodeID) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	if !slices.Contains(peers, n.id) {
+		return fmt.Errorf("node %d: adopt partition %d: peers %v do not include this node", n.id, group, peers)
+	}
+	n.createMu.Lock()
+	defer n.createMu.Unlock()
+	orphan, err := n.hasMeta(group)
+	if err != nil {
+		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
+	}
+	if orphan {
+		return n.create(group, meta, peers)
+	}
+	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
+		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
+	}
+	if err := n.rangeFree(group, meta); err != nil {
+		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
+	}
+	n.log.Info("split's right side: nothing to adopt here, joining empty", "group", group)
+	return n.join(group, multiraft.ReplicaID(n.id, multiraft.FullReplica))
+}
+
+// claim records that group's replica is taking meta's range (being
+// created or adopted, or restoring a snapshot of it), failing with
+// ErrRangeOverlap when another hosted replica owns, or another claim takes,
+// part of it. Replicas on one node share the engine's key space: two that
+// overlapped would serve each other's items, and the removal of one would
+// delete the other's. release drops the claim once the replica owns the
+// range (or gave up). The check and the record are one step under mu, which
+// is never held while waiting on raft.
+func (n *Node) claim(group uint64, meta partition.Meta) (release func(), err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.overlapLocked(group, meta); err != nil {
+		return nil, err
+	}
+	n.claims[group] = meta
+	return func() {
+		n.mu.Lock()
+		delete(n.claims, group)
+		n.mu.Unlock()
+	}, nil
+}
+
+// rangeFree fails with ErrRangeOverlap when a replica other than group's
+// owns or claims part of meta's range.
+func (n *Node) rangeFree(group uint64, meta partition.Meta) error {
 	n.mu.RLock()
 	defer n.mu.RUnlock()
-	for g, p := range n.replicas {
-		m := p.Meta()
-		if m.Table != meta.Table {
-			continue
-		}
+	return n.overlapLocked(group, meta)
+}
+
+// overlapLocked is rangeFree with mu held.
+func (n *Node) overlapLocked(group uint64, meta partition.Meta) error {
+	lo, hi, ok := dataBounds(meta)
+	if !ok {
+		return nil
+	}
+	overlaps := func(m partition.Meta) bool {
 		plo, phi, ok := dataBounds(m)
-		if ok && (hi == nil || bytes.Compare(plo, hi) < 0) && (phi == nil || bytes.Compare(lo, phi) < 0) {
-			return g, true
+		return ok && m.Table == meta.Table && (hi == nil || bytes.Compare(plo, hi) < 0) && (phi == nil || bytes.Compare(lo, phi) < 0)
+	}
+	for g, p := range n.replicas {
+		if g != group && overlaps(p.Meta()) {
+			return fmt.Errorf("%w: group %d holds part of range [%x, %x)", ErrRangeOverlap, g, meta.Range.Start, meta.Range.End)
 		}
 	}
-	return 0, false
+	for g, m := range n.claims {
+		if g != group && overlaps(m) {
+			return fmt.Errorf("%w: group %d is taking part of range [%x, %x)", ErrRangeOverlap, g, meta.Range.Start, meta.Range.End)
+		}
+	}
+	return nil
 }
 
 // covers reports whether range a starts where b does and ends at or after
@@ -580,7 +666,10 @@ func (n *Node) RemovePartition(ctx context.Context, group uint64) error {
 		}
 	}
 	b := n.engine.NewBatch()
-	if lo, hi, ok := dataBounds(p.Meta()); ok {
+	if lo, hi, ok := dataBounds(p.Meta()); ok && (hosted || n.rangeFree(group, p.Meta()) == nil) {
+		// An orphan's range may since belong to a hosted replica (a split's
+		// right side never adopted here, whose range a snapshot brought
+		// back): its items are that replica's now.
 		b.DeleteRange(lo, hi)
 	}
 	b.DeleteMeta(group)

@@ -40,6 +40,13 @@ func TestClusterItemLifecycle(t *testing.T) {
 	others := followers(ids, leaderID)
 	follower, err := c.Node(others[0])
 	require.NoError(t, err)
+	eventually(t, ctx, func() error {
+		// The follower learns of the leader from its first message.
+		if l, err := follower.Leader(group); err != nil || l != leaderID {
+			return fmt.Errorf("node %d sees leader %d (%v), want %d", follower.ID(), l, err, leaderID)
+		}
+		return nil
+	})
 
 	// Put through the leader, read it strongly there.
 	res, err := leader.Write(ctx, group, putCmd("a", "1"))

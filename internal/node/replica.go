@@ -25,6 +25,11 @@ func (n *Node) JoinPartition(ctx context.Context, group, replica uint64) error {
 	}
 	n.createMu.Lock()
 	defer n.createMu.Unlock()
+	return n.join(group, replica)
+}
+
+// join is JoinPartition with n.createMu held.
+func (n *Node) join(group, replica uint64) error {
 	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
 		return fmt.Errorf("node %d: join partition %d: %w", n.id, group, err)
 	}

@@ -44,6 +44,12 @@ type Options struct {
 	// on one goroutine, and the host calls Round.Commit after each
 	// scheduler round (multiraft.Config.CommitApplied).
 	Round *Round
+	// ClaimRange, when set, is called by Restore with the snapshot's
+	// metadata before its state replaces the partition's: an error refuses
+	// the snapshot (raft sends it again later), and release is called once
+	// the restored state is in place or the restore failed. A host keeping
+	// several partitions in one engine uses it to keep their ranges apart.
+	ClaimRange func(m Meta) (release func(), err error)
 }
 
 // Partition is the replicated state machine of one partition: the items of

@@ -125,6 +125,13 @@ func (p *Partition) Restore(r io.Reader) (uint64, error) {
 	if cur := p.meta.Load(); !cur.Range.Empty() && cur.Table != m.Table {
 		return 0, fmt.Errorf("partition: group %d: restore: snapshot of table %d, partition of table %d", p.group, m.Table, cur.Table)
 	}
+	if p.opts.ClaimRange != nil {
+		release, err := p.opts.ClaimRange(m)
+		if err != nil {
+			return 0, fmt.Errorf("partition: group %d: restore: %w", p.group, err)
+		}
+		defer release()
+	}
 	lo, hi := exportBounds(&m)
 	if err := storage.IngestRange(p.engine, lo, hi, br, map[uint64][]byte{p.group: metaBytes}); err != nil {
 		if errors.Is(err, storage.ErrCorruptStream) {
