@@ -311,6 +311,11 @@ func (n *Node) Forward(ctx context.Context, to transport.NodeID, req *Request) (
 // it cannot decode; every error of the request itself travels in the
 // response.
 func (n *Node) handleCall(ctx context.Context, from transport.NodeID, raw []byte) ([]byte, error) {
+	select {
+	case <-n.opened:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("node %d: call from %d before the node opened: %w", n.id, from, ctx.Err())
+	}
 	req, err := DecodeRequest(raw)
 	if err != nil {
 		return nil, fmt.Errorf("node %d: call from %d: %w", n.id, from, err)

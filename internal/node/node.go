@@ -105,6 +105,11 @@ type Node struct {
 	samplers sync.Map
 	// control is the handler of OpControl requests (SetControlHandler).
 	control atomic.Pointer[ControlHandler]
+	// opened is closed once Open has restarted the hosted replicas: calls
+	// from peers, which may arrive as soon as the transport is up, wait
+	// for it (they would otherwise find raft unset, or create a replica a
+	// restart is about to host).
+	opened chan struct{}
 
 	// mu guards replicas, logReplicas, claims and closed. Create and
 	// Remove of partitions are serialised by createMu so that the engine,
@@ -149,6 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		replicas:    make(map[uint64]*partition.Partition),
 		logReplicas: make(map[uint64]bool),
 		claims:      make(map[uint64]partition.Meta),
+		opened:      make(chan struct{}),
 	}
 	if err := n.openStores(cfg.Dir); err != nil {
 		return nil, err
@@ -190,6 +196,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		_ = n.Close()
 		return nil, err
 	}
+	close(n.opened)
 	return n, nil
 }
 
