@@ -1,11 +1,17 @@
 package db
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -14,16 +20,14 @@ import (
 
 	"github.com/embeddynamo/dynamo/internal/api"
 	"github.com/embeddynamo/dynamo/internal/attr"
+	"github.com/embeddynamo/dynamo/internal/dberr"
 	"github.com/embeddynamo/dynamo/internal/keyenc"
 	"github.com/embeddynamo/dynamo/internal/meta"
 	"github.com/embeddynamo/dynamo/internal/refmodel"
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
-var (
-	modelSeeds   = flag.Int("db.modelseeds", 2, "seeds of the model-based cluster test")
-	failureModel = flag.Bool("db.failuremodel", false, "run TestClusterAgreesWithModelThroughFailures, which reproduces an open fault (see its comment)")
-)
+var modelSeeds = flag.Int("db.modelseeds", 2, "seeds of the model-based cluster tests")
 
 // splitting is the cluster's client with partitions splitting under it:
 // before every every-th operation it splits a partition of a random table
@@ -38,6 +42,7 @@ type splitting struct {
 	every  int
 	ops    int
 	splits int
+	busy   int // splits refused while the partition moved a replica
 	max    int
 	// pause, when set, is slept (in simulated time) before every
 	// operation, and fault is called with the operation's number.
@@ -101,8 +106,14 @@ func (s *splitting) tick(ctx context.Context) {
 	for _, p := range rec.Partitions {
 		if p.Range.Contains(key) && string(p.Range.Start) != string(key) {
 			var res meta.SplitPartitionOutput
-			require.NoError(s.t, s.meta.Call(ctx, meta.OpSplitPartition,
-				meta.SplitPartitionInput{TableName: spec.Name, Partition: p.ID, Key: key}, &res))
+			err := s.meta.Call(ctx, meta.OpSplitPartition, meta.SplitPartitionInput{TableName: spec.Name, Partition: p.ID, Key: key}, &res)
+			var busy *dberr.ResourceInUseException
+			if errors.As(err, &busy) {
+				require.Contains(s.t, busy.Message, "is moving a replica")
+				s.busy++
+				return // a replica of it is moving: splits wait
+			}
+			require.NoError(s.t, err)
 			s.splits++
 			return
 		}
@@ -174,19 +185,9 @@ func TestClusterAgreesWithModelThroughSplits(t *testing.T) {
 // for long enough to be replaced (log replica, full replica, catalog) and
 // come back (reconciled, rebalanced onto): partitions split, heal and move
 // under the operations, and every operation must still agree with the
-// model.
-//
-// It does not yet: under -race with -db.modelseeds=6, most runs end with
-// a strong read or scan missing a contiguous range of items (a replica
-// serving a partition without data it should hold), an open fault of the
-// interplay of splits, heals and moves. It runs only with -db.failuremodel
-// until that is fixed:
-//
-//	go test ./internal/db -run TestClusterAgreesWithModelThroughFailures -db.failuremodel -db.modelseeds=6 -race -v
+// model. On a failure the cluster's state, events and log are written to a
+// file named in the test's output.
 func TestClusterAgreesWithModelThroughFailures(t *testing.T) {
-	if !*failureModel {
-		t.Skip("reproduces an open fault; run with -db.failuremodel")
-	}
 	for seed := int64(1); seed <= int64(*modelSeeds); seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) { testModelThroughFailures(t, seed) })
@@ -195,7 +196,9 @@ func TestClusterAgreesWithModelThroughFailures(t *testing.T) {
 }
 
 func testModelThroughFailures(t *testing.T, seed int64) {
-	c := startCluster(t, ClusterConfig{Nodes: 5, Zones: 3, Seed: uint64(seed)})
+	logs := &syncBuffer{}
+	c := startCluster(t, ClusterConfig{Nodes: 5, Zones: 3, Seed: uint64(seed),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(uint64(seed), 11))
 	var down transport.NodeID
@@ -214,6 +217,7 @@ func testModelThroughFailures(t *testing.T, seed int64) {
 				down = 0
 			}
 		}}
+	dumpOnFailure(t, c, logs, func() []refmodel.TableSpec { return sut.tables })
 	refmodel.Run(t, refmodel.RunConfig{Seed: seed, Ops: 2000, SUT: sut, Context: ctx,
 		Gen:   refmodel.GenConfig{LargeItemPercent: -1},
 		Setup: sut.setup})
@@ -227,7 +231,7 @@ func testModelThroughFailures(t *testing.T, seed int64) {
 		}
 	}
 	require.Positive(t, heals, "the run healed replicas")
-	t.Logf("seed %d: 2000 operations agreed through %d splits, %d node deaths, %d replicas healed and %d moved (simulated time)", seed, sut.splits, deaths, heals, moves)
+	t.Logf("seed %d: 2000 operations agreed through %d splits (%d more refused while a replica moved), %d node deaths, %d replicas healed and %d moved (simulated time)", seed, sut.splits, sut.busy, deaths, heals, moves)
 }
 
 // Tables grow by splits for size while the reference model watches: under
@@ -270,4 +274,69 @@ func mustEvents(ctx context.Context, t *testing.T, cl *Client) []meta.Event {
 	events, err := cl.Events(ctx)
 	require.NoError(t, err)
 	return events
+}
+
+// dumpOnFailure writes, when t fails, every table's partitions as the
+// catalog and each node's replica see them, the control plane's events and
+// the cluster's log to a file, and names it: what a divergence needs to be
+// explained.
+func dumpOnFailure(t *testing.T, c *Cluster, logs *syncBuffer, tables func() []refmodel.TableSpec) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		var b strings.Builder
+		ctx := context.Background()
+		cl := c.Client()
+		for _, spec := range tables() {
+			rec, err := cl.meta.Table(ctx, spec.Name)
+			if err != nil {
+				continue
+			}
+			for _, p := range rec.Partitions {
+				fmt.Fprintf(&b, "%s partition %d [%x, %x): catalog %v\n", spec.Name, p.ID, p.Range.Start, p.Range.End, p.Replicas)
+				for _, n := range c.Nodes() {
+					st, err := n.Status(p.ID)
+					if err != nil {
+						continue
+					}
+					items := "no full replica"
+					if r, err := n.Partition(p.ID); err == nil {
+						m := r.Meta()
+						items = fmt.Sprintf("[%x, %x) %d items applied %d", m.Range.Start, m.Range.End, m.Items, m.AppliedIndex)
+					}
+					fmt.Fprintf(&b, "  node %d: %s; leader %d term %d applied %d members %+v\n", n.ID(), items, st.Leader, st.Term, st.Applied, st.Replicas)
+				}
+			}
+		}
+		if evs, err := cl.Events(ctx); err == nil {
+			for _, ev := range evs {
+				fmt.Fprintf(&b, "event %s %s %s partition %d: %s | %s | %s\n", ev.Time.Format("15:04:05.000"), ev.Kind, ev.Table, ev.Partition, ev.What, ev.Why, ev.Outcome)
+			}
+		}
+		b.WriteString(logs.String())
+		name := filepath.Join(os.TempDir(), strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".log")
+		if err := os.WriteFile(name, []byte(b.String()), 0o644); err == nil {
+			t.Logf("cluster state and log written to %s", name)
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers (a log
+// handler's).
+type syncBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }

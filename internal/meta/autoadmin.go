@@ -156,9 +156,10 @@ func (c *Controller) splitOne(r node.PartitionReport, size int64) bool {
 			current = true
 		}
 	}
-	if !current {
+	if !current || c.moving(r.Group) {
 		// The catalog already divided this range (a split the group has
-		// not applied yet): the report is stale.
+		// not applied yet): the report is stale. Or a replica is moving:
+		// the split waits for the move (see moving).
 		return false
 	}
 	if !r.Size.Split {
@@ -217,7 +218,7 @@ func (c *Controller) splitByLoad(ctx context.Context, t catalog.Table, p catalog
 	if sustain <= 0 {
 		sustain = split.DefaultSustain
 	}
-	if reads.For < sustain && writes.For < sustain {
+	if (reads.For < sustain && writes.For < sustain) || c.moving(p.ID) {
 		return false
 	}
 	leader := c.leaderOf(p)

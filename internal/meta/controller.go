@@ -511,6 +511,9 @@ func (c *Controller) dispatch(req controlRequest) (out any, changed bool, err er
 		if err := decodeInput(req, &in); err != nil {
 			return nil, false, err
 		}
+		if c.moving(in.Partition) {
+			return nil, false, &dberr.ResourceInUseException{Message: fmt.Sprintf("Attempt to change a resource which is still in use: partition %d of table %s is moving a replica", in.Partition, in.TableName)}
+		}
 		right := c.cat.AllocatePartitionID()
 		if err := c.cat.ApplySplit(in.TableName, in.Partition, in.Key, right); err != nil {
 			// The allocated ID stays unused: IDs are never reused, so
@@ -690,12 +693,38 @@ func (c *Controller) createReplicas(ctx context.Context, t catalog.Table, schema
 			continue
 		case errors.Is(err, node.ErrRangeOverlap):
 			overlap = true
+		case errors.Is(err, transport.ErrUnreachable):
+			// Down, not yet declared dead: tried again next tick.
 		default:
 			c.log.Warn("create partition replica failed", "table", t.Description.TableName, "partition", p.ID, "on", uint64(id), "err", err)
 		}
 		made = false
 	}
 	return made, overlap
+}
+
+// moving reports whether a move of one of partition id's replicas is under
+// way. Such a partition is not split: the right side takes the replicas
+// the catalog names for the left, and a node the move is leaving might
+// drop its replica of the left before the split applied there, so holding
+// nothing to adopt.
+func (c *Controller) moving(id uint64) bool {
+	return slices.ContainsFunc(c.moves, func(m catalog.Move) bool { return m.Partition == id })
+}
+
+// splitPending reports whether a partition of t is not yet created on
+// every live replica: a split's right side still waiting for the split to
+// apply on the nodes of its left side. Replicas of t are not moved
+// meanwhile, for the reason moving gives.
+func (c *Controller) splitPending(t catalog.Table) bool {
+	for _, p := range t.Partitions {
+		for _, r := range p.Replicas {
+			if n, ok := c.cat.Node(r.Node); ok && n.Live && !c.created[p.ID][transport.NodeID(r.Node)] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // removePartitions removes every replica of t's partitions and reports

@@ -3,6 +3,7 @@ package meta
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,6 +50,9 @@ func (c *Controller) pushLimits(ctx context.Context, t catalog.Table) {
 		want := limits[p.ID]
 		for _, r := range p.Replicas {
 			id := transport.NodeID(r.Node)
+			if n, ok := c.cat.Node(r.Node); ok && !n.Live {
+				continue // it gets them when it registers again
+			}
 			if c.pushed[id] == nil {
 				c.pushed[id] = map[uint64]gate.Limits{}
 			}
@@ -58,6 +62,9 @@ func (c *Controller) pushLimits(ctx context.Context, t catalog.Table) {
 			cctx, cancel := context.WithTimeout(ctx, time.Second)
 			_, err := c.cfg.Node.Forward(cctx, id, &node.Request{Op: node.OpSetLimits, Group: p.ID, Limits: want})
 			cancel()
+			if errors.Is(err, transport.ErrUnreachable) {
+				continue // down, not yet declared dead: tried again next tick
+			}
 			if err != nil {
 				c.log.Warn("set partition limits failed", "table", t.Description.TableName, "partition", p.ID, "on", uint64(id), "err", err)
 				continue

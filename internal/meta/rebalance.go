@@ -54,8 +54,8 @@ func (c *Controller) rebalance(ctx context.Context) bool {
 	in := catalog.RebalanceInput{Nodes: c.cat.Nodes(), Load: c.sizes, MaxMoves: MaxParallelMoves}
 	for _, name := range c.cat.TableNames() {
 		t, _ := c.cat.Table(name)
-		if t.Description.TableStatus != catalog.TableStatusActive {
-			return false
+		if t.Description.TableStatus != catalog.TableStatusActive || c.splitPending(t) {
+			return false // splits and table changes come first
 		}
 		for _, p := range t.Partitions {
 			if !c.allLive(p) || slices.ContainsFunc(p.Replicas, func(r catalog.Replica) bool {
