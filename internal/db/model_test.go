@@ -27,7 +27,10 @@ import (
 	"github.com/embeddynamo/dynamo/internal/transport"
 )
 
-var modelSeeds = flag.Int("db.modelseeds", 2, "seeds of the model-based cluster tests")
+var (
+	modelSeeds = flag.Int("db.modelseeds", 2, "seeds of the model-based cluster tests")
+	modelDisk  = flag.Bool("db.modeldisk", false, "run TestClusterAgreesWithModelThroughFailures on disk (bbolt) instead of in memory")
+)
 
 // splitting is the cluster's client with partitions splitting under it:
 // before every every-th operation it splits a partition of a random table
@@ -183,10 +186,11 @@ func TestClusterAgreesWithModelThroughSplits(t *testing.T) {
 
 // The same, in simulated time on five nodes in three zones, while nodes die
 // for long enough to be replaced (log replica, full replica, catalog) and
-// come back (reconciled, rebalanced onto): partitions split, heal and move
-// under the operations, and every operation must still agree with the
-// model. On a failure the cluster's state, events and log are written to a
-// file named in the test's output.
+// come back (reconciled, rebalanced onto), and others go down for a few
+// seconds only (back before they are declared dead): partitions split, heal
+// and move under the operations, and every operation must still agree with
+// the model. -db.modeldisk runs it on bbolt. On a failure the cluster's
+// state, events and log are written to a file named in the test's output.
 func TestClusterAgreesWithModelThroughFailures(t *testing.T) {
 	for seed := int64(1); seed <= int64(*modelSeeds); seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
@@ -197,12 +201,16 @@ func TestClusterAgreesWithModelThroughFailures(t *testing.T) {
 
 func testModelThroughFailures(t *testing.T, seed int64) {
 	logs := &syncBuffer{}
-	c := startCluster(t, ClusterConfig{Nodes: 5, Zones: 3, Seed: uint64(seed),
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	cfg := ClusterConfig{Nodes: 5, Zones: 3, Seed: uint64(seed),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	if *modelDisk {
+		cfg.Dir = t.TempDir()
+	}
+	c := startCluster(t, cfg)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(uint64(seed), 11))
 	var down transport.NodeID
-	deaths := 0
+	deaths, outages := 0, 0
 	sut := &splitting{Client: c.Client(), t: t, rng: rand.New(rand.NewPCG(uint64(seed), 7)), every: 40, max: 12,
 		pause: 60 * time.Millisecond, // 250 operations: 15 s, past the 10 s liveness timeout
 		fault: func(op int) {
@@ -213,6 +221,15 @@ func testModelThroughFailures(t *testing.T, seed int64) {
 				require.NoError(t, c.Crash(down))
 				deaths++
 			case 350:
+				require.NoError(t, c.Restart(ctx, down))
+				down = 0
+			case 400:
+				// A short outage (4.2 s): back before it is declared
+				// dead, its replicas kept.
+				down = []transport.NodeID{1, 2, 4, 5}[rng.IntN(4)]
+				require.NoError(t, c.Crash(down))
+				outages++
+			case 470:
 				require.NoError(t, c.Restart(ctx, down))
 				down = 0
 			}
@@ -231,7 +248,7 @@ func testModelThroughFailures(t *testing.T, seed int64) {
 		}
 	}
 	require.Positive(t, heals, "the run healed replicas")
-	t.Logf("seed %d: 2000 operations agreed through %d splits (%d more refused while a replica moved), %d node deaths, %d replicas healed and %d moved (simulated time)", seed, sut.splits, sut.busy, deaths, heals, moves)
+	t.Logf("seed %d: 2000 operations agreed through %d splits (%d more refused while a replica moved), %d node deaths, %d short outages, %d replicas healed and %d moved (simulated time)", seed, sut.splits, sut.busy, deaths, outages, heals, moves)
 }
 
 // Tables grow by splits for size while the reference model watches: under
