@@ -37,11 +37,11 @@ func serveHTTP(ctx context.Context, client *dynamo.Client) (tabletarget.API, fun
 
 	transport := &http.Transport{MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}
 	sdk := dynamodb.New(dynamodb.Options{
-		Region:           httpapi.DefaultRegion,
-		BaseEndpoint:     aws.String("http://" + listener.Addr().String()),
-		Credentials:      credentials.NewStaticCredentialsProvider("bench", "bench", ""),
-		HTTPClient:       &http.Client{Transport: transport},
-		RetryMaxAttempts: 1,
+		Region:       httpapi.DefaultRegion,
+		BaseEndpoint: aws.String("http://" + listener.Addr().String()),
+		Credentials:  credentials.NewStaticCredentialsProvider("bench", "bench", ""),
+		HTTPClient:   &http.Client{Transport: transport},
+		Retryer:      tabletarget.ConnectionRetryer(),
 	})
 	stop := func() error {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

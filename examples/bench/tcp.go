@@ -74,11 +74,11 @@ func launchTCP(ctx context.Context, dir string) (tabletarget.API, func() error, 
 		}
 	}
 	sdk := dynamodb.New(dynamodb.Options{
-		Region:           httpapi.DefaultRegion,
-		BaseEndpoint:     aws.String("http://" + api[0]),
-		Credentials:      credentials.NewStaticCredentialsProvider("bench", "bench", ""),
-		HTTPClient:       &http.Client{Transport: transport},
-		RetryMaxAttempts: 1,
+		Region:       httpapi.DefaultRegion,
+		BaseEndpoint: aws.String("http://" + api[0]),
+		Credentials:  credentials.NewStaticCredentialsProvider("bench", "bench", ""),
+		HTTPClient:   &http.Client{Transport: transport},
+		Retryer:      tabletarget.ConnectionRetryer(),
 	})
 	return tabletarget.NewSDKAPI(sdk), func() error {
 		transport.CloseIdleConnections()

@@ -3,8 +3,11 @@ package tabletarget
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -26,10 +29,27 @@ type SDKAPI struct {
 var _ API = (*SDKAPI)(nil)
 
 // NewSDKAPI returns an API sending its calls through client. Configure the
-// client without retries (RetryMaxAttempts 1) to see throttling as the
-// endpoint answers it: the SDK's default retryer retries throttled
-// requests itself.
+// client with ConnectionRetryer to see throttling as the endpoint answers
+// it: the SDK's default retryer retries throttled requests itself.
 func NewSDKAPI(client *dynamodb.Client) *SDKAPI { return &SDKAPI{client: client} }
+
+// ConnectionRetryer is the SDK retryer for a benchmark's client: it tries
+// an operation again only when the connection failed under it, at most
+// twice, at once and without the SDK's retry quota, so that throttling and
+// every error of the service reach the benchmark as the endpoint returned
+// them. Go's HTTP client can report a connection it closed itself while
+// the SDK read a complete response ("use of closed network connection",
+// aws-sdk-go-v2 issue 2737); with no retry at all (RetryMaxAttempts 1) a
+// run would count that as the endpoint's error. A retried write may apply
+// twice, which a benchmark's workload tolerates.
+func ConnectionRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.RateLimiter = ratelimit.None
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+	})
+}
 
 // CreateTable creates the table.
 func (s *SDKAPI) CreateTable(ctx context.Context, in *catalog.CreateTableInput) (*catalog.CreateTableOutput, error) {

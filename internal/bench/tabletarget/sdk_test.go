@@ -2,6 +2,8 @@ package tabletarget
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/embeddynamo/dynamo/httpapi"
@@ -28,11 +31,11 @@ func sdkAPI(t *testing.T, client API) *SDKAPI {
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
 	t.Cleanup(transport.CloseIdleConnections)
 	return NewSDKAPI(dynamodb.New(dynamodb.Options{
-		Region:           httpapi.DefaultRegion,
-		BaseEndpoint:     aws.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("key", "secret", ""),
-		HTTPClient:       &http.Client{Transport: transport},
-		RetryMaxAttempts: 1,
+		Region:       httpapi.DefaultRegion,
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("key", "secret", ""),
+		HTTPClient:   &http.Client{Transport: transport},
+		Retryer:      ConnectionRetryer(),
 	}))
 }
 
@@ -81,4 +84,19 @@ func TestAttributeValuesConvertBothWays(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, none)
 	require.Nil(t, toSDKItem(nil))
+}
+
+// A benchmark's client retries a connection closed under a response, and
+// nothing the service answered: throttling reaches the benchmark.
+func TestConnectionRetryerRetriesOnlyConnectionFailures(t *testing.T) {
+	r := ConnectionRetryer()
+	require.Equal(t, 3, r.MaxAttempts())
+	closed := fmt.Errorf("deserialization failed: %w", &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed})
+	require.True(t, r.IsErrorRetryable(closed))
+	require.False(t, r.IsErrorRetryable(&types.ProvisionedThroughputExceededException{Message: aws.String("throttled")}))
+	require.False(t, r.IsErrorRetryable(&types.ThrottlingException{Message: aws.String("throttled")}))
+	require.False(t, r.IsErrorRetryable(&types.InternalServerError{Message: aws.String("boom")}))
+	delay, err := r.RetryDelay(1, closed)
+	require.NoError(t, err)
+	require.Zero(t, delay)
 }
