@@ -712,6 +712,18 @@ func (c *Controller) moving(id uint64) bool {
 	return slices.ContainsFunc(c.moves, func(m catalog.Move) bool { return m.Partition == id })
 }
 
+// placed records that partition id's replica on from is now on to, which
+// hosts it (it joined the group): what createReplicas would otherwise
+// learn at its next pass.
+func (c *Controller) placed(id uint64, from, to transport.NodeID) {
+	done := c.created[id]
+	if done == nil {
+		return // not known created anywhere: createReplicas looks at it all
+	}
+	delete(done, from)
+	done[to] = true
+}
+
 // splitPending reports whether a partition of t is not yet created on
 // every live replica: a split's right side still waiting for the split to
 // apply on the nodes of its left side. Replicas of t are not moved

@@ -220,6 +220,7 @@ func (c *Controller) replace(ctx context.Context, t catalog.Table, p catalog.Par
 		c.log.Error("heal: catalog move", "table", name, "partition", p.ID, "err", err)
 		return false
 	}
+	c.placed(p.ID, transport.NodeID(dead.ID), tid)
 	tn, _ := c.cat.Node(target)
 	c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "heal", Table: name, Partition: p.ID,
 		What:    fmt.Sprintf("replaced the replica on node %d (%s) with one on node %d (%s)", dead.ID, dead.Zone, target, tn.Zone),

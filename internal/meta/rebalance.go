@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,18 +45,23 @@ func (c *Controller) rebalance(ctx context.Context) bool {
 			}
 		}
 		c.moves = kept
+		if len(kept) == 0 {
+			// The batch is over: the next one is planned at the next
+			// tick, from the catalog the batch changed, not an interval
+			// later.
+			c.lastRebalance = time.Time{}
+		}
 		return changed
 	}
 	now := c.cfg.Clock.Now()
 	if now.Sub(c.lastRebalance) < c.cfg.RebalanceInterval {
 		return false
 	}
-	c.lastRebalance = now
 	in := catalog.RebalanceInput{Nodes: c.cat.Nodes(), Load: c.sizes, MaxMoves: MaxParallelMoves}
 	for _, name := range c.cat.TableNames() {
 		t, _ := c.cat.Table(name)
 		if t.Description.TableStatus != catalog.TableStatusActive || c.splitPending(t) {
-			return false // splits and table changes come first
+			return false // splits and table changes come first: looked at again next tick
 		}
 		for _, p := range t.Partitions {
 			if !c.allLive(p) || slices.ContainsFunc(p.Replicas, func(r catalog.Replica) bool {
@@ -66,6 +72,7 @@ func (c *Controller) rebalance(ctx context.Context) bool {
 		}
 		in.Partitions = append(in.Partitions, t.Partitions...)
 	}
+	c.lastRebalance = now
 	plan := catalog.PlanRebalance(in)
 	if len(plan) == 0 {
 		c.balanceLeaders(ctx, in.Partitions)
@@ -169,6 +176,7 @@ func (c *Controller) moveStep(ctx context.Context, m catalog.Move) (changed, ove
 		c.log.Error("move: catalog", "table", name, "partition", p.ID, "err", err)
 		return false, true
 	}
+	c.placed(p.ID, transport.NodeID(m.From), transport.NodeID(m.To))
 	fromNode, _ := c.cat.Node(m.From)
 	toNode, _ := c.cat.Node(m.To)
 	c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Table: name, Partition: p.ID,
@@ -185,10 +193,12 @@ func (c *Controller) transferLeader(ctx context.Context, from transport.NodeID, 
 	return err
 }
 
-// balanceLeaders hands one leadership from the live node leading the most
-// partitions, if it leads more than DefaultRebalanceThreshold times the
-// mean, to the replica of one of its partitions whose node leads the
-// fewest.
+// balanceLeaders hands leaderships, up to MaxParallelMoves in one call,
+// from the live node leading the most partitions, while it leads more than
+// DefaultRebalanceThreshold times the mean, each to the replica of one of
+// its partitions whose node leads the fewest. A transfer costs a message,
+// not a snapshot: a node that joins gets its share of leaders in one round
+// of the balance rather than one per interval.
 func (c *Controller) balanceLeaders(ctx context.Context, parts []catalog.Partition) {
 	leaders := map[transport.NodeID][]catalog.Partition{}
 	live := 0
@@ -211,36 +221,92 @@ func (c *Controller) balanceLeaders(ctx context.Context, parts []catalog.Partiti
 		}
 	}
 	mean := float64(len(parts)) / float64(live)
+	for range MaxParallelMoves {
+		if !c.handOffOne(ctx, leaders, mean) {
+			return
+		}
+	}
+}
+
+// handOffOne makes one transfer of balanceLeaders, updating leaders, and
+// reports whether it made one. The most loaded node hands a leadership to
+// a node leading at least two fewer that holds a replica of one of its
+// partitions; when none does (a node that just joined took replicas of
+// other nodes' partitions), it hands one along the shortest chain that
+// reaches such a node through nodes leading one fewer, each of which
+// passes one on in the following transfers.
+func (c *Controller) handOffOne(ctx context.Context, leaders map[transport.NodeID][]catalog.Partition, mean float64) bool {
 	var most transport.NodeID
 	for id, ps := range leaders {
 		if most == 0 || len(ps) > len(leaders[most]) || (len(ps) == len(leaders[most]) && id < most) {
 			most = id
 		}
 	}
-	if float64(len(leaders[most])) <= catalog.DefaultRebalanceThreshold*mean {
-		return
+	top := len(leaders[most])
+	if float64(top) <= catalog.DefaultRebalanceThreshold*mean {
+		return false
 	}
-	for _, p := range leaders[most] {
-		var best transport.NodeID
-		for _, r := range p.Replicas {
-			id := transport.NodeID(r.Node)
-			if id == most || r.Kind != catalog.ReplicaFull {
-				continue
+	type hop struct {
+		from transport.NodeID
+		p    catalog.Partition
+	}
+	// Breadth first over "leads a partition with a full replica on", in
+	// ascending node and partition order for a deterministic choice.
+	came := map[transport.NodeID]hop{most: {}}
+	queue := []transport.NodeID{most}
+	var end transport.NodeID
+	for len(queue) > 0 && end == 0 {
+		at := queue[0]
+		queue = queue[1:]
+		ps := slices.Clone(leaders[at])
+		slices.SortFunc(ps, func(a, b catalog.Partition) int { return cmp.Compare(a.ID, b.ID) })
+		for _, p := range ps {
+			for _, r := range p.Replicas {
+				to := transport.NodeID(r.Node)
+				if _, live := leaders[to]; !live || r.Kind != catalog.ReplicaFull {
+					continue
+				}
+				if _, seen := came[to]; seen {
+					continue
+				}
+				switch n := len(leaders[to]); {
+				case n+1 < top:
+					came[to] = hop{at, p}
+					end = to
+				case n+1 == top:
+					came[to] = hop{at, p} // passes one on in turn
+					queue = append(queue, to)
+				}
+				if end != 0 {
+					break
+				}
 			}
-			if best == 0 || len(leaders[id]) < len(leaders[best]) {
-				best = id
+			if end != 0 {
+				break
 			}
 		}
-		if best != 0 && len(leaders[best])+1 < len(leaders[most]) {
-			err := c.transferLeader(ctx, most, p.ID, best)
-			if err == nil {
-				c.led[p.ID] = best // until the next reports say otherwise
-				c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Partition: p.ID,
-					What:    fmt.Sprintf("handed the leadership of partition %d from node %d to node %d", p.ID, most, best),
-					Why:     fmt.Sprintf("node %d led %d partitions, more than %.1f times the mean of %.1f", most, len(leaders[most]), catalog.DefaultRebalanceThreshold, mean),
-					Outcome: "done"})
-			}
-			return
-		}
 	}
+	if end == 0 {
+		return false
+	}
+	to := end
+	for came[to].from != most {
+		to = came[to].from
+	}
+	p := came[to].p
+	if err := c.transferLeader(ctx, most, p.ID, to); err != nil {
+		return false
+	}
+	c.led[p.ID] = to // until the next reports say otherwise
+	leaders[to] = append(leaders[to], p)
+	leaders[most] = slices.DeleteFunc(slices.Clone(leaders[most]), func(q catalog.Partition) bool { return q.ID == p.ID })
+	why := fmt.Sprintf("node %d led %d partitions, more than %.1f times the mean of %.1f", most, top, catalog.DefaultRebalanceThreshold, mean)
+	if to != end {
+		why += fmt.Sprintf(" (node %d passes one on toward node %d, which holds no replica of node %d's partitions)", to, end, most)
+	}
+	c.events.add(Event{Time: c.cfg.Clock.Now(), Kind: "rebalance", Partition: p.ID,
+		What:    fmt.Sprintf("handed the leadership of partition %d from node %d to node %d", p.ID, most, to),
+		Why:     why,
+		Outcome: "done"})
+	return true
 }
