@@ -123,44 +123,73 @@ func (s *splitting) tick(ctx context.Context) {
 	}
 }
 
+// note logs the bucket and resource behind a throttling error: the model
+// never throttles, so a run that does fails, and the log says why.
+func (s *splitting) note(err error) {
+	var on *dberr.ThrottlingException
+	var prov *dberr.ProvisionedThroughputExceededException
+	switch {
+	case errors.As(err, &on):
+		s.t.Logf("op %d throttled: reason %v, resource %q, retry after %v", s.ops, on.Reason, on.Resource, on.RetryAfter)
+	case errors.As(err, &prov):
+		s.t.Logf("op %d throttled: reason %v, resource %q, retry after %v", s.ops, prov.Reason, prov.Resource, prov.RetryAfter)
+	}
+}
+
 func (s *splitting) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOutput, error) {
 	s.tick(ctx)
-	return s.Client.PutItem(ctx, in)
+	out, err := s.Client.PutItem(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 func (s *splitting) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
 	s.tick(ctx)
-	return s.Client.GetItem(ctx, in)
+	out, err := s.Client.GetItem(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 func (s *splitting) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
 	s.tick(ctx)
-	return s.Client.UpdateItem(ctx, in)
+	out, err := s.Client.UpdateItem(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 func (s *splitting) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.DeleteItemOutput, error) {
 	s.tick(ctx)
-	return s.Client.DeleteItem(ctx, in)
+	out, err := s.Client.DeleteItem(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 func (s *splitting) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, error) {
 	s.tick(ctx)
-	return s.Client.Query(ctx, in)
+	out, err := s.Client.Query(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 func (s *splitting) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, error) {
 	s.tick(ctx)
-	return s.Client.Scan(ctx, in)
+	out, err := s.Client.Scan(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 func (s *splitting) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api.BatchGetItemOutput, error) {
 	s.tick(ctx)
-	return s.Client.BatchGetItem(ctx, in)
+	out, err := s.Client.BatchGetItem(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 func (s *splitting) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (*api.BatchWriteItemOutput, error) {
 	s.tick(ctx)
-	return s.Client.BatchWriteItem(ctx, in)
+	out, err := s.Client.BatchWriteItem(ctx, in)
+	s.note(err)
+	return out, err
 }
 
 // Thousands of random operations (every operation of the data plane, with
