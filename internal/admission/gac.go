@@ -400,7 +400,11 @@ func (s *Service) takeLocked(now time.Time, units float64) float64 {
 	if rest <= 0 {
 		return taken
 	}
-	tokens := int(math.Floor(rest * tokensPerUnit))
+	// Rounded up: rest carries the float error of returned units (0.3
+	// returned leaves 0.6999999999999999 to take), and rounding it down
+	// would grant a token less than asked, which a client needing exactly
+	// that much takes as a refusal.
+	tokens := toTokens(rest)
 	tokens = min(tokens, int(math.Floor(s.pool.TokensAt(now))))
 	if tokens > 0 && s.pool.AllowN(now, tokens) {
 		taken += toUnits(float64(tokens))
@@ -501,6 +505,11 @@ func (c *Client) Asks() int64 {
 	return c.asks
 }
 
+// grantSlack is the float error by which a client's local tokens may fall
+// short of a request and still admit it: half a token, below what any
+// bucket counts.
+const grantSlack = 0.5 / tokensPerUnit
+
 // Admit decides whether a request costing units may run at now. It spends
 // local tokens when it holds enough; otherwise it asks the service for a new
 // grant (at most once per MinAskInterval while short). A refusal is a
@@ -515,8 +524,8 @@ func (c *Client) Admit(ctx context.Context, now time.Time, units float64) error 
 	}
 	defer c.mu.Unlock()
 	now = monotonic(&c.last, now)
-	if now.Before(c.expires) && c.local >= units {
-		c.local -= units
+	if now.Before(c.expires) && c.local+grantSlack >= units {
+		c.local = max(0, c.local-units)
 		c.used += units
 		return nil
 	}
@@ -560,8 +569,8 @@ func (c *Client) Admit(ctx context.Context, now time.Time, units float64) error 
 		// batches rather than one per request.
 		c.nextAsk = now.Add(c.minAsk)
 	}
-	if c.local >= units {
-		c.local -= units
+	if c.local+grantSlack >= units {
+		c.local = max(0, c.local-units)
 		c.used += units
 		return nil
 	}

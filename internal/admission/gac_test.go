@@ -239,6 +239,38 @@ func (f failingService) Acquire(context.Context, GrantRequest) (Grant, error) {
 	return Grant{}, f.err
 }
 
+// A grant is never a token short of what was asked because of the float
+// error of returned units: a router needing exactly one unit with 0.066
+// units handed back was granted 0.999 and throttled its request, with the
+// table far below its capacity.
+func TestGrantCoversNeedAfterReturnedUnits(t *testing.T) {
+	clk := newManualClock()
+	svc, err := NewService(ServiceOptions{Table: "t", Rate: 100, Now: clk.Now})
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, back := range []float64{0.01 + 0.056, 0.1 + 0.2, 0.066, 0.7, 1.0 / 3} {
+		first, err := svc.Acquire(ctx, GrantRequest{Client: "r", Want: back})
+		require.NoError(t, err)
+		g, err := svc.Acquire(ctx, GrantRequest{Client: "r", Want: 1, Need: 1, Returned: first.Units})
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, g.Units, 1-1e-9, "returned %v", back)
+		_, err = svc.Acquire(ctx, GrantRequest{Client: "r", Returned: g.Units})
+		require.NoError(t, err)
+	}
+
+	// The client admits a request its grant covers but for float noise.
+	c, err := NewClient(fixedGrant{units: 0.1 + 0.2 + 0.7 - 1e-15}, ClientOptions{ID: "r", Table: "t"})
+	require.NoError(t, err)
+	require.NoError(t, c.Admit(ctx, epoch, 1))
+}
+
+// fixedGrant grants units to every request.
+type fixedGrant struct{ units float64 }
+
+func (f fixedGrant) Acquire(context.Context, GrantRequest) (Grant, error) {
+	return Grant{Units: f.units, TTL: time.Second}, nil
+}
+
 func TestGACErrors(t *testing.T) {
 	clk := newManualClock()
 	svc, err := NewService(ServiceOptions{Table: "t", Rate: 10, Now: clk.Now})
