@@ -515,3 +515,59 @@ func TestLogReplicaUnblocksAnElectionItAlonePreventsThenStepsDown(t *testing.T) 
 		return strings.Contains(l, "leader changed node=4 group=1 leader=4")
 	}), "the log replica never led: the scenario did not need it")
 }
+
+// A leader that loses its leadership with proposals appended to its
+// followers' logs but not yet known committed does not give them up as of
+// unknown outcome: the next leader commits them, and the old leader, once
+// it has applied that far as a follower, returns their results. Here the
+// leader is cut off just after its followers appended the writes, before
+// their acknowledgements reached it.
+func TestProposalsOfADeposedLeaderReturnTheirResults(t *testing.T) {
+	hit := 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		c := newCluster(t, sim.Options{Seed: seed})
+		lead := mustPut(t, c, 1, "k", "v")
+		before, err := c.Status(lead, 1)
+		require.NoError(t, err)
+		const writes = 3
+		want := before.LastIndex + writes
+		errs := make([]error, writes)
+		done := 0
+		for i := range writes {
+			c.Node(lead).Core.Propose(1, put(fmt.Sprint("w", i), "x"), func(_ any, err error) { errs[i] = err; done++ })
+		}
+		// Deliver until a follower holds the writes while the leader does
+		// not know them committed.
+		cut := false
+		for range 200 {
+			require.NoError(t, c.Step())
+			st, err := c.Status(lead, 1)
+			require.NoError(t, err)
+			if st.Commit >= want || done > 0 {
+				break // committed at the leader first: no window this seed
+			}
+			other := otherThan(c, lead)
+			if fst, err := c.Status(other, 1); err == nil && fst.LastIndex >= want {
+				c.Isolate(lead)
+				cut = true
+				break
+			}
+		}
+		if !cut {
+			continue
+		}
+		hit++
+		ok, err := c.RunUntil(10*time.Second, func() bool { l := c.Leader(1); return l != 0 && l != lead })
+		require.NoError(t, err)
+		require.True(t, ok, "seed %d: no new leader", seed)
+		c.Heal()
+		ok, err = c.RunUntil(10*time.Second, func() bool { return done == writes })
+		require.NoError(t, err)
+		require.True(t, ok, "seed %d: the writes never completed", seed)
+		for i, err := range errs {
+			require.NoError(t, err, "seed %d: write %d", seed, i)
+		}
+	}
+	require.Positive(t, hit, "no seed cut the leader off with the writes in flight")
+	t.Logf("%d of 20 seeds cut the leader off with its writes in flight; every write returned its result", hit)
+}

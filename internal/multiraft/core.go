@@ -47,6 +47,9 @@ type GroupConfig struct {
 
 type proposal struct {
 	done func(any, error)
+	// orphaned: proposed while this replica led the group, which it has
+	// since lost; see settleOrphans.
+	orphaned bool
 }
 
 type readRequest struct {
@@ -100,6 +103,10 @@ type group struct {
 	confBarrier uint64
 	transfers   []*transferRequest
 	leaseUntil  uint64 // LeaseRead: node tick until which reads need no round
+	// orphanedUntil and orphanedTick bound the wait of orphaned proposals:
+	// the last index of this replica's log when it lost the leadership,
+	// and the node tick after which they are given up (see settleOrphans).
+	orphanedUntil, orphanedTick uint64
 
 	dirty         bool
 	quiesced      bool
@@ -629,6 +636,7 @@ func (c *Core) Tick() {
 
 func (c *Core) tickGroup(g *group) {
 	c.markDirty(g)
+	c.settleOrphans(g)
 	if g.state == raft.StateLeader {
 		if g.kind == LogReplica {
 			g.rn.Tick()
@@ -1033,7 +1041,31 @@ func (c *Core) apply(g *group, rd *raft.Ready) error {
 			g.smApplied = idx
 		}
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	c.settleOrphans(g)
+	return nil
+}
+
+// settleOrphans gives up, with ErrLeaderChanged, the orphaned proposals
+// (made while this replica led the group) that did not apply by the time
+// it applied every entry its log held when it lost the leadership, or
+// within two election timeouts: whether they will yet commit is unknown
+// (an entry overwritten at its index is gone, but raft may have forwarded
+// a proposal made as the leadership changed to the next leader). Those
+// that applied got their results like any other proposal.
+func (c *Core) settleOrphans(g *group) {
+	if g.orphanedUntil == 0 || (g.applied < g.orphanedUntil && c.ticks < g.orphanedTick) {
+		return
+	}
+	g.orphanedUntil, g.orphanedTick = 0, 0
+	for _, id := range sortedIDs(g.proposals) {
+		if p := g.proposals[id]; p.orphaned {
+			delete(g.proposals, id)
+			p.done(nil, ErrLeaderChanged)
+		}
+	}
 }
 
 func (c *Core) applyConfChange(g *group, e *pb.Entry) {
@@ -1077,10 +1109,17 @@ func (c *Core) softStateChanged(g *group, ss *raft.SoftState) {
 		c.settleTransfers(g)
 	}
 	if wasLeader && g.state != raft.StateLeader {
-		props := g.proposals
-		g.proposals = make(map[requestID]*proposal)
-		for _, id := range sortedIDs(props) {
-			props[id].done(nil, ErrLeaderChanged)
+		// Proposals not applied yet may still commit under the next
+		// leader: a leadership transfer goes to a replica holding every
+		// entry of this one's log. They wait until this replica has
+		// applied as far as its log then went, and get their results if
+		// they committed; see settleOrphans.
+		for _, p := range g.proposals {
+			p.orphaned = true
+		}
+		if len(g.proposals) > 0 {
+			g.orphanedUntil = max(g.orphanedUntil, g.storage.last)
+			g.orphanedTick = c.ticks + uint64(2*c.cfg.ElectionTicks)
 		}
 		reads := g.reads
 		g.reads = make(map[requestID]*readRequest)

@@ -25,8 +25,11 @@ var (
 	// ErrProposalDropped is returned when raft refused a proposal (for
 	// example too many uncommitted entries); the command was not appended.
 	ErrProposalDropped = errors.New("multiraft: proposal dropped")
-	// ErrLeaderChanged is returned to proposals and reads pending when this
-	// replica lost leadership: a proposal may or may not still apply.
+	// ErrLeaderChanged is returned to reads pending when this replica lost
+	// leadership, and to proposals it made as leader that had not applied
+	// once it applied as far as its log then went (or within two election
+	// timeouts): such a proposal may or may not still apply. Proposals
+	// that the next leader commits return their results.
 	ErrLeaderChanged = errors.New("multiraft: leadership changed before completion")
 	// ErrConfChangeInProgress is returned when a group already has a
 	// configuration change that is not yet applied.

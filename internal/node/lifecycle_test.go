@@ -227,8 +227,18 @@ func TestLogAndFullReplicaOnOneNode(t *testing.T) {
 	requireItems(t, ctx, c, 4, group, want)
 	require.Equal(t, []uint64{group}, n4.Partitions())
 	require.Equal(t, []uint64{group}, n4.LogReplicas())
-	st, err := n4.Status(group)
-	require.NoError(t, err)
+	// The snapshot's data is in place before raft takes its membership.
+	var st multiraft.GroupStatus
+	eventually(t, ctx, func() error {
+		var err error
+		if st, err = n4.Status(group); err != nil {
+			return err
+		}
+		if _, ok := st.Member(4, multiraft.LogReplica); !ok {
+			return fmt.Errorf("node 4's full replica does not list the log replica yet: %+v", st.Replicas)
+		}
+		return nil
+	})
 	require.Equal(t, multiraft.FullReplica, st.Kind)
 	logMember, ok := st.Member(4, multiraft.LogReplica)
 	require.True(t, ok)
