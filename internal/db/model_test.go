@@ -123,12 +123,16 @@ func (s *splitting) tick(ctx context.Context) {
 	}
 }
 
-// note logs the bucket and resource behind a throttling error: the model
-// never throttles, so a run that does fails, and the log says why.
+// note logs the bucket and resource behind a throttling error, and the
+// cause behind an internal server error: the model has neither, so a run
+// that meets one fails, and the log says why.
 func (s *splitting) note(err error) {
 	var on *dberr.ThrottlingException
 	var prov *dberr.ProvisionedThroughputExceededException
+	var internal *dberr.InternalServerError
 	switch {
+	case errors.As(err, &internal):
+		s.t.Logf("op %d: internal server error: %v", s.ops, internal.Err)
 	case errors.As(err, &on):
 		s.t.Logf("op %d throttled: reason %v, resource %q, retry after %v", s.ops, on.Reason, on.Resource, on.RetryAfter)
 	case errors.As(err, &prov):
