@@ -426,6 +426,25 @@ func staleLooks(c *Cluster) uint64 {
 }
 
 // waitDead waits until the control plane has declared node id dead.
+// firstMovedOnto waits for the first partition a move gives node id (its
+// new replica joined there) and returns it.
+func firstMovedOnto(t *testing.T, c *Cluster, id transport.NodeID) uint64 {
+	t.Helper()
+	n, err := c.nc.Node(id)
+	require.NoError(t, err)
+	var moved uint64
+	poll(t, fmt.Sprintf("a move's new replica joins node %d", id), time.Minute, time.Millisecond, func() bool {
+		for _, g := range n.Partitions() {
+			if g != meta.Group {
+				moved = g
+				return true
+			}
+		}
+		return false
+	})
+	return moved
+}
+
 func waitDead(t *testing.T, cl *Client, id transport.NodeID) {
 	t.Helper()
 	poll(t, fmt.Sprintf("node %d declared dead", id), time.Minute, 100*time.Millisecond, func() bool {
@@ -547,18 +566,9 @@ func TestControllerDiesMidMove(t *testing.T) {
 		poll(t, "node 2 runs the control plane", 10*time.Second, 10*time.Millisecond, func() bool { return c.nc.Leader(meta.Group) == 2 })
 
 		require.NoError(t, c.Restart(ctx, 4))
+		moved := firstMovedOnto(t, c, 4)
 		n4, err := c.nc.Node(4)
 		require.NoError(t, err)
-		var moved uint64
-		poll(t, "a move's new replica joins node 4", time.Minute, time.Millisecond, func() bool {
-			for _, g := range n4.Partitions() {
-				if g != meta.Group {
-					moved = g
-					return true
-				}
-			}
-			return false
-		})
 		require.NoError(t, c.Crash(2))
 
 		events := func() []meta.Event {

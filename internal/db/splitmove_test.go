@@ -40,6 +40,19 @@ func splitPartition(cl *Client, table string, id uint64, key []byte) error {
 	return cl.meta.Call(context.Background(), meta.OpSplitPartition, meta.SplitPartitionInput{TableName: table, Partition: id, Key: key}, &out)
 }
 
+// withoutNode4 starts four nodes in three zones and creates table while
+// node 4 is down and declared dead: its partitions are on nodes 1 to 3, and
+// node 4, restarted, takes replicas from them.
+func withoutNode4(t *testing.T, table string) (*Cluster, *Client) {
+	t.Helper()
+	c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
+	cl := c.Client()
+	require.NoError(t, c.Crash(4))
+	waitDead(t, cl, 4)
+	createTable(t, cl, provisioned(table))
+	return c, cl
+}
+
 // A partition with a replica on the move is not split until the move is
 // over: the split's right side takes the replicas the catalog names for
 // the left, and the node the move leaves could drop its replica of the left
@@ -48,25 +61,10 @@ func splitPartition(cl *Client, table string, id uint64, key []byte) error {
 // the node it was moving to died).
 func TestNoSplitWhileAReplicaMoves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
-		cl := c.Client()
+		c, cl := withoutNode4(t, "splitmove")
 		ctx := context.Background()
-		require.NoError(t, c.Crash(4))
-		waitDead(t, cl, 4)
-		createTable(t, cl, provisioned("splitmove"))
 		require.NoError(t, c.Restart(ctx, 4))
-		n4, err := c.nc.Node(4)
-		require.NoError(t, err)
-		var moved uint64
-		poll(t, "a move's new replica joins node 4", time.Minute, time.Millisecond, func() bool {
-			for _, g := range n4.Partitions() {
-				if g != meta.Group {
-					moved = g
-					return true
-				}
-			}
-			return false
-		})
+		moved := firstMovedOnto(t, c, 4)
 		// Node 4 dies again: the move stays under way until node 4 is
 		// declared dead, and is given up then.
 		require.NoError(t, c.Crash(4))
@@ -111,12 +109,8 @@ func TestNoSplitWhileAReplicaMoves(t *testing.T) {
 // created there, and then it does.
 func TestNoMoveWhileASplitIsPending(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := startCluster(t, ClusterConfig{Nodes: 4, Zones: 3})
-		cl := c.Client()
+		c, cl := withoutNode4(t, "pending")
 		ctx := context.Background()
-		require.NoError(t, c.Crash(4))
-		waitDead(t, cl, 4)
-		createTable(t, cl, provisioned("pending"))
 		rec, err := cl.meta.Table(ctx, "pending")
 		require.NoError(t, err)
 		p := rec.Partitions[0]
