@@ -543,18 +543,23 @@ func (n *Node) AdoptPartition(ctx context.Context, group uint64, meta partition.
 	}
 	n.createMu.Lock()
 	defer n.createMu.Unlock()
+	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
+		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
+	}
+	// The range before the metadata: a replica of the left side applies
+	// the split as the node goes on, and publishes its shorter range only
+	// once the right side's metadata is stored. Looking at the metadata
+	// first could miss it, then find the range free, and join empty beside
+	// the data the split just left.
+	if err := n.rangeFree(group, meta); err != nil {
+		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
+	}
 	orphan, err := n.hasMeta(group)
 	if err != nil {
 		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
 	}
 	if orphan {
 		return n.create(group, meta, peers)
-	}
-	if err := n.checkNew(group, multiraft.FullReplica); err != nil {
-		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
-	}
-	if err := n.rangeFree(group, meta); err != nil {
-		return fmt.Errorf("node %d: adopt partition %d: %w", n.id, group, err)
 	}
 	n.log.Info("split's right side: nothing to adopt here, joining empty", "group", group)
 	return n.join(group, multiraft.ReplicaID(n.id, multiraft.FullReplica))
