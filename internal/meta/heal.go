@@ -500,7 +500,7 @@ func (c *Controller) dropOrphans(ctx context.Context) {
 			continue
 		}
 		for _, p := range t.Partitions {
-			if slices.ContainsFunc(c.moves, func(m catalog.Move) bool { return m.Partition == p.ID }) || !c.allLive(p) || !hasOrphan(p, c.members[p.ID]) {
+			if c.moving(p.ID) || !c.allLive(p) || !hasOrphan(p, c.members[p.ID]) {
 				continue
 			}
 			st, leader, ok := c.groupStatus(ctx, p)

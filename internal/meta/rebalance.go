@@ -228,6 +228,52 @@ func (c *Controller) balanceLeaders(ctx context.Context, parts []catalog.Partiti
 	}
 }
 
+// leaderChain finds the shortest chain of leadership transfers from node
+// most to a node leading at least two fewer, through nodes leading one
+// fewer (each passes one on in turn), following "leads a partition with a
+// full replica on" breadth first, partitions by ascending ID. It returns
+// the chain's first hop (the node and the partition most hands to) and its
+// end.
+func leaderChain(leaders map[transport.NodeID][]catalog.Partition, most transport.NodeID) (to transport.NodeID, p catalog.Partition, end transport.NodeID, ok bool) {
+	type hop struct {
+		from transport.NodeID
+		p    catalog.Partition
+	}
+	top := len(leaders[most])
+	came := map[transport.NodeID]hop{most: {}}
+	first := func(end transport.NodeID) (transport.NodeID, catalog.Partition, transport.NodeID, bool) {
+		at := end
+		for came[at].from != most {
+			at = came[at].from
+		}
+		return at, came[at].p, end, true
+	}
+	for queue := []transport.NodeID{most}; len(queue) > 0; queue = queue[1:] {
+		at := queue[0]
+		ps := slices.Clone(leaders[at])
+		slices.SortFunc(ps, func(a, b catalog.Partition) int { return cmp.Compare(a.ID, b.ID) })
+		for _, q := range ps {
+			for _, r := range q.Replicas {
+				next := transport.NodeID(r.Node)
+				_, live := leaders[next]
+				_, seen := came[next]
+				if !live || seen || r.Kind != catalog.ReplicaFull {
+					continue
+				}
+				switch n := len(leaders[next]); {
+				case n+1 < top:
+					came[next] = hop{at, q}
+					return first(next)
+				case n+1 == top:
+					came[next] = hop{at, q}
+					queue = append(queue, next)
+				}
+			}
+		}
+	}
+	return 0, catalog.Partition{}, 0, false
+}
+
 // handOffOne makes one transfer of balanceLeaders, updating leaders, and
 // reports whether it made one. The most loaded node hands a leadership to
 // a node leading at least two fewer that holds a replica of one of its
@@ -246,54 +292,10 @@ func (c *Controller) handOffOne(ctx context.Context, leaders map[transport.NodeI
 	if float64(top) <= catalog.DefaultRebalanceThreshold*mean {
 		return false
 	}
-	type hop struct {
-		from transport.NodeID
-		p    catalog.Partition
-	}
-	// Breadth first over "leads a partition with a full replica on", in
-	// ascending node and partition order for a deterministic choice.
-	came := map[transport.NodeID]hop{most: {}}
-	queue := []transport.NodeID{most}
-	var end transport.NodeID
-	for len(queue) > 0 && end == 0 {
-		at := queue[0]
-		queue = queue[1:]
-		ps := slices.Clone(leaders[at])
-		slices.SortFunc(ps, func(a, b catalog.Partition) int { return cmp.Compare(a.ID, b.ID) })
-		for _, p := range ps {
-			for _, r := range p.Replicas {
-				to := transport.NodeID(r.Node)
-				if _, live := leaders[to]; !live || r.Kind != catalog.ReplicaFull {
-					continue
-				}
-				if _, seen := came[to]; seen {
-					continue
-				}
-				switch n := len(leaders[to]); {
-				case n+1 < top:
-					came[to] = hop{at, p}
-					end = to
-				case n+1 == top:
-					came[to] = hop{at, p} // passes one on in turn
-					queue = append(queue, to)
-				}
-				if end != 0 {
-					break
-				}
-			}
-			if end != 0 {
-				break
-			}
-		}
-	}
-	if end == 0 {
+	to, p, end, ok := leaderChain(leaders, most)
+	if !ok {
 		return false
 	}
-	to := end
-	for came[to].from != most {
-		to = came[to].from
-	}
-	p := came[to].p
 	if err := c.transferLeader(ctx, most, p.ID, to); err != nil {
 		return false
 	}

@@ -194,6 +194,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if err := n.restart(groups, metas); err != nil {
 		_ = n.Close()
+		close(n.opened) // calls that came meanwhile find a closed node
 		return nil, err
 	}
 	close(n.opened)
